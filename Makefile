@@ -1,0 +1,50 @@
+# serverless-jobs: `make dev` runs the product locally, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A working python3.13 (the Lambda runtime) where one exists, else python3 (>= 3.11). PYTHON overrides.
+PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3" python3.13 python3; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARCH ?= arm64
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help venv dev test lint unit build bench clean
+
+help:
+	@echo "make dev    run the whole product locally on http://127.0.0.1:$${PORT:-3000}"
+	@echo "make test   lint, cfn-lint, unit, integration and build-check tests"
+	@echo "make build  sam build (ARCH=$(ARCH); the template's default is arm64)"
+	@echo "make bench  benchmarks"
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml layers/core/requirements.txt
+	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m serverless_jobs.local
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+
+build: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --parameter-overrides Architecture=$(ARCH)
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

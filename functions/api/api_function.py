@@ -1,0 +1,192 @@
+"""API Lambda: API Gateway proxy events -> routes; each route calls the core once and shapes the reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Annotated, Any, TypeVar
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from serverless_jobs.clock import SystemClock
+from serverless_jobs.config import settings
+from serverless_jobs.dispatch import LambdaDispatcher
+from serverless_jobs.errors import Conflict, InvalidInput, NotFound
+from serverless_jobs.jobs import JobService
+from serverless_jobs.runner import RunnerSwitch
+from serverless_jobs.schemas import (
+    Health,
+    JobCreate,
+    JobList,
+    JobStatus,
+    JobUpdate,
+    JobView,
+    Message,
+    Occurrences,
+    RunList,
+    RunnerState,
+    SchedulePreview,
+    TriggerAccepted,
+)
+from serverless_jobs.timefmt import iso_z
+from serverless_jobs.validation import describe_validation_errors
+from serverless_jobs.views import job_view, run_view
+
+logger = Logger()
+tracer = Tracer()
+lambda_client = boto3.client("lambda")
+events_client = boto3.client("events")
+service = JobService(SystemClock(), LambdaDispatcher(lambda_client, settings.executor_function))
+runner = RunnerSwitch(events_client, settings.runner_rule)
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
+
+AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
+JobId = Annotated[str, Path(description="The job's id")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
+NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
+
+
+_ERROR_MEANING = {400: "Invalid input", 404: "No such job", 409: "Not allowed in the job's current state"}
+
+
+def route(
+    method: str, path: str, reply: type[BaseModel] | None, *errors: int, status: int = 200, tag: str = "jobs"
+) -> Callable[[AnyCallable], AnyCallable]:
+    """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document."""
+    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase}
+    if reply is not None:
+        success["content"] = {"application/json": {"model": reply}}
+    responses: dict[int, OpenAPIResponse] = {status: success}
+    for code in errors:
+        responses[code] = {
+            "description": _ERROR_MEANING[code],
+            "content": {"application/json": {"model": Message}},
+        }
+    return app.route(path, method, status_code=status, responses=responses, tags=[tag])
+
+
+def _message(status: int, message: str) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[Any]:
+    return _message(400, describe_validation_errors(error.errors()))
+
+
+@app.exception_handler(InvalidInput)
+def _invalid_input(error: InvalidInput) -> Response[Any]:
+    return _message(400, str(error))
+
+
+@app.exception_handler(NotFound)
+def _not_found(error: NotFound) -> Response[Any]:
+    return _message(404, str(error))
+
+
+@app.exception_handler(Conflict)
+def _conflict(error: Conflict) -> Response[Any]:
+    return _message(409, str(error))
+
+
+@app.not_found
+def _no_route(error: Exception) -> Response[Any]:
+    return _message(404, f"no route for {app.current_event.http_method} {app.current_event.path}")
+
+
+@route("GET", "/health", Health, tag="health")
+def health() -> Health:
+    return Health(status="ok")
+
+
+# The runner routes come before /jobs/<id>, which would otherwise take "runner" for an id.
+@route("GET", "/jobs/runner", RunnerState, tag="runner")
+def runner_state() -> RunnerState:
+    return RunnerState(running=runner.is_running())
+
+
+@route("POST", "/jobs/runner/start", RunnerState, tag="runner")
+def start_runner() -> RunnerState:
+    return RunnerState(running=runner.start())
+
+
+@route("POST", "/jobs/runner/stop", RunnerState, tag="runner")
+def stop_runner() -> RunnerState:
+    return RunnerState(running=runner.stop())
+
+
+@route("POST", "/jobs", JobView, 400, status=201)
+def create_job(request: Annotated[JobCreate, Body()]) -> JobView:
+    return job_view(service.create(request))
+
+
+@route("GET", "/jobs", JobList, 400)
+def list_jobs(
+    status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
+    limit: Limit = 50,
+    nextToken: NextToken = None,
+) -> JobList:
+    jobs, token = service.list_jobs(status, limit, nextToken)
+    return JobList(jobs=[job_view(job) for job in jobs], nextToken=token)
+
+
+@route("GET", "/jobs/<id>", JobView, 404)
+def get_job(id: JobId) -> JobView:
+    return job_view(service.get(id))
+
+
+@route("PUT", "/jobs/<id>", JobView, 400, 404)
+def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
+    return job_view(service.update(id, changes))
+
+
+@route("DELETE", "/jobs/<id>", None, 404, status=204)
+def delete_job(id: JobId) -> None:
+    service.delete(id)
+
+
+@route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
+def trigger_job(id: JobId) -> TriggerAccepted:
+    return TriggerAccepted(runId=service.trigger(id))
+
+
+@route("POST", "/jobs/<id>/pause", JobView, 404, 409)
+def pause_job(id: JobId) -> JobView:
+    return job_view(service.pause(id))
+
+
+@route("POST", "/jobs/<id>/resume", JobView, 404, 409)
+def resume_job(id: JobId) -> JobView:
+    return job_view(service.resume(id))
+
+
+@route("POST", "/jobs/<id>/cancel", JobView, 404, 409)
+def cancel_job(id: JobId) -> JobView:
+    return job_view(service.cancel(id))
+
+
+@route("GET", "/jobs/<id>/history", RunList, 400, 404)
+def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> RunList:
+    runs, token = service.history(id, limit, nextToken)
+    return RunList(history=[run_view(run) for run in runs], nextToken=token)
+
+
+@route("POST", "/schedules/preview", Occurrences, 400, tag="schedules")
+def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences:
+    return Occurrences(occurrences=[iso_z(moment) for moment in service.preview(request)])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

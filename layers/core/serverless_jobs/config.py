@@ -1,0 +1,33 @@
+"""Settings read once from the environment that template.yaml gives each function."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    jobs_table: str
+    history_table: str
+    due_shards: int
+    history_retention_days: int
+    executor_function: str
+    runner_rule: str
+    lease_margin_seconds: int
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        env = os.environ
+        return cls(
+            jobs_table=env.get("JOBS_TABLE", "jobs"),
+            history_table=env.get("HISTORY_TABLE", "job-history"),
+            due_shards=int(env.get("DUE_SHARDS", "4")),
+            history_retention_days=int(env.get("HISTORY_RETENTION_DAYS", "30")),
+            executor_function=env.get("EXECUTOR_FUNCTION", "executor"),
+            runner_rule=env.get("RUNNER_RULE", "tick"),
+            lease_margin_seconds=int(env.get("LEASE_MARGIN_SECONDS", "60")),
+        )
+
+
+settings = Settings.from_environment()

@@ -1,0 +1,78 @@
+"""Handing claimed runs to the executor. On AWS: Lambda async invoke with ids only; locally: a worker pool."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from aws_lambda_powertools import Logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+logger = Logger(child=True)
+
+Trigger = Literal["schedule", "manual", "retry"]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """The dispatch event, ids only: the executor reads the job itself, so no stale data runs."""
+
+    jobId: str
+    runId: str
+    attempt: int
+    scheduledAt: str | None
+    trigger: Trigger
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
+        """The executor's event; fields it does not know are ignored so older events stay readable."""
+        return cls(
+            jobId=str(payload["jobId"]),
+            runId=str(payload["runId"]),
+            attempt=int(payload.get("attempt", 1)),
+            scheduledAt=payload.get("scheduledAt"),
+            trigger=payload.get("trigger", "schedule"),
+        )
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
+        """Start every run without waiting for it; return the runs that could not be handed over."""
+        ...
+
+
+class LambdaDispatcher:
+    """`Invoke` with `InvocationType=Event`, many at once: each call is a network round trip."""
+
+    def __init__(self, client: LambdaClient, function_name: str, concurrency: int = 32) -> None:
+        self._client = client
+        self._function_name = function_name
+        self._concurrency = concurrency
+
+    def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
+        if len(runs) <= 1:
+            return [run for run in runs if not self._invoke(run)]
+        with ThreadPoolExecutor(max_workers=min(self._concurrency, len(runs))) as pool:
+            delivered = list(pool.map(self._invoke, runs))
+        return [run for run, ok in zip(runs, delivered, strict=True) if not ok]
+
+    def _invoke(self, run: RunRequest) -> bool:
+        try:
+            self._client.invoke(
+                FunctionName=self._function_name,
+                InvocationType="Event",
+                Payload=json.dumps(run.to_payload()).encode(),
+            )
+        except Exception:
+            # The run stays claimed; its lease expires and the tick recovers it as a lost run.
+            logger.exception("dispatch failed", extra={"jobId": run.jobId, "runId": run.runId})
+            return False
+        return True

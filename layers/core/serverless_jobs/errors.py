@@ -1,0 +1,27 @@
+"""What the core can refuse. The API maps each to a status code; the core itself knows no HTTP."""
+
+from __future__ import annotations
+
+
+class JobsError(Exception):
+    """Base of every refusal; `str(error)` is a message fit for the caller."""
+
+
+class InvalidInput(JobsError, ValueError):
+    """A value that cannot be accepted; the message starts with the field's name.
+
+    A ValueError too, so pydantic validators can raise it and keep the message.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class NotFound(JobsError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job '{job_id}' not found")
+
+
+class Conflict(JobsError):
+    """The job's current state does not allow the request (e.g. triggering a job that is running)."""

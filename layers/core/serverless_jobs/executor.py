@@ -1,0 +1,99 @@
+"""The executor's work for one dispatched run: start it once, run the handler in time, record, move on."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from serverless_jobs import protocol, store
+from serverless_jobs.clock import Clock
+from serverless_jobs.config import settings
+from serverless_jobs.dispatch import RunRequest
+from serverless_jobs.models import JobModel, RunModel
+from serverless_jobs.registry import RunContext, registered
+from serverless_jobs.timefmt import from_millis_or_none, to_millis
+
+RESULT_LIMIT_BYTES = 64 * 1024
+# Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
+FINISH_RESERVE_SECONDS = 5.0
+
+
+def history_entry(job: JobModel, run_id: str, started: datetime) -> RunModel:
+    """A run's history item; its key uses the claim time, which both the executor and the tick know."""
+    claimed_at = job.last_run_at if job.last_run_at is not None else to_millis(started)
+    return RunModel(
+        job_id=job.id,
+        run_key=RunModel.key_for(claimed_at, run_id),
+        id=run_id,
+        status="running",
+        attempt=int(job.attempt or 1),
+        trigger=job.trigger or "schedule",
+        scheduled_at=job.scheduled_at,
+        started_at=to_millis(started),
+        expires_at=int((started + timedelta(days=settings.history_retention_days)).timestamp()),
+    )
+
+
+def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], float]) -> str:
+    """Run one dispatched run; returns its outcome: completed, failed or skipped (stale or duplicate)."""
+    job = protocol.begin(request.jobId, request.runId, clock.now())
+    if job is None:
+        return "skipped"
+    started = clock.now()
+    run = history_entry(job, request.runId, started)
+    store.record_run(run)
+    context = RunContext(
+        job_id=job.id,
+        run_id=request.runId,
+        attempt=int(job.attempt or 1),
+        scheduled_at=from_millis_or_none(job.scheduled_at),
+        trigger=run.trigger,
+        remaining_seconds=remaining_seconds,
+    )
+    budget = min(float(job.timeout_seconds), remaining_seconds() - FINISH_RESERVE_SECONDS)
+    outcome, result = run_handler(job.handler, job.data, context, budget)
+    finished = clock.now()
+    run.status = "completed" if outcome.succeeded else "failed"
+    run.completed_at = to_millis(finished)
+    run.duration = to_millis(finished) - to_millis(started)
+    run.error = outcome.error
+    run.result, run.result_truncated = bounded_result(result)
+    protocol.finish(job.id, request.runId, outcome, finished)
+    store.record_run(run)
+    return run.status
+
+
+def run_handler(
+    name: str, data: dict[str, Any], context: RunContext, timeout_seconds: float
+) -> tuple[protocol.Outcome, Any]:
+    """Call the registered handler in a thread so a run that overstays its timeout can be failed."""
+    handler = registered().get(name)
+    if handler is None:
+        return protocol.Outcome(False, f"LookupError: handler '{name}' is not registered"), None
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["result"] = handler(data, context)
+        except Exception as error:  # the handler's failure is the run's outcome, not ours
+            box["error"] = f"{type(error).__name__}: {error}"
+
+    worker = threading.Thread(target=call, name=f"run-{context.run_id}", daemon=True)
+    worker.start()
+    worker.join(max(timeout_seconds, 0.0))
+    if worker.is_alive():
+        return protocol.Outcome(False, f"TimeoutError: still running after {timeout_seconds:.0f} s"), None
+    if "error" in box:
+        return protocol.Outcome(False, box["error"]), None
+    return protocol.Outcome(True), box.get("result")
+
+
+def bounded_result(result: Any) -> tuple[Any, int | None]:
+    """The result as stored: JSON, or its first 64 KB as text with a truncation flag."""
+    text = json.dumps(result, default=str)
+    if len(text.encode()) <= RESULT_LIMIT_BYTES:
+        return json.loads(text), None
+    return text.encode()[:RESULT_LIMIT_BYTES].decode(errors="ignore"), 1

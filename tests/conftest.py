@@ -1,0 +1,98 @@
+"""Fixtures: the whole application over moto, built from template.yaml.
+
+The environment of every function is read from the template and set before any application module is
+imported, because the core reads its settings once per process, as it does on Lambda.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_NAMESPACE="serverless-jobs-test",
+)
+
+import moto
+import pytest
+
+from harness.api import ApiClient
+from harness.aws import create_rules, create_tables, table_contents
+from harness.dispatch import InvokeRecorder
+from harness.functions import load_function_module
+from harness.template import function_ids, function_spec
+
+
+def _function_environment() -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for logical_id in function_ids():
+        for key, value in function_spec(logical_id).environment.items():
+            assert merged.get(key, value) == value, f"functions disagree on {key}"
+            merged[key] = value
+    return merged
+
+
+os.environ.update(_function_environment())
+
+from harness.stack import Stack  # noqa: E402
+from serverless_jobs.clock import ManualClock  # noqa: E402
+
+START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def aws() -> Iterator[list[str]]:
+    """A fresh moto account with the template's tables and rule; yields the table names."""
+    with moto.mock_aws():
+        tables = create_tables()
+        create_rules()
+        yield tables
+
+
+@pytest.fixture
+def api_module(aws: list[str]) -> ModuleType:
+    return load_function_module("ApiFunction")
+
+
+@pytest.fixture
+def clock(api_module: ModuleType) -> Iterator[ManualClock]:
+    manual = ManualClock(START)
+    real = api_module.service.clock
+    api_module.service.clock = manual
+    yield manual
+    api_module.service.clock = real
+
+
+@pytest.fixture
+def invocations(api_module: ModuleType) -> Iterator[InvokeRecorder]:
+    recorder = InvokeRecorder()
+    recorder.attach(api_module.lambda_client)
+    yield recorder
+    recorder.detach(api_module.lambda_client)
+
+
+@pytest.fixture
+def api(api_module: ModuleType, clock: ManualClock, invocations: InvokeRecorder) -> ApiClient:
+    return ApiClient(api_module)
+
+
+@pytest.fixture
+def stack(aws: list[str]) -> Iterator[Stack]:
+    """API, tick and executor over moto on one manual clock; dispatches are delivered by `stack.deliver()`."""
+    wired = Stack(ManualClock(START))
+    yield wired
+    wired.close()
+
+
+@pytest.fixture
+def snapshot(aws: list[str]) -> Any:
+    """Call to read every table; compare two reads to prove a request changed nothing."""
+    return lambda: table_contents(aws)

@@ -1,0 +1,1 @@
+"""Test harness: the application as template.yaml defines it, run in-process over moto."""

@@ -1,0 +1,36 @@
+"""Captures the functions' Lambda `Invoke` calls at botocore's edge, so the real dispatcher code runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+
+
+class InvokeRecorder:
+    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call.lambda.Invoke", self._answer)
+
+    def detach(self, client: Any) -> None:
+        client.meta.events.unregister("before-call.lambda.Invoke", self._answer)
+
+    def _answer(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        body = params["body"]
+        self.calls.append(
+            {
+                "FunctionName": params["url_path"].split("/functions/")[1].split("/")[0],
+                "InvocationType": params["headers"].get("X-Amz-Invocation-Type"),
+                "Payload": json.loads(body),
+            }
+        )
+        return AWSResponse(params["url"], 202, {}, None), {"StatusCode": 202, "ResponseMetadata": {}}
+
+    @property
+    def payloads(self) -> list[dict[str, Any]]:
+        return [call["Payload"] for call in self.calls]

@@ -1,0 +1,31 @@
+"""Watches the DynamoDB calls the application makes, through pynamodb's own botocore client."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from serverless_jobs.models import JobModel
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter[str]]:
+    """Counts operations by name (Scan, Query, UpdateItem ...) and items read (`ScannedCount`) in the block."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    def count_items(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
+
+    client = JobModel._get_connection().connection.client
+    client.meta.events.register("before-call.dynamodb", count)
+    client.meta.events.register("after-call.dynamodb", count_items)
+    try:
+        yield calls
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+        client.meta.events.unregister("after-call.dynamodb", count_items)

@@ -1,0 +1,181 @@
+"""The tick and executor functions over moto: claim, dispatch, run, record, retry, recover (DESIGN §3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from harness.dynamo import dynamodb_calls
+from harness.stack import Stack
+from serverless_jobs.config import settings
+from serverless_jobs.registry import RunContext, handler
+from serverless_jobs.timefmt import iso_z
+
+
+def create(stack: Stack, **fields: Any) -> dict[str, Any]:
+    reply = stack.api.post("/jobs", {"name": "job", "handler": "echo", "retryBackoffSeconds": 1, **fields})
+    assert reply.status == 201, reply.body
+    body: dict[str, Any] = reply.body
+    return body
+
+
+def test_one_time_job_runs_once_and_completes_with_its_result_in_history(stack: Stack) -> None:
+    job = create(stack, data={"greeting": "hello"})
+
+    assert [result["outcome"] for result in stack.deliver()] == ["completed"]
+
+    done = stack.job(job["id"])
+    assert (done["status"], done["attempts"], done["nextRunAt"], done["lastError"]) == ("completed", 1, None, None)
+    [run] = stack.history(job["id"])
+    assert (run["status"], run["attempt"], run["trigger"]) == ("completed", 1, "schedule")
+    assert run["result"] == {"greeting": "hello"}
+    assert run["duration"] >= 0
+    assert run["startedAt"] == run["completedAt"] == "2026-11-28T09:00:00.000Z"
+
+
+def test_interval_job_runs_on_its_anchored_grid(stack: Stack) -> None:
+    job = create(stack, schedule="5m")
+    created = stack.clock.now()
+
+    for k in range(1, 4):
+        stack.clock.set(created + timedelta(minutes=5 * k, seconds=2))  # the tick comes a little late
+        assert stack.tick()["dispatched"] == 1
+        stack.deliver()
+        assert stack.job(job["id"])["nextRunAt"] == iso_z(created + timedelta(minutes=5 * (k + 1)))
+
+    runs = stack.history(job["id"])
+    assert [run["scheduledAt"] for run in runs] == [iso_z(created + timedelta(minutes=5 * k)) for k in (3, 2, 1)]
+    assert {run["status"] for run in runs} == {"completed"}
+
+
+def test_tick_finds_nothing_before_the_due_time(stack: Stack) -> None:
+    create(stack, schedule="5m")
+    stack.clock.advance(299)
+
+    assert stack.tick()["dispatched"] == 0
+
+
+def test_failing_one_time_job_is_retried_then_failed(stack: Stack) -> None:
+    job = create(stack, handler="fail", data={"message": "boom"}, maxAttempts=3)
+    stack.deliver()
+
+    for attempt in (1, 2):
+        waiting = stack.job(job["id"])
+        assert (waiting["status"], waiting["attempts"]) == ("pending", attempt)
+        assert waiting["lastError"] == "HandlerFailure: boom"
+        stack.clock.advance(2**attempt)  # past the backoff ceiling (1 s * 2^(attempt-1))
+        assert stack.tick()["dispatched"] == 1
+        stack.deliver()
+
+    failed = stack.job(job["id"])
+    assert (failed["status"], failed["attempts"], failed["nextRunAt"]) == ("failed", 3, None)
+    runs = stack.history(job["id"])
+    assert [(run["attempt"], run["trigger"], run["status"]) for run in runs] == [
+        (3, "retry", "failed"),
+        (2, "retry", "failed"),
+        (1, "schedule", "failed"),
+    ]
+
+
+def test_recurring_job_that_exhausts_its_attempts_waits_for_the_next_occurrence(stack: Stack) -> None:
+    job = create(stack, handler="fail", schedule="1h", maxAttempts=1)
+    stack.clock.advance(3600)
+    stack.tick()
+    stack.deliver()
+
+    after = stack.job(job["id"])
+    assert (after["status"], after["attempts"]) == ("pending", 0)
+    assert after["nextRunAt"] == "2026-11-28T11:00:00.000Z"
+
+
+def test_flaky_job_succeeds_on_its_second_attempt(stack: Stack) -> None:
+    job = create(stack, handler="flaky", data={"succeedOnAttempt": 2})
+    stack.deliver()
+    stack.clock.advance(2)
+    stack.tick()
+    stack.deliver()
+
+    done = stack.job(job["id"])
+    assert (done["status"], done["attempts"], done["lastError"]) == ("completed", 2, None)
+    assert [run["status"] for run in stack.history(job["id"])] == ["completed", "failed"]
+
+
+def test_the_same_dispatch_event_delivered_twice_runs_once(stack: Stack) -> None:
+    job = create(stack)
+    [payload] = stack.invocations.payloads
+
+    first, second = stack.execute(payload), stack.execute(payload)
+
+    assert (first["outcome"], second["outcome"]) == ("completed", "skipped")
+    assert len(stack.history(job["id"])) == 1
+
+
+_while_running: dict[str, Any] = {}
+
+
+@handler("test-deliver-duplicate")
+def _deliver_duplicate_while_running(data: dict[str, Any], ctx: RunContext) -> Any:
+    """Plays Lambda delivering the same event again while the first delivery is still running."""
+    stack: Stack = _while_running["stack"]
+    _while_running["duplicate"] = stack.execute(_while_running["payload"])
+    return "first"
+
+
+def test_a_duplicate_delivered_while_the_first_still_runs_does_nothing(stack: Stack) -> None:
+    job = create(stack, schedule="1h")
+    stack.api.post(f"/jobs/{job['id']}/trigger")
+    stack.api.put(f"/jobs/{job['id']}", {"handler": "test-deliver-duplicate"})
+    [payload] = stack.invocations.payloads
+    _while_running.update(stack=stack, payload=payload)
+
+    first = stack.execute(payload)
+
+    assert (first["outcome"], _while_running["duplicate"]["outcome"]) == ("completed", "skipped")
+    [run] = stack.history(job["id"])
+    assert run["result"] == "first"
+
+
+def test_a_run_that_never_finishes_is_recovered_after_its_lease(stack: Stack) -> None:
+    job = create(stack, timeoutSeconds=30, maxAttempts=2)  # dispatched, but the executor never runs
+    stack.clock.advance(30 + settings.lease_margin_seconds - 1)
+    assert stack.tick()["recovered"] == 0
+
+    stack.clock.advance(2)
+    report = stack.tick()
+
+    assert report["recovered"] == 1
+    retry = stack.job(job["id"])
+    assert (retry["status"], retry["attempts"]) == ("pending", 1)
+    assert retry["lastError"].startswith("LeaseExpired")
+    [lost] = stack.history(job["id"])
+    assert lost["status"] == "timed_out"
+    stack.clock.advance(2)
+    stack.tick()
+    stack.deliver()  # the original event arrives late: stale, skipped; the retry completes
+    assert stack.job(job["id"])["status"] == "completed"
+
+
+def test_paused_and_cancelled_jobs_never_run(stack: Stack) -> None:
+    paused = create(stack, schedule="1m")
+    cancelled = create(stack, schedule="1m")
+    stack.api.post(f"/jobs/{paused['id']}/pause")
+    stack.api.post(f"/jobs/{cancelled['id']}/cancel")
+    stack.clock.advance(600)
+
+    assert stack.tick()["dispatched"] == 0
+    assert stack.invocations.calls == []
+
+
+def test_tick_reads_only_due_jobs_and_never_scans(stack: Stack) -> None:
+    for _ in range(30):
+        create(stack, schedule="1h")
+    due = [create(stack, runAt=iso_z(stack.clock.now() + timedelta(minutes=1))) for _ in range(3)]
+    stack.clock.advance(60)
+
+    with dynamodb_calls() as calls:
+        report = stack.tick()
+
+    assert (report["examined"], report["dispatched"]) == (3, 3)
+    assert calls["Scan"] == 0
+    assert calls["Query"] == settings.due_shards
+    assert {payload["jobId"] for payload in stack.invocations.payloads} == {job["id"] for job in due}
