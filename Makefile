@@ -1,5 +1,6 @@
 # serverless-jobs: `make dev` runs the product locally, `make test` runs every test.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
 # A working python3.13 (the Lambda runtime) where one exists, else python3 (>= 3.11). PYTHON overrides.
@@ -24,12 +25,12 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml layers/core/requirements.txt
 	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	touch $(STAMP)
 
 dev: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m serverless_jobs.local
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m local_stack
 
 lint: venv
 	$(BIN)/ruff check .

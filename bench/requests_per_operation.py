@@ -15,12 +15,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-import conftest  # noqa: F401  (sets the template's environment before the application loads)
+import conftest
 import moto
-from harness.aws import create_rules, create_tables
+
 from harness.dynamo import dynamodb_calls
 from harness.stack import Stack
-
+from local_stack.resources import create_rules, create_tables
 from serverless_jobs.clock import ManualClock
 from serverless_jobs.timefmt import iso_z
 

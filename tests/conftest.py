@@ -25,25 +25,15 @@ import moto
 import pytest
 
 from harness.api import ApiClient
-from harness.aws import create_rules, create_tables, table_contents
 from harness.dispatch import InvokeRecorder
-from harness.functions import load_function_module
-from harness.template import function_ids, function_spec
+from local_stack.functions import load_function_module
+from local_stack.resources import create_rules, create_tables, table_contents
+from local_stack.template import application_environment
 
+os.environ.update(application_environment())
 
-def _function_environment() -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for logical_id in function_ids():
-        for key, value in function_spec(logical_id).environment.items():
-            assert merged.get(key, value) == value, f"functions disagree on {key}"
-            merged[key] = value
-    return merged
-
-
-os.environ.update(_function_environment())
-
-from harness.stack import Stack  # noqa: E402
-from serverless_jobs.clock import ManualClock  # noqa: E402
+from harness.stack import Stack
+from serverless_jobs.clock import ManualClock
 
 START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -58,7 +48,7 @@ def aws() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def api_module(aws: list[str]) -> ModuleType:
+def api_module(aws: list[str]) -> Any:
     return load_function_module("ApiFunction")
 
 

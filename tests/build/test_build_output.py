@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.api import events_dir
-from harness.template import ROOT, function_ids, function_spec
+from local_stack.template import ROOT, function_ids, function_spec
 
 pytestmark = pytest.mark.build
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from harness.functions import FakeLambdaContext
-from harness.template import ROOT
+from local_stack.functions import FakeLambdaContext
+from local_stack.template import ROOT
 
 EVENTS = ROOT / "events" / "api"
 

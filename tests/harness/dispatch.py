@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 
 
 class InvokeRecorder:
@@ -29,7 +30,7 @@ class InvokeRecorder:
                 "Payload": json.loads(body),
             }
         )
-        return AWSResponse(params["url"], 202, {}, None), {"StatusCode": 202, "ResponseMetadata": {}}
+        return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
 
     @property
     def payloads(self) -> list[dict[str, Any]]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from harness.api import ApiClient
 from harness.dispatch import InvokeRecorder
-from harness.functions import FakeLambdaContext, load_function_module
-from harness.template import ROOT
+from local_stack.functions import FakeLambdaContext, load_function_module
+from local_stack.template import ROOT
 from serverless_jobs.clock import ManualClock
 
 EVENTS = ROOT / "events"

@@ -8,7 +8,7 @@ import pytest
 
 from harness.api import ApiClient
 from harness.dispatch import InvokeRecorder
-from harness.template import function_spec
+from local_stack.template import function_spec
 from serverless_jobs.clock import ManualClock
 
 JOB_FIELDS = {

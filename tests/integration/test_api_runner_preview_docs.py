@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from harness.api import ApiClient
-from harness.template import function_spec
+from local_stack.template import function_spec
 
 
 def rule_state() -> str:

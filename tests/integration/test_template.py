@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.template import function_ids, function_spec, load_template, resources
+from local_stack.template import function_ids, function_spec, load_template, resources
 from serverless_jobs.config import Settings
 
 
@@ -16,8 +16,11 @@ def table(name: str) -> dict[str, Any]:
 
 
 def index(table_name: str, index_name: str) -> dict[str, Any]:
-    [found] = [gsi for gsi in table(table_name)["GlobalSecondaryIndexes"] if gsi["IndexName"] == index_name]
-    return found
+    found: list[dict[str, Any]] = [
+        gsi for gsi in table(table_name)["GlobalSecondaryIndexes"] if gsi["IndexName"] == index_name
+    ]
+    assert len(found) == 1
+    return found[0]
 
 
 def test_due_index_is_sharded_by_due_shard_and_sorted_by_next_run() -> None:

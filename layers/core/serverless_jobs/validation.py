@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverless_jobs.errors import InvalidInput
@@ -23,7 +23,7 @@ def field_name(location: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def describe_validation_errors(errors: Sequence[dict[str, Any]]) -> str:
+def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> str:
     messages: list[str] = []
     for error in errors:
         cause = error.get("ctx", {}).get("error")

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from harness.template import resolve, resources
+from local_stack.template import resolve, resources
 
 
 def create_tables() -> list[str]:

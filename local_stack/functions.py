@@ -6,12 +6,13 @@ import importlib.util
 import sys
 import uuid
 from dataclasses import dataclass, field
-from types import ModuleType
+from typing import Any
 
-from harness.template import function_spec
+from local_stack.template import function_spec
 
 
-def load_function_module(logical_id: str) -> ModuleType:
+def load_function_module(logical_id: str) -> Any:
+    """The handler module, loaded once per process under its own name (typed Any: its attributes are its own)."""
     spec = function_spec(logical_id)
     name = spec.module
     if name in sys.modules:

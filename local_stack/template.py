@@ -1,5 +1,7 @@
 """template.yaml read as the single source of truth: resources, handlers and environment, refs resolved.
 
+Used by the local stack and the tests, so both run exactly what the template wires.
+
 Physical names follow one rule, so the tests and the resolved environment agree: a table is named by its
 logical id, a function by its logical id, and `AWS::StackName` is STACK_NAME.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 STACK_NAME = "serverless-jobs-test"
 REGION = "us-east-1"
@@ -120,3 +122,13 @@ def function_spec(logical_id: str) -> FunctionSpec:
 
 def function_ids() -> list[str]:
     return sorted(resources("AWS::Serverless::Function"))
+
+
+def application_environment() -> dict[str, str]:
+    """The variables every function gets, merged: one process runs them all locally and in tests."""
+    merged: dict[str, str] = {}
+    for logical_id in function_ids():
+        for key, value in function_spec(logical_id).environment.items():
+            if merged.setdefault(key, value) != value:
+                raise ValueError(f"functions disagree on {key}: {merged[key]!r} and {value!r}")
+    return merged

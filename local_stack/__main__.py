@@ -1,0 +1,73 @@
+"""`make dev`: the whole product on http://127.0.0.1:3000 (PORT overrides), over moto, until Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from local_stack.moto_backend import serialise_moto_calls, use_fake_credentials
+from local_stack.template import application_environment
+
+TICK_INTERVAL_SECONDS = 0.5
+
+
+def main() -> None:
+    use_fake_credentials()
+    os.environ.update(application_environment())
+    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
+    os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("local_stack").setLevel(logging.INFO)
+
+    import moto
+
+    serialise_moto_calls()
+    with moto.mock_aws():
+        serve(int(os.environ.get("PORT", "3000")))
+
+
+def serve(port: int) -> None:
+    # Imported inside moto's mock so every AWS client the functions create at import time is local.
+    from local_stack.functions import load_function_module
+    from local_stack.resources import create_rules, create_tables
+    from local_stack.server import example_commands, make_server
+    from local_stack.workers import TickLoop, WorkerPoolDispatcher
+
+    create_tables()
+    create_rules()
+    api = load_function_module("ApiFunction")
+    tick = load_function_module("TickFunction")
+    executor = load_function_module("ExecutorFunction")
+    dispatcher = WorkerPoolDispatcher(executor.lambda_handler)
+    api.service.dispatcher = dispatcher
+    tick.dispatcher = dispatcher
+    loop = TickLoop(tick.lambda_handler, api.runner.is_running, TICK_INTERVAL_SECONDS)
+    server = make_server(port, api.lambda_handler)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    base = f"http://127.0.0.1:{port}"
+    print(
+        f"serverless-jobs is running on {base} (moto in-process; nothing leaves this machine)\n"
+        f"  Swagger UI: {base}/swagger   OpenAPI: {base}/swagger?format=json\n"
+        f"Try:\n{example_commands(base)}\n"
+        "Ctrl-C stops it.",
+        flush=True,
+    )
+    loop.start()
+    server.serve_forever(poll_interval=0.2)
+    loop.stop()
+    server.server_close()
+    print("stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

@@ -1,0 +1,92 @@
+"""HTTP on loopback -> API Gateway REST proxy events -> the API function, exactly as API Gateway calls it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local_stack.functions import FakeLambdaContext
+
+log = logging.getLogger("local_stack")
+
+ApiHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """The event API Gateway's REST proxy integration sends for this request."""
+    url = urlsplit(target)
+    query = parse_qs(url.query, keep_blank_values=True)
+    return {
+        "resource": "/{proxy+}",
+        "path": url.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": {key: values[-1] for key, values in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": {"proxy": url.path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": url.path,
+            "stage": "local",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": body.decode("utf-8", errors="replace") if body else None,
+        "isBase64Encoded": False,
+    }
+
+
+def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
+    # Powertools' resolver keeps the current event on the app object: one request at a time through it.
+    resolve_lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "serverless-jobs-local"
+
+        def _serve(self) -> None:
+            started = time.perf_counter()
+            length = int(self.headers.get("Content-Length") or 0)
+            event = proxy_event(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
+            with resolve_lock:
+                response = api(event, FakeLambdaContext(function_name="ApiFunction"))
+            body = response.get("body") or ""
+            payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+            self.send_response(response["statusCode"])
+            headers = {key: [value] for key, value in (response.get("headers") or {}).items()}
+            headers.update(response.get("multiValueHeaders") or {})
+            for key, values in headers.items():
+                for value in values:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("http %s %s %s %.0fms", self.command, self.path, response["statusCode"], elapsed)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Replaced by the one line per request that `_serve` logs."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def example_commands(base: str) -> str:
+    job = json.dumps({"name": "heartbeat", "handler": "echo", "schedule": "30s", "data": {"hello": "world"}})
+    return (
+        f"  curl -s -X POST {base}/jobs -H 'Content-Type: application/json' -d '{job}'\n"
+        f"  curl -s '{base}/jobs?status=pending'"
+    )

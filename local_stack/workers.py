@@ -1,0 +1,75 @@
+"""What stands in for Lambda locally: a pool that runs dispatched runs, and the tick loop."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from local_stack.functions import FakeLambdaContext
+from serverless_jobs.dispatch import RunRequest
+
+log = logging.getLogger("local_stack")
+
+EXECUTOR_TIMEOUT_MILLIS = 900_000
+
+
+class WorkerPoolDispatcher:
+    """The Dispatcher interface over daemon worker threads: a run still going never blocks shutdown."""
+
+    def __init__(self, execute: Callable[[dict[str, Any], Any], dict[str, Any]], workers: int = 8) -> None:
+        self._execute = execute
+        self._queue: queue.Queue[RunRequest] = queue.Queue()
+        for number in range(workers):
+            threading.Thread(target=self._work, name=f"executor-{number}", daemon=True).start()
+
+    def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
+        for run in runs:
+            self._queue.put(run)
+        return []
+
+    def _work(self) -> None:
+        while True:
+            run = self._queue.get()
+            context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=EXECUTOR_TIMEOUT_MILLIS)
+            try:
+                result = self._execute(run.to_payload(), context)
+                log.info("run  %s job=%s attempt=%s trigger=%s", result["outcome"], run.jobId, run.attempt, run.trigger)
+            except Exception:
+                log.exception(
+                    "run  crashed job=%s run=%s (its lease will expire and it is retried)", run.jobId, run.runId
+                )
+
+
+class TickLoop:
+    """Fires the tick function every `interval` seconds while the runner's rule is enabled."""
+
+    def __init__(
+        self, tick: Callable[[dict[str, Any], Any], dict[str, Any]], is_running: Callable[[], bool], interval: float
+    ) -> None:
+        self._tick = tick
+        self._is_running = is_running
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tick", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _loop(self) -> None:
+        event = {"detail-type": "Scheduled Event", "source": "local_stack", "detail": {}}
+        while not self._stop.wait(self._interval):
+            try:
+                if not self._is_running():
+                    continue
+                report = self._tick(event, FakeLambdaContext(function_name="TickFunction"))
+                if report.get("dispatched") or report.get("recovered"):
+                    log.info("tick dispatched=%s recovered=%s", report["dispatched"], report["recovered"])
+            except Exception:
+                log.exception("tick failed")
