@@ -233,3 +233,42 @@ def test_unknown_route_is_404_with_a_message(api: ApiClient) -> None:
     reply = api.get("/nothing-here")
     assert reply.status == 404
     assert "/nothing-here" in reply.body["message"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "method", "suffix", "status"),
+    [
+        ("trigger", "POST", "/trigger", 409),
+        ("cancel", "POST", "/trigger", 409),
+        ("cancel", "POST", "/resume", 409),
+        ("cancel", "POST", "/pause", 409),
+        ("pause", "POST", "/trigger", 409),
+        (None, "GET", "/../nope", 404),
+    ],
+)
+def test_refused_requests_change_nothing(
+    api: ApiClient, snapshot: Any, invocations: InvokeRecorder, setup: str | None, method: str, suffix: str, status: int
+) -> None:
+    job = create(api, schedule="1h")
+    if setup:
+        api.post(f"/jobs/{job['id']}/{setup}")
+    before, dispatched = snapshot(), len(invocations.calls)
+
+    reply = api.request(method, f"/jobs/{job['id']}{suffix}")
+
+    assert reply.status == status
+    assert snapshot() == before
+    assert len(invocations.calls) == dispatched
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/jobs/nope"), ("DELETE", "/jobs/nope"), ("POST", "/jobs/nope/trigger"), ("POST", "/jobs/nope/cancel")],
+)
+def test_unknown_jobs_are_404_and_change_nothing(api: ApiClient, snapshot: Any, method: str, path: str) -> None:
+    create(api, schedule="1h")
+    before = snapshot()
+
+    reply = api.request(method, path, {"name": "x"} if method == "PUT" else None)
+
+    assert (reply.status, snapshot()) == (404, before)

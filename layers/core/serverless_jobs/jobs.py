@@ -102,7 +102,7 @@ class JobService:
             created_at=millis,
             updated_at=millis,
         )
-        first = self._first_occurrence(job, now)
+        first = first_occurrence(job.timing(), now)
         self._arm(job, first)
         store.insert_job(job)
         if first <= now:
@@ -122,7 +122,7 @@ class JobService:
             if job.run_at is not None and job.end_at is not None and job.end_at < job.run_at:
                 raise InvalidInput("endAt", "is before runAt; no run could start")
             retimed = bool(fields & _TIMING_FIELDS)
-            first = self._first_occurrence(job, now) if retimed and job.status not in TERMINAL_STATUSES else None
+            first = first_occurrence(job.timing(), now) if retimed and job.status not in TERMINAL_STATUSES else None
             if first is not None and job.status == JobStatus.PENDING:
                 job.attempts = 0
                 self._arm(job, first)
@@ -163,10 +163,6 @@ class JobService:
         return self._transition(job_id, {JobStatus.CANCELLED}, self._cancel)
 
     # -- rules ---------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _first_occurrence(job: JobModel, now: datetime) -> datetime:
-        return first_occurrence(job.timing(), now)
 
     @staticmethod
     def _arm(job: JobModel, first: datetime) -> None:
