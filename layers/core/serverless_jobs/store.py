@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -35,6 +36,17 @@ def _conditional_failure(error: PutError | UpdateError | DeleteError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
+@contextmanager
+def _lost_race_is_concurrent_change(job_id: str) -> Iterator[None]:
+    """A failed version condition means another writer got in between: ConcurrentChange, to be retried."""
+    try:
+        yield
+    except (PutError, DeleteError) as error:
+        if _conditional_failure(error):
+            raise ConcurrentChange(job_id) from error
+        raise
+
+
 def get_job(job_id: str) -> JobModel | None:
     try:
         return JobModel.get(job_id, consistent_read=True)
@@ -48,12 +60,8 @@ def insert_job(job: JobModel) -> None:
 
 def save_job(job: JobModel) -> None:
     """Write the whole job, conditioned on the version it was read at (pynamodb's VersionAttribute)."""
-    try:
+    with _lost_race_is_concurrent_change(job.id):
         job.save()
-    except PutError as error:
-        if _conditional_failure(error):
-            raise ConcurrentChange(job.id) from error
-        raise
 
 
 def update_job(job: JobModel, actions: list[Any], condition: Condition | None = None) -> bool:
@@ -69,12 +77,8 @@ def update_job(job: JobModel, actions: list[Any], condition: Condition | None = 
 
 def delete_job(job: JobModel) -> None:
     """Delete the job (conditioned on its version) and then every run of its history."""
-    try:
+    with _lost_race_is_concurrent_change(job.id):
         job.delete()
-    except DeleteError as error:
-        if _conditional_failure(error):
-            raise ConcurrentChange(job.id) from error
-        raise
     with RunModel.batch_write() as batch:
         for run in RunModel.query(job.id, attributes_to_get=["jobId", "runKey"]):
             batch.delete(run)
