@@ -68,7 +68,8 @@ class TickLoop:
             try:
                 if not self._is_running():
                     continue
-                report = self._tick(event, FakeLambdaContext(function_name="TickFunction"))
+                # No time left in this context: the tick makes exactly one pass; this loop is the poller.
+                report = self._tick(event, FakeLambdaContext(function_name="TickFunction", remaining_millis=0))
                 if report.get("dispatched") or report.get("recovered"):
                     log.info("tick dispatched=%s recovered=%s", report["dispatched"], report["recovered"])
             except Exception:

@@ -1,7 +1,8 @@
-"""Tick Lambda: fired by the EventBridge rule every minute; finds due jobs, claims and dispatches them."""
+"""Tick Lambda: fired by the EventBridge rule every minute; claims due jobs and dispatches them all minute."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -12,18 +13,29 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
-from serverless_jobs.tick import run_tick
+from serverless_jobs.runner import RunnerSwitch
+from serverless_jobs.tick import run_window
 
 logger = Logger()
 tracer = Tracer()
 lambda_client = boto3.client("lambda")
+events_client = boto3.client("events")
 clock = SystemClock()
+sleep = time.sleep
 dispatcher = LambdaDispatcher(lambda_client, settings.executor_function)
+runner = RunnerSwitch(events_client, settings.runner_rule)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = asdict(run_tick(clock, dispatcher))
-    logger.info("tick", extra=report)
-    return report
+    report = run_window(
+        clock,
+        dispatcher,
+        remaining_seconds=context.get_remaining_time_in_millis() / 1000,
+        poll_seconds=settings.tick_poll_seconds,
+        is_running=runner.is_running,
+        sleep=sleep,
+    )
+    logger.info("tick", extra=asdict(report))
+    return asdict(report)

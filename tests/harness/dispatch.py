@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -14,6 +15,7 @@ class InvokeRecorder:
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
+        self.on_invoke: Callable[[dict[str, Any]], object] | None = None
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.lambda.Invoke", self._answer)
@@ -30,6 +32,8 @@ class InvokeRecorder:
                 "Payload": json.loads(body),
             }
         )
+        if self.on_invoke is not None:
+            self.on_invoke(self.calls[-1]["Payload"])
         return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
 
     @property

@@ -29,6 +29,7 @@ class Stack:
         self._replace(self.api_module.service, "clock", clock)
         self._replace(self.tick_module, "clock", clock)
         self._replace(self.executor_module, "clock", clock)
+        self._replace(self.tick_module, "sleep", clock.advance)
         self.invocations.attach(self.api_module.lambda_client)
         self.invocations.attach(self.tick_module.lambda_client)
         self.delivered = 0
@@ -43,8 +44,12 @@ class Stack:
         self.invocations.detach(self.api_module.lambda_client)
         self.invocations.detach(self.tick_module.lambda_client)
 
-    def tick(self, remaining_millis: int = 60_000) -> dict[str, Any]:
-        """Fire the tick with the sample scheduled event, as the EventBridge rule does."""
+    def tick(self, remaining_millis: int = 0) -> dict[str, Any]:
+        """Fire the tick with the sample scheduled event, as the EventBridge rule does.
+
+        By default its context has no time left, so it makes exactly one pass; give it a minute
+        (`remaining_millis=65_000`) for a whole window of passes, the manual clock moving as it sleeps.
+        """
         event = json.loads((EVENTS / "tick" / "scheduled.json").read_text())
         context = FakeLambdaContext(function_name="TickFunction", remaining_millis=remaining_millis)
         report: dict[str, Any] = self.tick_module.lambda_handler(event, context)
@@ -54,6 +59,15 @@ class Stack:
         context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=900_000)
         result: dict[str, Any] = self.executor_module.lambda_handler(copy.deepcopy(payload), context)
         return result
+
+    def deliver_at_once(self) -> None:
+        """From now on each dispatch runs the executor right away, as if Lambda had no queue."""
+
+        def run(payload: dict[str, Any]) -> None:
+            self.delivered += 1
+            self.execute(payload)
+
+        self.invocations.on_invoke = run
 
     def deliver(self) -> list[dict[str, Any]]:
         """Run every dispatch event not yet delivered, in order; returns the executor's results."""

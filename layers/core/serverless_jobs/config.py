@@ -15,6 +15,7 @@ class Settings:
     executor_function: str
     runner_rule: str
     lease_margin_seconds: int
+    tick_poll_seconds: float
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -27,6 +28,7 @@ class Settings:
             executor_function=env.get("EXECUTOR_FUNCTION", "executor"),
             runner_rule=env.get("RUNNER_RULE", "tick"),
             lease_margin_seconds=int(env.get("LEASE_MARGIN_SECONDS", "60")),
+            tick_poll_seconds=float(env.get("TICK_POLL_SECONDS", "1")),
         )
 
 

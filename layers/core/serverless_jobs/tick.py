@@ -2,12 +2,16 @@
 
 A due `running` job is a lost run (its lease expired): it is recorded `timed_out` and retried or failed
 like any failure. Nothing here scans; each shard costs one Query over due items only.
+
+EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
+pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
@@ -26,12 +30,49 @@ logger = Logger(child=True)
 LEASE_EXPIRED = "LeaseExpired: the run did not finish within its timeout; it is counted as a failure"
 
 
+# The rule fires every minute: an invocation works through its own minute, never into the next one's.
+WINDOW_SECONDS = 60.0
+# Time kept back from the Lambda's remaining time so the last pass always completes.
+SAFETY_MARGIN_SECONDS = 3.0
+
+
 @dataclass(frozen=True)
 class TickReport:
-    examined: int
-    dispatched: int
-    recovered: int
-    undelivered: int
+    examined: int = 0
+    dispatched: int = 0
+    recovered: int = 0
+    undelivered: int = 0
+    passes: int = 1
+
+    def __add__(self, other: TickReport) -> TickReport:
+        return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+
+def run_window(
+    clock: Clock,
+    dispatcher: Dispatcher,
+    *,
+    remaining_seconds: float,
+    poll_seconds: float,
+    is_running: Callable[[], bool],
+    sleep: Callable[[float], None],
+) -> TickReport:
+    """Passes every `poll_seconds` until the minute (or the Lambda's time, less a margin) runs out.
+
+    The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
+    little time left the invocation still makes exactly one pass.
+    """
+    start = clock.now()
+    deadline = start + timedelta(seconds=min(WINDOW_SECONDS, remaining_seconds - SAFETY_MARGIN_SECONDS))
+    total = TickReport(passes=0)
+    while is_running():
+        pass_started = clock.now()
+        total += run_tick(clock, dispatcher)
+        next_pass = pass_started + timedelta(seconds=poll_seconds)
+        if next_pass >= deadline:
+            break
+        sleep(max(0.0, (next_pass - clock.now()).total_seconds()))
+    return total
 
 
 def run_tick(clock: Clock, dispatcher: Dispatcher) -> TickReport:
