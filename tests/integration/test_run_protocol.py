@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.dynamo import dynamodb_calls
@@ -10,6 +10,10 @@ from harness.stack import Stack
 from serverless_jobs.config import settings
 from serverless_jobs.registry import RunContext, handler
 from serverless_jobs.timefmt import iso_z
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def create(stack: Stack, **fields: Any) -> dict[str, Any]:
@@ -37,15 +41,32 @@ def test_interval_job_runs_on_its_anchored_grid(stack: Stack) -> None:
     job = create(stack, schedule="5m")
     created = stack.clock.now()
 
-    for k in range(1, 4):
+    for k in range(1, 6):
         stack.clock.set(created + timedelta(minutes=5 * k, seconds=2))  # the tick comes a little late
         assert stack.tick()["dispatched"] == 1
+        stack.clock.advance(20)  # and the run takes a while: neither moves the grid
         stack.deliver()
         assert stack.job(job["id"])["nextRunAt"] == iso_z(created + timedelta(minutes=5 * (k + 1)))
 
     runs = stack.history(job["id"])
-    assert [run["scheduledAt"] for run in runs] == [iso_z(created + timedelta(minutes=5 * k)) for k in (3, 2, 1)]
+    assert [run["scheduledAt"] for run in runs] == [iso_z(created + timedelta(minutes=5 * k)) for k in (5, 4, 3, 2, 1)]
     assert {run["status"] for run in runs} == {"completed"}
+
+
+def test_cron_job_runs_at_its_local_times(stack: Stack) -> None:
+    job = create(stack, schedule="30 10 * * *", timezone="Asia/Kolkata")  # 05:00 UTC
+    assert job["nextRunAt"] == "2026-11-29T05:00:00.000Z"
+
+    for day in (29, 30):
+        stack.clock.set(datetime(2026, 11, day, 5, 0, tzinfo=UTC))
+        assert stack.tick()["dispatched"] == 1
+        stack.deliver()
+
+    assert [run["scheduledAt"] for run in stack.history(job["id"])] == [
+        "2026-11-30T05:00:00.000Z",
+        "2026-11-29T05:00:00.000Z",
+    ]
+    assert stack.job(job["id"])["nextRunAt"] == "2026-12-01T05:00:00.000Z"
 
 
 def test_tick_finds_nothing_before_the_due_time(stack: Stack) -> None:
@@ -63,6 +84,8 @@ def test_failing_one_time_job_is_retried_then_failed(stack: Stack) -> None:
         waiting = stack.job(job["id"])
         assert (waiting["status"], waiting["attempts"]) == ("pending", attempt)
         assert waiting["lastError"] == "HandlerFailure: boom"
+        delay = parse_time(waiting["nextRunAt"]) - stack.clock.now()
+        assert timedelta(0) <= delay <= timedelta(seconds=2 ** (attempt - 1))  # full jitter under a growing cap
         stack.clock.advance(2**attempt)  # past the backoff ceiling (1 s * 2^(attempt-1))
         assert stack.tick()["dispatched"] == 1
         stack.deliver()
@@ -179,3 +202,16 @@ def test_tick_reads_only_due_jobs_and_never_scans(stack: Stack) -> None:
     assert calls["Scan"] == 0
     assert calls["Query"] == settings.due_shards
     assert {payload["jobId"] for payload in stack.invocations.payloads} == {job["id"] for job in due}
+
+
+def test_executor_never_scans(stack: Stack) -> None:
+    create(stack, handler="flaky", data={"succeedOnAttempt": 2})
+
+    with dynamodb_calls() as calls:
+        stack.deliver()
+        stack.clock.advance(20)
+        stack.tick()
+        stack.deliver()
+
+    assert calls["Scan"] == 0
+    assert calls["GetItem"] > 0  # the hook saw the executor's reads

@@ -1,0 +1,81 @@
+"""Where a finished run leaves its job (DESIGN §3 step 3), and the backoff, as plain rules."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from serverless_jobs.models import JobModel
+from serverless_jobs.protocol import MAX_BACKOFF_SECONDS, Outcome, backoff_seconds, next_state
+from serverless_jobs.schemas import JobStatus
+from serverless_jobs.timefmt import to_millis
+
+NOW = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
+CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+class AlwaysHighest(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> JobModel:
+    return JobModel(
+        id="j",
+        name="n",
+        handler="echo",
+        schedule=schedule,
+        timezone="UTC",
+        status="running",
+        attempt=attempt,
+        attempts=attempt,
+        max_attempts=max_attempts,
+        retry_backoff_seconds=10,
+        timeout_seconds=60,
+        created_at=to_millis(CREATED),
+        updated_at=to_millis(CREATED),
+    )
+
+
+def test_backoff_ceiling_doubles_and_is_capped() -> None:
+    ceilings = [backoff_seconds(attempt, 10, AlwaysHighest()) for attempt in (1, 2, 3, 4)]
+    assert ceilings == [10, 20, 40, 80]
+    assert backoff_seconds(30, 10, AlwaysHighest()) == MAX_BACKOFF_SECONDS
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_backoff_is_jittered_within_its_ceiling(seed: int) -> None:
+    assert 0 <= backoff_seconds(3, 10, random.Random(seed)) <= 40
+
+
+def test_one_time_success_completes() -> None:
+    state = next_state(job(None, 1), Outcome(True), NOW)
+    assert (state.status, state.next_run_at, state.attempts) == (JobStatus.COMPLETED, None, 1)
+
+
+def test_recurring_success_waits_for_the_next_occurrence_after_now() -> None:
+    state = next_state(job("1m", 1), Outcome(True), NOW)
+    assert (state.status, state.next_run_at, state.attempts) == (JobStatus.PENDING, CREATED + timedelta(minutes=1), 0)
+
+
+def test_failure_with_attempts_left_retries_after_backoff() -> None:
+    state = next_state(job(None, 2), Outcome(False, "E: x"), NOW, AlwaysHighest())
+    assert (state.status, state.next_run_at, state.attempts, state.last_error) == (
+        JobStatus.PENDING,
+        NOW + timedelta(seconds=20),
+        2,
+        "E: x",
+    )
+
+
+def test_last_failure_of_a_one_time_job_fails_it() -> None:
+    state = next_state(job(None, 3), Outcome(False, "E: x"), NOW)
+    assert (state.status, state.next_run_at, state.attempts) == (JobStatus.FAILED, None, 3)
+
+
+def test_last_failure_of_a_recurring_job_resets_attempts_for_the_next_occurrence() -> None:
+    state = next_state(job("1m", 3), Outcome(False, "E: x"), NOW)
+    assert (state.status, state.next_run_at, state.attempts) == (JobStatus.PENDING, CREATED + timedelta(minutes=1), 0)
+    assert state.last_error == "E: x"
