@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from serverless_jobs.schedules import Cron, Interval, ScheduleError, Timing, parse_schedule, parse_zone
+from serverless_jobs.cron import Cron
+from serverless_jobs.errors import ScheduleError
+from serverless_jobs.schedules import Interval, Timing, parse_schedule, parse_zone
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 

@@ -18,6 +18,10 @@ class InvalidInput(JobsError, ValueError):
         self.field = field
 
 
+class ScheduleError(InvalidInput):
+    """A schedule, time zone or window that cannot run; the message says what to change."""
+
+
 class NotFound(JobsError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job '{job_id}' not found")

@@ -127,7 +127,7 @@ class JobService:
                 job.attempts = 0
                 self._arm(job, first)
             elif first is not None and job.status == JobStatus.RUNNING:
-                job.next_occurrence_at = to_millis(first) if job.schedule is not None else None
+                job.next_occurrence_at = to_millis(first) if job.timing().recurring else None
             job.updated_at = to_millis(now)
             store.save_job(job)
             if first is not None and job.status == JobStatus.PENDING and first <= now:

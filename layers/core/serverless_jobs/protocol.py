@@ -43,8 +43,9 @@ def backoff_seconds(attempt: int, base_seconds: int, rng: random.Random | None =
 def next_state(job: JobModel, outcome: Outcome, now: datetime, rng: random.Random | None = None) -> NextState:
     """Where a finished run leaves its job (DESIGN §3 step 3), from the job as stored and the outcome."""
     attempt = int(job.attempt or 1)
-    recurring = job.schedule is not None
-    following = job.timing().next_at_or_after(now + timedelta(milliseconds=1)) if recurring else None
+    timing = job.timing()
+    recurring = timing.recurring
+    following = timing.next_at_or_after(now + timedelta(milliseconds=1)) if recurring else None
     if outcome.succeeded:
         if following is None:
             return NextState(JobStatus.COMPLETED, None, None, attempt, None)

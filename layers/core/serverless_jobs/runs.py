@@ -83,11 +83,8 @@ def claim_due(job: JobModel, now: datetime) -> RunRequest | None:
             next_occurrence=from_millis_or_none(job.next_occurrence_at),
         )
     occurrence = from_millis(int(job.next_run_at or to_millis(now)))
-    following = (
-        job.timing().next_at_or_after(max(occurrence, now) + timedelta(milliseconds=1))
-        if job.schedule is not None
-        else None
-    )
+    timing = job.timing()
+    following = timing.next_at_or_after(max(occurrence, now) + timedelta(milliseconds=1)) if timing.recurring else None
     return claim(job, now=now, trigger="schedule", attempt=1, scheduled_at=occurrence, next_occurrence=following)
 
 

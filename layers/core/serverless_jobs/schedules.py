@@ -10,29 +10,11 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadDateError, croniter
-
-from serverless_jobs.errors import InvalidInput
-
-
-class ScheduleError(InvalidInput):
-    """A schedule, time zone or window that cannot run; the message says what to change."""
-
-
-class Schedule(Protocol):
-    expression: str
-
-    def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
-        """The earliest occurrence at or after `moment`; `first` anchors schedules that need an anchor."""
-        ...
-
-    def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
-        """Where the occurrence sequence starts: `runAt` inclusive when given, else just after creation."""
-        ...
-
+from serverless_jobs.cron import Cron, parse_cron, parse_eventbridge_cron
+from serverless_jobs.errors import ScheduleError
+from serverless_jobs.wallclock import instants
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _INTERVAL_SHAPE = re.compile(r"^\s*([+-]?\d+)\s*([A-Za-z]*)\s*$")
@@ -40,8 +22,11 @@ _INTERVAL_SHAPE = re.compile(r"^\s*([+-]?\d+)\s*([A-Za-z]*)\s*$")
 
 @dataclass(frozen=True)
 class Interval:
+    """Every `seconds` of elapsed time, anchored: occurrences never drift with how long runs take."""
+
     expression: str
     seconds: int
+    recurring: bool = True
 
     def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
         return start if start is not None else created + timedelta(seconds=self.seconds)
@@ -53,45 +38,50 @@ class Interval:
         return first + timedelta(seconds=steps * self.seconds)
 
 
-_CRON_FIELDS = (
-    ("minute", "0-59"),
-    ("hour", "0-23"),
-    ("day-of-month", "1-31"),
-    ("month", "1-12 or JAN-DEC"),
-    ("day-of-week", "0-6 or SUN-SAT"),
-)
-CRON_MACROS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
-
-
 @dataclass(frozen=True)
-class Cron:
+class At:
+    """EventBridge's `at(yyyy-mm-ddThh:mm:ss)`: one run at a local time in the job's zone."""
+
     expression: str
+    wall: datetime
+    recurring: bool = False
 
     def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
         return start if start is not None else created
 
     def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
-        # croniter returns occurrences strictly after its start, so start just before `moment`.
-        start = max(moment, first) - timedelta(seconds=1)
-        iterator = croniter(self.expression, start.astimezone(zone))
-        try:
-            occurrence: datetime = iterator.get_next(datetime)
-            while occurrence < moment:
-                occurrence = iterator.get_next(datetime)
-        except CroniterBadDateError:
-            return None
-        return occurrence
+        [instant] = instants(self.wall, zone, follows_elapsed=False)
+        return instant if instant >= max(moment, first) else None
 
 
-def parse_schedule(expression: str) -> Interval | Cron:
-    """An interval (`30s`, `5m`, `1h`, `1d`) or a 5-field cron expression; ScheduleError says what is off."""
+Schedule = Interval | Cron | At
+
+
+def parse_schedule(expression: str) -> Schedule:
+    """Any schedule a job may have; ScheduleError says which part is wrong and what is allowed.
+
+    Intervals (`30s`, `5m`), 5-field cron and its macros, and EventBridge's `rate()`, `cron()` and `at()`
+    with EventBridge's own semantics, so schedules move here from EventBridge Scheduler unchanged.
+    """
     text = expression.strip()
     if not text:
         raise ScheduleError("schedule", "must not be empty; use an interval such as '5m' or a cron expression")
     interval = _INTERVAL_SHAPE.match(text)
     if interval:
         return _parse_interval(expression, int(interval.group(1)), interval.group(2))
-    return _parse_cron(expression, text)
+    wrapped = _EVENTBRIDGE_SHAPE.match(text)
+    if wrapped:
+        kind, inner = wrapped.group(1), wrapped.group(2).strip()
+        if kind == "rate":
+            return _parse_rate(expression, inner)
+        if kind == "at":
+            return _parse_at(expression, inner)
+        return parse_eventbridge_cron(expression, inner)
+    return parse_cron(expression)
+
+
+_EVENTBRIDGE_SHAPE = re.compile(r"^(rate|cron|at)\((.*)\)$")
+_RATE_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 def _parse_interval(expression: str, count: int, unit: str) -> Interval:
@@ -104,30 +94,32 @@ def _parse_interval(expression: str, count: int, unit: str) -> Interval:
     return Interval(expression, count * _UNITS[unit])
 
 
-def _parse_cron(expression: str, text: str) -> Cron:
-    if text.startswith("@"):
-        if text.lower() not in CRON_MACROS:
-            raise ScheduleError("schedule", f"unknown macro '{text}'; use one of {', '.join(CRON_MACROS)}")
-        return Cron(text.lower())
-    fields = text.split()
-    if len(fields) != len(_CRON_FIELDS):
+def _parse_rate(expression: str, inner: str) -> Interval:
+    match = re.fullmatch(r"(\d+)\s+([a-z]+)", inner)
+    unit = match.group(2).rstrip("s") if match else ""
+    if match is None or unit not in _RATE_UNITS:
         raise ScheduleError(
-            "schedule",
-            f"'{expression}' is neither an interval (30s, 5m, 1h, 1d) nor a cron expression "
-            f"with 5 fields (minute hour day-of-month month day-of-week); it has {len(fields)} fields",
+            "schedule", f"'{expression}' is not a rate; write rate(5 minutes), rate(1 hour), rate(2 days)"
         )
-    for position, (name, allowed) in enumerate(_CRON_FIELDS):
-        probe = ["*"] * len(_CRON_FIELDS)
-        probe[position] = fields[position]
-        if not croniter.is_valid(" ".join(probe)):
-            raise ScheduleError(
-                "schedule",
-                f"cron {name} field '{fields[position]}' is not valid; allowed: {allowed}, "
-                "with lists (1,2), ranges (1-5) and steps (*/15)",
-            )
-    if not croniter.is_valid(text):
-        raise ScheduleError("schedule", f"cron expression '{expression}' is not valid")
-    return Cron(" ".join(fields))
+    count = int(match.group(1))
+    if count < 1:
+        raise ScheduleError("schedule", f"'{expression}': the rate's value must be at least 1")
+    if (count == 1) != (match.group(2) == unit):
+        wanted = unit if count == 1 else unit + "s"
+        raise ScheduleError("schedule", f"'{expression}': EventBridge writes rate({count} {wanted})")
+    return Interval(expression, count * _RATE_UNITS[unit])
+
+
+def _parse_at(expression: str, inner: str) -> At:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", inner):
+            raise ValueError
+        wall = datetime.fromisoformat(inner)
+    except ValueError:
+        raise ScheduleError(
+            "schedule", f"'{expression}' is not a valid at(); write at(yyyy-mm-ddThh:mm:ss), local to timezone"
+        ) from None
+    return At(expression, wall)
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -143,11 +135,15 @@ def parse_zone(name: str) -> ZoneInfo:
 class Timing:
     """When a job runs: its schedule (None for one-time), time zone and window."""
 
-    schedule: Interval | Cron | None
+    schedule: Schedule | None
     zone: ZoneInfo
     run_at: datetime | None
     end_at: datetime | None
     created_at: datetime
+
+    @property
+    def recurring(self) -> bool:
+        return self.schedule is not None and self.schedule.recurring
 
     def next_at_or_after(self, moment: datetime) -> datetime | None:
         """The next occurrence not before `moment` inside the window, or None when the job has no more."""
@@ -165,7 +161,7 @@ class Timing:
     def upcoming(self, first: datetime, count: int) -> list[datetime]:
         """`first` and the occurrences after it, at most `count`, stopping where the window closes."""
         occurrences = [first]
-        while len(occurrences) < count and self.schedule is not None:
+        while len(occurrences) < count and self.recurring:
             following = self.next_at_or_after(occurrences[-1] + timedelta(milliseconds=1))
             if following is None:
                 break

@@ -1,0 +1,94 @@
+"""DESIGN §4's DST rules at every transition of 2020-2035 in ten zones, including 30-minute shifts
+(Lord Howe), midnight changes (Santiago), 2:45 changes (Chatham) and a zone that stopped DST (Apia)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from harness.zones import ZONES, transitions
+from serverless_jobs.schedules import Timing, parse_schedule
+
+
+def offset(moment: datetime, zone: ZoneInfo) -> timedelta:
+    local_offset = moment.astimezone(zone).utcoffset()
+    assert local_offset is not None
+    return local_offset
+
+
+def occurrences(expression: str, zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
+    timing = Timing(parse_schedule(expression), zone, None, None, start)
+    found: list[datetime] = []
+    moment = timing.next_at_or_after(start)
+    while moment is not None and moment < end:
+        found.append(moment)
+        moment = timing.next_at_or_after(moment + timedelta(milliseconds=1))
+    return found
+
+
+def around_each_change(name: str) -> list[tuple[ZoneInfo, datetime, datetime]]:
+    zone = ZoneInfo(name)
+    changes = transitions(zone) or [datetime(2026, 3, 29, tzinfo=UTC)]  # zones without DST: any day
+    return [(zone, change - timedelta(days=2), change + timedelta(days=2)) for change in changes]
+
+
+@pytest.mark.parametrize("name", ZONES)
+@pytest.mark.parametrize("expression", ["30 2 * * *", "0 0 * * *", "45 2 * * *", "cron(15 1 * * ? *)"])
+def test_a_fixed_local_time_runs_exactly_once_every_calendar_day(name: str, expression: str) -> None:
+    for zone, start, end in around_each_change(name):
+        runs = occurrences(expression, zone, start, end)
+        days = [run.astimezone(zone).date() for run in runs]
+        first, last = days[0], days[-1]
+        assert days == [first + timedelta(days=n) for n in range((last - first).days + 1)], (name, start)
+        assert len(days) >= 3
+
+
+@pytest.mark.parametrize("name", ZONES)
+def test_a_time_in_the_gap_runs_at_the_first_instant_after_it(name: str) -> None:
+    for zone, start, end in around_each_change(name):
+        for run in occurrences("30 2 * * *", zone, start, end):
+            local = run.astimezone(zone)
+            wall_ok = (local.hour, local.minute) == (2, 30)
+            just_after_gap = (
+                run.astimezone(zone).utcoffset() != (run - timedelta(seconds=1)).astimezone(zone).utcoffset()
+            )
+            assert wall_ok or just_after_gap, (name, local)
+
+
+@pytest.mark.parametrize("name", ZONES)
+@pytest.mark.parametrize("expression", ["0 * * * *", "@hourly", "cron(0 * * * ? *)"])
+def test_hourly_follows_elapsed_time_through_every_change(name: str, expression: str) -> None:
+    for zone, start, end in around_each_change(name):
+        runs = occurrences(expression, zone, start, end)
+        gaps = {later - earlier for earlier, later in pairwise(runs)}
+        if abs(offset(start, zone) - offset(end, zone)) in {timedelta(0), timedelta(hours=1)}:
+            assert gaps == {timedelta(hours=1)}, (name, start, sorted(gaps))  # never skipped, never doubled
+        else:  # a 30-minute shift moves the hour mark by half an hour once
+            assert gaps <= {timedelta(minutes=30), timedelta(hours=1), timedelta(minutes=90)}, (name, start)
+        hours = (runs[-1] - runs[0]) / timedelta(hours=1)
+        assert abs(len(runs) - 1 - hours) <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("expression", "zone", "local_day", "expected_utc"),
+    [
+        ("30 2 * * *", "America/New_York", date(2026, 3, 8), "2026-03-08T07:00:00+00:00"),  # 03:00 EDT
+        ("30 1 * * *", "America/New_York", date(2026, 11, 1), "2026-11-01T05:30:00+00:00"),  # first 01:30
+        ("0 0 * * *", "America/Santiago", date(2026, 9, 6), "2026-09-06T04:00:00+00:00"),  # 01:00 -03
+        ("15 2 * * *", "Australia/Lord_Howe", date(2026, 10, 4), "2026-10-03T15:30:00+00:00"),  # 02:30 +11
+        ("0 3 * * *", "Pacific/Chatham", date(2026, 9, 27), "2026-09-26T14:00:00+00:00"),  # 03:45 +13:45
+        ("at(2026-03-08T02:30:00)", "America/New_York", date(2026, 3, 8), "2026-03-08T07:00:00+00:00"),
+    ],
+)
+def test_known_transitions(expression: str, zone: str, local_day: date, expected_utc: str) -> None:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(local_day, datetime.min.time(), tz).astimezone(UTC) - timedelta(hours=1)
+    [run] = [
+        moment
+        for moment in occurrences(expression, tz, start, start + timedelta(hours=26))
+        if moment.astimezone(tz).date() == local_day
+    ]
+    assert run == datetime.fromisoformat(expected_utc)
