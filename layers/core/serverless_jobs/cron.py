@@ -71,7 +71,7 @@ class Cron:
                 return best
             if resume != candidate.date():
                 day_start = datetime.combine(resume, datetime.min.time())
-                iterator = croniter(self.croniter_expression, day_start - timedelta(seconds=1))
+                iterator.set_current(day_start - timedelta(seconds=1), force=True)
                 continue
             for instant in instants(candidate, zone, self.follows_elapsed):
                 if instant >= moment and (best is None or instant < best):
