@@ -70,11 +70,16 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
                     self.send_header(key, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":
+                self.wfile.write(payload)
             elapsed = (time.perf_counter() - started) * 1000
             log.info("http %s %s %s %.0fms", self.command, self.path, response["statusCode"], elapsed)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method (GET ... TRACE, QUERY) goes to the function, which answers what it lacks with 404.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Replaced by the one line per request that `_serve` logs."""

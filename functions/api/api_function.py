@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
@@ -63,9 +64,9 @@ def route(
     method: str, path: str, reply: type[BaseModel] | None, *errors: int, status: int = 200, tag: str = "jobs"
 ) -> Callable[[AnyCallable], AnyCallable]:
     """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document."""
-    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase}
-    if reply is not None:
-        success["content"] = {"application/json": {"model": reply}}
+    # No reply model means no body at all (204); an empty `content` keeps Powertools from inventing one.
+    content: dict[str, Any] = {} if reply is None else {"application/json": {"model": reply}}
+    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase, "content": content}
     responses: dict[int, OpenAPIResponse] = {status: success}
     for code in errors:
         responses[code] = {
@@ -151,8 +152,9 @@ def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
 
 
 @route("DELETE", "/jobs/<id>", None, 404, status=204)
-def delete_job(id: JobId) -> None:
+def delete_job(id: JobId) -> Response[None]:
     service.delete(id)
+    return Response(status_code=204)  # no body, so no Content-Type either
 
 
 @route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
@@ -189,4 +191,19 @@ def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return refuse_non_json_body(event) or app.resolve(event, context)
+
+
+def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The API reads JSON only; a form or multipart body is bad input, not a reason for a 500."""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if not event.get("body") or content_type == "application/json" or content_type.endswith("+json"):
+        return None
+    message = f"Content-Type: the body must be application/json, not {content_type}"
+    return {
+        "statusCode": 400,
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }

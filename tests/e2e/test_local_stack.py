@@ -1,86 +1,104 @@
-"""`make dev`'s process, started as a user starts it, used over real HTTP on loopback."""
+"""`make dev`'s process, started as a user starts it, used over real HTTP on loopback (DESIGN §7)."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
-
-from local_stack.template import ROOT
-
-START_TIMEOUT_SECONDS = 30
+from harness.local_http import LocalStack
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data, {"Content-Type": "application/json"}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-@pytest.fixture
-def local_stack() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack"],
-        cwd=ROOT,
-        env={**environment, "PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if call(base, "GET", "/health")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    yield base, process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-def test_jobs_run_over_http_and_ctrl_c_stops_it_cleanly(local_stack: tuple[str, subprocess.Popen[str]]) -> None:
-    base, process = local_stack
-    status, job = call(base, "POST", "/jobs", {"name": "hello", "handler": "echo", "data": {"n": 1}})
+def create(local: LocalStack, **fields: Any) -> dict[str, Any]:
+    status, job = local.call("POST", "/jobs", {"name": "e2e", "handler": "echo", **fields})
     assert status == 201, job
-    call(base, "POST", "/jobs", {"name": "nap", "handler": "sleep", "data": {"seconds": 60}})
+    body: dict[str, Any] = job
+    return body
 
-    for _ in range(50):
-        if call(base, "GET", f"/jobs/{job['id']}")[1]["status"] == "completed":
-            break
-        time.sleep(0.1)
-    _, history = call(base, "GET", f"/jobs/{job['id']}/history")
-    assert [run["result"] for run in history["history"]] == [{"n": 1}]
 
-    process.send_signal(signal.SIGINT)  # with the 60 s handler still running
-    output, _ = process.communicate(timeout=5)
-    assert process.returncode == 0
+def status_is(*wanted: str) -> Any:
+    return lambda job: job["status"] in wanted
+
+
+def test_create_list_get_update_delete(local: LocalStack) -> None:
+    job = create(local, schedule="1h")
+    assert job["id"] in {listed["id"] for listed in local.call("GET", "/jobs?status=pending&limit=100")[1]["jobs"]}
+    assert local.call("GET", f"/jobs/{job['id']}") == (200, job)
+    status, updated = local.call("PUT", f"/jobs/{job['id']}", {"name": "renamed"})
+    assert (status, updated["name"]) == (200, "renamed")
+    assert local.call("DELETE", f"/jobs/{job['id']}")[0] == 204
+    assert local.call("GET", f"/jobs/{job['id']}")[0] == 404
+
+
+def test_a_2s_interval_runs_at_least_3_times_in_10s(local: LocalStack) -> None:
+    job = create(local, schedule="2s")
+    history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: len(body["history"]) >= 3, 10)
+    assert len(history["history"]) >= 3
+    local.call("POST", f"/jobs/{job['id']}/cancel")
+
+
+def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalStack) -> None:
+    failing = create(local, handler="fail", data={"message": "boom"}, maxAttempts=3, retryBackoffSeconds=1)
+    flaky = create(local, handler="flaky", data={"succeedOnAttempt": 2}, retryBackoffSeconds=1)
+
+    failed = local.wait_for(f"/jobs/{failing['id']}", status_is("failed"), 15)
+    completed = local.wait_for(f"/jobs/{flaky['id']}", status_is("completed"), 15)
+
+    assert (failed["status"], failed["attempts"], failed["lastError"]) == ("failed", 3, "HandlerFailure: boom")
+    runs = local.call("GET", f"/jobs/{failing['id']}/history")[1]["history"]
+    assert [run["status"] for run in runs] == ["failed"] * 3
+    assert (completed["status"], completed["attempts"]) == ("completed", 2)
+
+
+def test_trigger_pause_resume_cancel(local: LocalStack) -> None:
+    job = create(local, schedule="1h")
+    status, accepted = local.call("POST", f"/jobs/{job['id']}/trigger")
+    assert status == 202
+    history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: body["history"], 5)["history"]
+    assert history[0]["id"] == accepted["runId"]
+    assert history[0]["trigger"] == "manual"
+
+    local.wait_for(f"/jobs/{job['id']}", status_is("pending"), 5)
+    assert local.call("POST", f"/jobs/{job['id']}/pause")[1]["status"] == "paused"
+    assert local.call("POST", f"/jobs/{job['id']}/resume")[1]["status"] == "pending"
+    assert local.call("POST", f"/jobs/{job['id']}/cancel")[1]["status"] == "cancelled"
+
+
+def test_runner_stop_and_start(local: LocalStack) -> None:
+    assert local.call("POST", "/jobs/runner/stop") == (200, {"running": False})
+    job = create(local, schedule="1s")
+    time.sleep(2.5)
+    assert local.call("GET", f"/jobs/{job['id']}/history")[1]["history"] == []
+
+    assert local.call("POST", "/jobs/runner/start") == (200, {"running": True})
+    history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: body["history"], 5)
+    assert history["history"]
+    local.call("POST", f"/jobs/{job['id']}/cancel")
+
+
+def test_200_one_time_jobs_created_at_once_each_run_exactly_once(local: LocalStack) -> None:
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        jobs = list(pool.map(lambda n: create(local, data={"n": n}), range(200)))
+
+    for job in jobs:
+        local.wait_for(f"/jobs/{job['id']}", status_is("completed"), 30)
+    for job in jobs:
+        runs = local.call("GET", f"/jobs/{job['id']}/history")[1]["history"]
+        assert [run["result"] for run in runs] == [job["data"]]
+
+
+def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
+    local = LocalStack.start()
+    try:
+        create(local, handler="sleep", data={"seconds": 60})
+        time.sleep(0.5)
+
+        local.process.send_signal(signal.SIGINT)  # with the 60 s handler still running
+        output, _ = local.process.communicate(timeout=5)
+    finally:
+        local.stop()
+    assert local.process.returncode == 0
     assert "Traceback" not in output
-    assert f"running on {base}" in output
+    assert f"running on {local.base}" in output
     assert "POST /jobs 201" in output

@@ -67,6 +67,7 @@ class ApiClient:
         *,
         raw_body: str | None = None,
         query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         event = copy.deepcopy(_base_event(method, path))
         event["httpMethod"] = method
@@ -77,6 +78,9 @@ class ApiClient:
         event["queryStringParameters"] = query or None
         event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
         event["body"] = raw_body if raw_body is not None else (None if json_body is None else json.dumps(json_body))
+        if headers:
+            event["headers"] = {**event["headers"], **headers}
+            event["multiValueHeaders"] = {**event["multiValueHeaders"], **{k: [v] for k, v in headers.items()}}
         return self.send(event)
 
     def send(self, event: dict[str, Any]) -> Reply:

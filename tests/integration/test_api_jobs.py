@@ -136,7 +136,8 @@ def test_delete_removes_the_job_and_its_history(api: ApiClient, snapshot: Any) -
     before = snapshot()
     job = create(api)  # one-time: dispatched at once
 
-    assert api.delete(f"/jobs/{job['id']}").status == 204
+    deleted = api.delete(f"/jobs/{job['id']}")
+    assert (deleted.status, deleted.raw, deleted.headers.get("content-type")) == (204, "", None)
     assert api.get(f"/jobs/{job['id']}").status == 404
     assert api.delete(f"/jobs/{job['id']}").status == 404
     assert snapshot() == before

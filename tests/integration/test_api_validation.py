@@ -148,3 +148,18 @@ def test_bad_list_query_is_400_naming_the_parameter(api: ApiClient, query: dict[
 
     assert reply.status == 400
     assert reply.body["message"].startswith(f"{next(iter(query))}:")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain", "application/xml"]
+)
+def test_a_body_that_is_not_json_is_400_naming_the_content_type(
+    api: ApiClient, snapshot: Any, content_type: str
+) -> None:
+    before = snapshot()
+
+    reply = api.request("POST", "/jobs", raw_body="name=x&handler=echo", headers={"Content-Type": content_type})
+
+    assert reply.status == 400
+    assert reply.body["message"].startswith("Content-Type:")
+    assert snapshot() == before

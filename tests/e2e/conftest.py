@@ -1,0 +1,16 @@
+"""One local stack for the end-to-end tests of a module; tests that stop it start their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.local_http import LocalStack
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[LocalStack]:
+    stack = LocalStack.start()
+    yield stack
+    stack.stop()

@@ -1,0 +1,50 @@
+"""The README's quickstart, run verbatim, and a bounded schemathesis fuzz of the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.local_http import LocalStack
+from local_stack.template import ROOT
+
+
+def quickstart_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Try it") :]
+    return section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
+
+
+def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
+    script = quickstart_script().replace("http://127.0.0.1:3000", local.base)
+
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], check=False, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in re.split(r"(?<=\})\s*(?=\{)", result.stdout.strip()) if line]
+    history, failed, trigger, paused = replies[-4:]
+    assert len(history["history"]) >= 2
+    assert [job["name"] for job in failed["jobs"]] == ["doomed"]
+    assert set(trigger) == {"runId"}
+    assert paused["status"] == "paused"
+
+
+def test_fuzzing_the_openapi_document_finds_no_server_error_and_no_schema_break(local: LocalStack) -> None:
+    schemathesis = Path(sys.executable).parent / "schemathesis"
+    checks = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
+    bounds = ["--phases", "examples,coverage,fuzzing", "--max-examples", "100", "--seed", "20261128", "--workers", "1"]
+    result = subprocess.run(
+        [str(schemathesis), "run", f"{local.base}/swagger?format=json", "--checks", checks, *bounds],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+
+    assert result.returncode == 0, result.stdout[-6000:]

@@ -1,0 +1,78 @@
+"""The local stack as a user runs it: `python -m local_stack` in a subprocess, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from local_stack.template import ROOT
+
+START_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class LocalStack:
+    base: str
+    process: subprocess.Popen[str]
+
+    @classmethod
+    def start(cls) -> LocalStack:
+        port = free_port()
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack"],
+            cwd=ROOT,
+            env={**environment, "PORT": str(port)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        stack = cls(f"http://127.0.0.1:{port}", process)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if stack.call("GET", "/health")[0] == 200:
+                    return stack
+            except OSError:
+                time.sleep(0.2)
+        stack.stop()
+        raise RuntimeError("the local stack did not start")
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data, {"Content-Type": "application/json"}, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def wait_for(self, path: str, done: Any, seconds: float) -> Any:
+        """Poll GET `path` until `done(body)` holds; the last body either way."""
+        deadline = time.monotonic() + seconds
+        body = self.call("GET", path)[1]
+        while not done(body) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            body = self.call("GET", path)[1]
+        return body
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
