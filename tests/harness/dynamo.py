@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from serverless_jobs.models import JobModel
+from serverless_jobs.models import JobModel, RunModel
+
+MODELS = (JobModel, RunModel)
 
 
 @contextmanager
@@ -21,11 +23,14 @@ def dynamodb_calls() -> Iterator[Counter[str]]:
     def count_items(model: Any, parsed: dict[str, Any], **_: Any) -> None:
         calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
 
-    client = JobModel._get_connection().connection.client
-    client.meta.events.register("before-call.dynamodb", count)
-    client.meta.events.register("after-call.dynamodb", count_items)
+    # Each pynamodb model keeps its own botocore client: watch every distinct one.
+    clients = {id(client): client for client in (model._get_connection().connection.client for model in MODELS)}
+    for client in clients.values():
+        client.meta.events.register("before-call.dynamodb", count)
+        client.meta.events.register("after-call.dynamodb", count_items)
     try:
         yield calls
     finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
-        client.meta.events.unregister("after-call.dynamodb", count_items)
+        for client in clients.values():
+            client.meta.events.unregister("before-call.dynamodb", count)
+            client.meta.events.unregister("after-call.dynamodb", count_items)
