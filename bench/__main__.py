@@ -1,8 +1,8 @@
 """Runs every benchmark in turn: `make bench`."""
 
-from bench import requests_per_operation, schedules
+from bench import dispatch, local_precision, requests_per_operation, schedules
 
 if __name__ == "__main__":
-    schedules.main()
-    print()
-    requests_per_operation.main()
+    for benchmark in (schedules, dispatch, local_precision, requests_per_operation):
+        benchmark.main()
+        print()

@@ -12,7 +12,7 @@ from types import FrameType
 from local_stack.moto_backend import serialise_moto_calls, use_fake_credentials
 from local_stack.template import application_environment
 
-TICK_INTERVAL_SECONDS = 0.5
+TICK_INTERVAL_SECONDS = 0.25
 
 
 def main() -> None:

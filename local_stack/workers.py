@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -64,7 +65,10 @@ class TickLoop:
 
     def _loop(self) -> None:
         event = {"detail-type": "Scheduled Event", "source": "local_stack", "detail": {}}
-        while not self._stop.wait(self._interval):
+        next_pass = time.monotonic()
+        while not self._stop.wait(max(0.0, next_pass - time.monotonic())):
+            # A fixed rate: a slow pass does not push the next one back, nor do passes pile up behind it.
+            next_pass = max(next_pass + self._interval, time.monotonic())
             try:
                 if not self._is_running():
                     continue
