@@ -277,15 +277,6 @@ _EVENTBRIDGE_FIELDS = (
 )
 
 
-_EVENTBRIDGE_FIELDS = (
-    FIVE_FIELDS[0],
-    FIVE_FIELDS[1],
-    ("day-of-month", "1-31, L, LW, 15W, ?"),
-    FIVE_FIELDS[3],
-    ("day-of-week", "1-7 or SUN-SAT, 6L, 6#3, ?"),
-)
-
-
 def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
     """`cron(0 12 * * ? *)` with EventBridge's semantics, so schedules move here unchanged."""
     fields = inner.split()
