@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
-from serverless_jobs.errors import Conflict, InvalidInput, NotFound
+from serverless_jobs.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.jobs import JobService
 from serverless_jobs.runner import RunnerSwitch
 from serverless_jobs.schemas import (
@@ -57,7 +57,11 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
 
 
-_ERROR_MEANING = {400: "Invalid input", 404: "No such job", 409: "Not allowed in the job's current state"}
+_ERROR_MEANING = {
+    400: "Invalid input",
+    404: "No such job (or runner rule)",
+    409: "Not allowed in the job's current state",
+}
 
 
 def route(
@@ -91,7 +95,8 @@ def _invalid_input(error: InvalidInput) -> Response[Any]:
 
 
 @app.exception_handler(NotFound)
-def _not_found(error: NotFound) -> Response[Any]:
+@app.exception_handler(RunnerRuleMissing)
+def _not_found(error: NotFound | RunnerRuleMissing) -> Response[Any]:
     return _message(404, str(error))
 
 
@@ -116,12 +121,12 @@ def runner_state() -> RunnerState:
     return RunnerState(running=runner.is_running())
 
 
-@route("POST", "/jobs/runner/start", RunnerState, tag="runner")
+@route("POST", "/jobs/runner/start", RunnerState, 404, tag="runner")
 def start_runner() -> RunnerState:
     return RunnerState(running=runner.start())
 
 
-@route("POST", "/jobs/runner/stop", RunnerState, tag="runner")
+@route("POST", "/jobs/runner/stop", RunnerState, 404, tag="runner")
 def stop_runner() -> RunnerState:
     return RunnerState(running=runner.stop())
 

@@ -115,3 +115,13 @@ def test_swagger_ui_is_a_page(api: ApiClient) -> None:
     assert reply.status == 200
     assert reply.headers["content-type"].startswith("text/html")
     assert "swagger" in reply.raw.lower()
+
+
+def test_without_its_rule_the_runner_counts_as_running_and_switching_it_is_404(api: ApiClient) -> None:
+    boto3.client("events").delete_rule(Name=function_spec("ApiFunction").environment["RUNNER_RULE"])
+
+    assert api.get("/jobs/runner").body == {"running": True}
+    for action in ("start", "stop"):
+        reply = api.post(f"/jobs/runner/{action}")
+        assert reply.status == 404
+        assert "does not exist" in reply.body["message"]

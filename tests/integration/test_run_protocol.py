@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
+
 from harness.dynamo import dynamodb_calls
 from harness.stack import Stack
+from local_stack.template import function_spec
 from serverless_jobs.config import settings
 from serverless_jobs.registry import RunContext, handler
 from serverless_jobs.timefmt import iso_z
@@ -215,3 +218,11 @@ def test_executor_never_scans(stack: Stack) -> None:
 
     assert calls["Scan"] == 0
     assert calls["GetItem"] > 0  # the hook saw the executor's reads
+
+
+def test_the_tick_runs_jobs_even_where_its_rule_was_never_created(stack: Stack) -> None:
+    boto3.client("events").delete_rule(Name=function_spec("TickFunction").environment["RUNNER_RULE"])
+    create(stack, schedule="1m")
+    stack.clock.advance(60)
+
+    assert stack.tick()["dispatched"] == 1

@@ -27,5 +27,10 @@ class NotFound(JobsError):
         super().__init__(f"job '{job_id}' not found")
 
 
+class RunnerRuleMissing(JobsError):
+    def __init__(self, rule_name: str) -> None:
+        super().__init__(f"the runner's EventBridge rule '{rule_name}' does not exist; deploy the stack's TickRule")
+
+
 class Conflict(JobsError):
     """The job's current state does not allow the request (e.g. triggering a job that is running)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from serverless_jobs.errors import RunnerRuleMissing
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -14,12 +17,21 @@ class RunnerSwitch:
         self._rule_name = rule_name
 
     def is_running(self) -> bool:
-        return self._client.describe_rule(Name=self._rule_name)["State"] == "ENABLED"
+        """Whether the rule is enabled. A missing rule stopped nothing, so the tick keeps working without it."""
+        try:
+            return self._client.describe_rule(Name=self._rule_name)["State"] == "ENABLED"
+        except self._client.exceptions.ResourceNotFoundException:
+            return True
 
     def start(self) -> bool:
-        self._client.enable_rule(Name=self._rule_name)
-        return self.is_running()
+        return self._switch(self._client.enable_rule)
 
     def stop(self) -> bool:
-        self._client.disable_rule(Name=self._rule_name)
+        return self._switch(self._client.disable_rule)
+
+    def _switch(self, change: Callable[..., object]) -> bool:
+        try:
+            change(Name=self._rule_name)
+        except self._client.exceptions.ResourceNotFoundException:
+            raise RunnerRuleMissing(self._rule_name) from None
         return self.is_running()
