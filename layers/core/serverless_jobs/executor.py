@@ -37,6 +37,14 @@ def history_entry(job: JobModel, run_id: str, started: datetime) -> RunModel:
     )
 
 
+def close_entry(run: RunModel, status: str, finished: datetime, error: str | None) -> None:
+    """Complete a history entry: how the run ended, when, and how long it took."""
+    run.status = status
+    run.completed_at = to_millis(finished)
+    run.duration = run.completed_at - int(run.started_at)
+    run.error = error
+
+
 def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], float]) -> str:
     """Run one dispatched run; returns its outcome: completed, failed or skipped (stale or duplicate)."""
     job = protocol.begin(request.jobId, request.runId, clock.now())
@@ -48,7 +56,7 @@ def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], f
     context = RunContext(
         job_id=job.id,
         run_id=request.runId,
-        attempt=int(job.attempt or 1),
+        attempt=int(run.attempt),
         scheduled_at=from_millis_or_none(job.scheduled_at),
         trigger=run.trigger,
         remaining_seconds=remaining_seconds,
@@ -56,10 +64,7 @@ def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], f
     budget = min(float(job.timeout_seconds), remaining_seconds() - FINISH_RESERVE_SECONDS)
     outcome, result = run_handler(job.handler, job.data, context, budget)
     finished = clock.now()
-    run.status = "completed" if outcome.succeeded else "failed"
-    run.completed_at = to_millis(finished)
-    run.duration = to_millis(finished) - to_millis(started)
-    run.error = outcome.error
+    close_entry(run, "completed" if outcome.succeeded else "failed", finished, outcome.error)
     run.result, run.result_truncated = bounded_result(result)
     protocol.finish(job.id, request.runId, outcome, finished)
     store.record_run(run)

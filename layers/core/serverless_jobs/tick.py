@@ -19,7 +19,7 @@ from serverless_jobs import protocol, store
 from serverless_jobs.clock import Clock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import Dispatcher, RunRequest
-from serverless_jobs.executor import history_entry
+from serverless_jobs.executor import close_entry, history_entry
 from serverless_jobs.models import JobModel
 from serverless_jobs.runs import claim_due
 from serverless_jobs.schemas import JobStatus
@@ -98,10 +98,7 @@ def recover_lost_run(job: JobModel, now: datetime) -> int:
     if job.run_id is None or not protocol.finish(job.id, job.run_id, protocol.Outcome(False, LEASE_EXPIRED), now):
         return 0
     run = history_entry(job, job.run_id, from_millis(job.last_run_at or to_millis(now)))
-    run.status = "timed_out"
-    run.completed_at = to_millis(now)
-    run.duration = to_millis(now) - int(run.started_at)
-    run.error = LEASE_EXPIRED
+    close_entry(run, "timed_out", now, LEASE_EXPIRED)
     store.record_run(run)
     logger.warning("lost run recovered", extra={"jobId": job.id, "runId": job.run_id})
     return 1
