@@ -45,7 +45,7 @@ def serve(port: int) -> None:
     dispatcher = WorkerPoolDispatcher(executor.lambda_handler)
     api.service.dispatcher = dispatcher
     tick.dispatcher = dispatcher
-    loop = TickLoop(tick.lambda_handler, api.runner.is_running, TICK_INTERVAL_SECONDS)
+    loop = TickLoop(tick.lambda_handler, TICK_INTERVAL_SECONDS)
     server = make_server(port, api.lambda_handler)
 
     def stop(signum: int, frame: FrameType | None) -> None:

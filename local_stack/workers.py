@@ -45,13 +45,10 @@ class WorkerPoolDispatcher:
 
 
 class TickLoop:
-    """Fires the tick function every `interval` seconds while the runner's rule is enabled."""
+    """Fires the tick function every `interval` seconds, as the rule would; the tick reads the runner switch."""
 
-    def __init__(
-        self, tick: Callable[[dict[str, Any], Any], dict[str, Any]], is_running: Callable[[], bool], interval: float
-    ) -> None:
+    def __init__(self, tick: Callable[[dict[str, Any], Any], dict[str, Any]], interval: float) -> None:
         self._tick = tick
-        self._is_running = is_running
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tick", daemon=True)
@@ -70,8 +67,6 @@ class TickLoop:
             # A fixed rate: a slow pass does not push the next one back, nor do passes pile up behind it.
             next_pass = max(next_pass + self._interval, time.monotonic())
             try:
-                if not self._is_running():
-                    continue
                 # No time left in this context: the tick makes exactly one pass; this loop is the poller.
                 report = self._tick(event, FakeLambdaContext(function_name="TickFunction", remaining_millis=0))
                 if report.get("dispatched") or report.get("recovered"):
