@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from serverless_jobs.models import JobModel, RunModel
 from serverless_jobs.schemas import JobStatus, JobView, RunView
-from serverless_jobs.timefmt import iso_z_millis
+from serverless_jobs.timefmt import from_millis, iso_z, iso_z_millis
 
 
 def shown_next_run(job: JobModel) -> int | None:
@@ -34,8 +34,8 @@ def job_view(job: JobModel) -> JobView:
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,
-        createdAt=iso_z_millis(job.created_at) or "",
-        updatedAt=iso_z_millis(job.updated_at) or "",
+        createdAt=iso_z(from_millis(job.created_at)),
+        updatedAt=iso_z(from_millis(job.updated_at)),
     )
 
 
@@ -47,7 +47,7 @@ def run_view(run: RunModel) -> RunView:
         attempt=int(run.attempt),
         trigger=run.trigger,
         scheduledAt=iso_z_millis(run.scheduled_at),
-        startedAt=iso_z_millis(run.started_at) or "",
+        startedAt=iso_z(from_millis(run.started_at)),
         completedAt=iso_z_millis(run.completed_at),
         duration=None if run.duration is None else int(run.duration),
         result=run.result,
