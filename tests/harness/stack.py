@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from harness.api import ApiClient
@@ -13,6 +14,11 @@ from local_stack.template import ROOT
 from serverless_jobs.clock import ManualClock
 
 EVENTS = ROOT / "events"
+
+
+def lateness(run: dict[str, Any]) -> timedelta:
+    """How long after its scheduled time a run (a history entry) started."""
+    return datetime.fromisoformat(run["startedAt"]) - datetime.fromisoformat(run["scheduledAt"])
 
 
 class Stack:
@@ -74,6 +80,13 @@ class Stack:
         pending = self.invocations.payloads[self.delivered :]
         self.delivered += len(pending)
         return [self.execute(payload) for payload in pending]
+
+    def create(self, **fields: Any) -> dict[str, Any]:
+        """POST /jobs with `name` and `handler` filled in; fails loudly unless the job is created."""
+        reply = self.api.post("/jobs", {"name": "job", "handler": "echo", **fields})
+        assert reply.status == 201, reply.body
+        body: dict[str, Any] = reply.body
+        return body
 
     def job(self, job_id: str) -> dict[str, Any]:
         body: dict[str, Any] = self.api.get(f"/jobs/{job_id}").body

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from harness.stack import Stack
-
-
-def create(stack: Stack, **fields: Any) -> dict[str, Any]:
-    reply = stack.api.post("/jobs", {"name": "job", "handler": "echo", **fields})
-    assert reply.status == 201, reply.body
-    body: dict[str, Any] = reply.body
-    return body
 
 
 @pytest.mark.parametrize(
@@ -36,7 +27,7 @@ def create(stack: Stack, **fields: Any) -> dict[str, Any]:
 def test_eventbridge_expressions_are_accepted_verbatim(
     stack: Stack, schedule: str, timezone: str, next_run_at: str
 ) -> None:
-    job = create(stack, schedule=schedule, timezone=timezone)
+    job = stack.create(schedule=schedule, timezone=timezone)
 
     assert (job["schedule"], job["nextRunAt"]) == (schedule, next_run_at)
     assert stack.api.get(f"/jobs/{job['id']}").body["schedule"] == schedule
@@ -70,7 +61,7 @@ def test_bad_eventbridge_expressions_say_what_is_wrong(stack: Stack, schedule: s
 
 
 def test_an_at_job_runs_once_and_completes(stack: Stack) -> None:
-    job = create(stack, schedule="at(2026-11-28T10:00:00)", timezone="Europe/London")
+    job = stack.create(schedule="at(2026-11-28T10:00:00)", timezone="Europe/London")
     stack.clock.advance(3600)
 
     assert stack.tick()["dispatched"] == 1
@@ -81,7 +72,7 @@ def test_an_at_job_runs_once_and_completes(stack: Stack) -> None:
 
 
 def test_a_recurring_job_completes_when_its_window_runs_out(stack: Stack) -> None:
-    job = create(stack, schedule="rate(1 minute)", endAt="2026-11-28T09:02:30Z")
+    job = stack.create(schedule="rate(1 minute)", endAt="2026-11-28T09:02:30Z")
 
     for _ in range(2):
         stack.clock.advance(60)

@@ -15,15 +15,8 @@ from serverless_jobs.registry import RunContext, handler
 from serverless_jobs.timefmt import iso_z
 
 
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def create(stack: Stack, **fields: Any) -> dict[str, Any]:
-    reply = stack.api.post("/jobs", {"name": "job", "handler": "echo", "retryBackoffSeconds": 1, **fields})
-    assert reply.status == 201, reply.body
-    body: dict[str, Any] = reply.body
-    return body
+    return stack.create(**{"retryBackoffSeconds": 1, **fields})  # short backoff: retries come quickly
 
 
 def test_one_time_job_runs_once_and_completes_with_its_result_in_history(stack: Stack) -> None:
@@ -87,7 +80,7 @@ def test_failing_one_time_job_is_retried_then_failed(stack: Stack) -> None:
         waiting = stack.job(job["id"])
         assert (waiting["status"], waiting["attempts"]) == ("pending", attempt)
         assert waiting["lastError"] == "HandlerFailure: boom"
-        delay = parse_time(waiting["nextRunAt"]) - stack.clock.now()
+        delay = datetime.fromisoformat(waiting["nextRunAt"]) - stack.clock.now()
         assert timedelta(0) <= delay <= timedelta(seconds=2 ** (attempt - 1))  # full jitter under a growing cap
         stack.clock.advance(2**attempt)  # past the backoff ceiling (1 s * 2^(attempt-1))
         assert stack.tick()["dispatched"] == 1
