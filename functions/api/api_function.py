@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from serverless_jobs import store
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
@@ -43,6 +44,7 @@ from serverless_jobs.views import job_view, run_view
 
 logger = Logger()
 tracer = Tracer()
+store.connect()
 lambda_client = boto3.client("lambda")
 events_client = boto3.client("events")
 service = JobService(SystemClock(), LambdaDispatcher(lambda_client, settings.executor_function))

@@ -7,12 +7,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from serverless_jobs import store
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.dispatch import RunRequest
 from serverless_jobs.executor import execute
 
 logger = Logger()
 tracer = Tracer()
+store.connect()
 clock = SystemClock()
 
 

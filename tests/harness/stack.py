@@ -50,13 +50,15 @@ class Stack:
         self.invocations.detach(self.api_module.lambda_client)
         self.invocations.detach(self.tick_module.lambda_client)
 
-    def tick(self, remaining_millis: int = 0) -> dict[str, Any]:
-        """Fire the tick with the sample scheduled event, as the EventBridge rule does.
+    def tick(self, remaining_millis: int = 0, fired_at: datetime | None = None) -> dict[str, Any]:
+        """Fire the tick with the sample scheduled event for the clock's minute (or `fired_at`), as the rule does.
 
         By default its context has no time left, so it makes exactly one pass; give it a minute
         (`remaining_millis=65_000`) for a whole window of passes, the manual clock moving as it sleeps.
         """
         event = json.loads((EVENTS / "tick" / "scheduled.json").read_text())
+        minute = fired_at or self.clock.now().replace(second=0, microsecond=0)
+        event["time"] = minute.strftime("%Y-%m-%dT%H:%M:%SZ")
         context = FakeLambdaContext(function_name="TickFunction", remaining_millis=remaining_millis)
         report: dict[str, Any] = self.tick_module.lambda_handler(event, context)
         return report

@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from harness.dynamo import dynamodb_calls
+from harness.jitter import HighestJitter
 from harness.stack import Stack
 from local_stack.template import function_spec
+from serverless_jobs import protocol
 from serverless_jobs.config import settings
 from serverless_jobs.registry import RunContext, handler
 from serverless_jobs.timefmt import iso_z
@@ -72,19 +75,25 @@ def test_tick_finds_nothing_before_the_due_time(stack: Stack) -> None:
     assert stack.tick()["dispatched"] == 0
 
 
-def test_failing_one_time_job_is_retried_then_failed(stack: Stack) -> None:
+def test_failing_one_time_job_is_retried_with_growing_delays_then_failed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(protocol, "random", HighestJitter())  # each delay at its ceiling: 1 s, then 2 s
     job = create(stack, handler="fail", data={"message": "boom"}, maxAttempts=3)
     stack.deliver()
 
+    delays = []
     for attempt in (1, 2):
         waiting = stack.job(job["id"])
         assert (waiting["status"], waiting["attempts"]) == ("pending", attempt)
         assert waiting["lastError"] == "HandlerFailure: boom"
-        delay = datetime.fromisoformat(waiting["nextRunAt"]) - stack.clock.now()
-        assert timedelta(0) <= delay <= timedelta(seconds=2 ** (attempt - 1))  # full jitter under a growing cap
-        stack.clock.advance(2**attempt)  # past the backoff ceiling (1 s * 2^(attempt-1))
+        delays.append(datetime.fromisoformat(waiting["nextRunAt"]) - stack.clock.now())
+        stack.clock.advance(delays[-1].total_seconds() - 0.001)
+        assert stack.tick()["dispatched"] == 0  # not a moment before its delay
+        stack.clock.advance(0.001)
         assert stack.tick()["dispatched"] == 1
         stack.deliver()
+    assert delays == [timedelta(seconds=1), timedelta(seconds=2)]
 
     failed = stack.job(job["id"])
     assert (failed["status"], failed["attempts"], failed["nextRunAt"]) == ("failed", 3, None)

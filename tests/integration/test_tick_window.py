@@ -59,6 +59,14 @@ def test_with_little_time_left_the_tick_makes_exactly_one_pass(stack: Stack) -> 
     assert (report["passes"], report["dispatched"]) == (1, 0)
 
 
+def test_a_tick_redelivered_minutes_late_makes_one_pass(stack: Stack) -> None:
+    stack.clock.advance(180)  # Lambda retries a failed tick's event; its minute is long gone
+
+    report = stack.tick(remaining_millis=A_MINUTE_AND_MORE, fired_at=datetime.fromisoformat("2026-11-28T09:00:00Z"))
+
+    assert report["passes"] == 1
+
+
 def test_stopping_the_runner_stops_a_running_tick_within_a_pass(stack: Stack) -> None:
     early = stack.create(runAt="2026-11-28T09:00:05.000Z")
     late = stack.create(runAt="2026-11-28T09:00:30.000Z")

@@ -72,6 +72,14 @@ def test_hourly_follows_elapsed_time_through_every_change(name: str, expression:
         assert abs(len(runs) - 1 - hours) <= 0.5
 
 
+@pytest.mark.parametrize("start_minute", [0, 1])
+def test_both_runs_in_a_repeated_hour_are_found_from_within_it(start_minute: int) -> None:
+    new_york = ZoneInfo("America/New_York")  # 2026-11-01: 01:00-01:59 happens at 05:xx and 06:xx UTC
+    start = datetime(2026, 11, 1, 5, start_minute, tzinfo=UTC) + timedelta(milliseconds=1)
+    runs = occurrences("0-1 * * * *", new_york, start, datetime(2026, 11, 1, 7, 2, tzinfo=UTC))
+    assert [run.strftime("%H:%M") for run in runs] == ["05:01", "06:00", "06:01", "07:00", "07:01"][start_minute:]
+
+
 @pytest.mark.parametrize(
     ("expression", "zone", "local_day", "expected_utc"),
     [

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from harness.jitter import HighestJitter
 from serverless_jobs.models import JobModel
 from serverless_jobs.protocol import MAX_BACKOFF_SECONDS, Outcome, backoff_seconds, next_state
 from serverless_jobs.schemas import JobStatus
@@ -14,11 +15,6 @@ from serverless_jobs.timefmt import to_millis
 
 NOW = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
 CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-
-class AlwaysHighest(random.Random):
-    def uniform(self, a: float, b: float) -> float:
-        return b
 
 
 def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> JobModel:
@@ -40,9 +36,9 @@ def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> JobModel:
 
 
 def test_backoff_ceiling_doubles_and_is_capped() -> None:
-    ceilings = [backoff_seconds(attempt, 10, AlwaysHighest()) for attempt in (1, 2, 3, 4)]
+    ceilings = [backoff_seconds(attempt, 10, HighestJitter()) for attempt in (1, 2, 3, 4)]
     assert ceilings == [10, 20, 40, 80]
-    assert backoff_seconds(30, 10, AlwaysHighest()) == MAX_BACKOFF_SECONDS
+    assert backoff_seconds(30, 10, HighestJitter()) == MAX_BACKOFF_SECONDS
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -61,7 +57,7 @@ def test_recurring_success_waits_for_the_next_occurrence_after_now() -> None:
 
 
 def test_failure_with_attempts_left_retries_after_backoff() -> None:
-    state = next_state(job(None, 2), Outcome(False, "E: x"), NOW, AlwaysHighest())
+    state = next_state(job(None, 2), Outcome(False, "E: x"), NOW, HighestJitter())
     assert (state.status, state.next_run_at, state.attempts, state.last_error) == (
         JobStatus.PENDING,
         NOW + timedelta(seconds=20),

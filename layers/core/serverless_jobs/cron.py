@@ -56,7 +56,7 @@ class Cron:
         moment = max(moment, first)
         best: datetime | None = None
         wall = moment.astimezone(zone).replace(tzinfo=None)
-        if not _steady(zone, moment - _DST_REACH, moment):
+        if not _steady(zone, moment - _DST_REACH, moment + _DST_REACH):  # a repeated hour may lie just ahead
             wall -= _DST_REACH
         iterator = croniter(self.croniter_expression, wall - timedelta(seconds=1))
         for _ in range(_MAX_CANDIDATES):

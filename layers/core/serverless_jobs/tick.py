@@ -56,14 +56,19 @@ def run_window(
     poll_seconds: float,
     is_running: Callable[[], bool],
     sleep: Callable[[float], None],
+    fired_at: datetime | None = None,
 ) -> TickReport:
     """Passes every `poll_seconds` until the minute (or the Lambda's time, less a margin) runs out.
 
     The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
-    little time left the invocation still makes exactly one pass.
+    little time left the invocation still makes exactly one pass, and so does an event for a minute long
+    gone (Lambda redelivering a failed tick): later ticks already cover the time since.
     """
     start = clock.now()
-    deadline = start + timedelta(seconds=min(WINDOW_SECONDS, remaining_seconds - SAFETY_MARGIN_SECONDS))
+    window = min(WINDOW_SECONDS, remaining_seconds - SAFETY_MARGIN_SECONDS)
+    if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
+        window = 0.0
+    deadline = start + timedelta(seconds=window)
     total = TickReport(passes=0)
     while is_running():
         pass_started = clock.now()
