@@ -47,6 +47,12 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) 
     }
 
 
+class Server(ThreadingHTTPServer):
+    # Room for many clients connecting at once (the default backlog of 5 drops some under load).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
     # Powertools' resolver keeps the current event on the app object: one request at a time through it.
     resolve_lock = threading.Lock()
@@ -84,9 +90,7 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             """Replaced by the one line per request that `_serve` logs."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    return server
+    return Server(("127.0.0.1", port), Handler)
 
 
 def example_commands(base: str) -> str:

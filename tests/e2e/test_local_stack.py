@@ -95,7 +95,8 @@ def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
         time.sleep(0.5)
 
         local.process.send_signal(signal.SIGINT)  # with the 60 s handler still running
-        output, _ = local.process.communicate(timeout=5)
+        local.process.wait(timeout=5)
+        output = local.output()
     finally:
         local.stop()
     assert local.process.returncode == 0

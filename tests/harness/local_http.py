@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from local_stack.template import ROOT
 
@@ -29,20 +30,23 @@ def free_port() -> int:
 class LocalStack:
     base: str
     process: subprocess.Popen[str]
+    log: IO[str]
 
     @classmethod
     def start(cls) -> LocalStack:
         port = free_port()
         environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        # Its log goes to a file: a pipe nobody reads fills up and blocks every thread that logs.
+        log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open as long as the stack runs; stop() closes it
         process = subprocess.Popen(
             [sys.executable, "-m", "local_stack"],
             cwd=ROOT,
             env={**environment, "PORT": str(port)},
-            stdout=subprocess.PIPE,
+            stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        stack = cls(f"http://127.0.0.1:{port}", process)
+        stack = cls(f"http://127.0.0.1:{port}", process, log)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -72,7 +76,13 @@ class LocalStack:
             body = self.call("GET", path)[1]
         return body
 
+    def output(self) -> str:
+        """Everything the stack has printed so far: its banner, then one line per request and per run."""
+        self.log.seek(0)
+        return self.log.read()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self.log.close()
