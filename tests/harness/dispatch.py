@@ -16,6 +16,7 @@ class InvokeRecorder:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.on_invoke: Callable[[dict[str, Any]], object] | None = None
+        self.refusing: str | None = None  # an error code Lambda answers every Invoke with, while set
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.lambda.Invoke", self._answer)
@@ -24,6 +25,9 @@ class InvokeRecorder:
         client.meta.events.unregister("before-call.lambda.Invoke", self._answer)
 
     def _answer(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        if self.refusing is not None:
+            error = {"Error": {"Code": self.refusing, "Message": "refused by the test"}, "ResponseMetadata": {}}
+            return AWSResponse(params["url"], 400, HTTPHeaders(), None), error
         body = params["body"]
         self.calls.append(
             {

@@ -183,6 +183,34 @@ def test_a_run_that_never_finishes_is_recovered_after_its_lease(stack: Stack) ->
     assert stack.job(job["id"])["status"] == "completed"
 
 
+def test_a_run_lambda_refuses_to_start_fails_its_attempt_at_once(stack: Stack) -> None:
+    job = create(stack, runAt="2026-11-28T09:00:10.000Z", maxAttempts=2)
+    stack.invocations.refusing = "ResourceNotFoundException"
+    stack.clock.advance(10)
+
+    assert stack.tick()["undelivered"] == 1
+
+    waiting = stack.job(job["id"])
+    assert (waiting["status"], waiting["attempts"]) == ("pending", 1)  # not running until its lease expires
+    assert waiting["lastError"].startswith("DispatchRefused")
+    [refused] = stack.history(job["id"])
+    assert (refused["status"], refused["error"]) == ("failed", waiting["lastError"])
+    stack.invocations.refusing = None
+    stack.clock.advance(2)
+    stack.tick()
+    stack.deliver()
+    assert stack.job(job["id"])["status"] == "completed"
+
+
+def test_immediate_work_lambda_refuses_is_failed_not_left_running(stack: Stack) -> None:
+    stack.invocations.refusing = "TooManyRequestsException"
+
+    job = create(stack, maxAttempts=1)
+
+    assert (job["status"], job["attempts"]) == ("failed", 1)
+    assert job["lastError"].startswith("DispatchRefused")
+
+
 def test_paused_and_cancelled_jobs_never_run(stack: Stack) -> None:
     paused = create(stack, schedule="1m")
     cancelled = create(stack, schedule="1m")

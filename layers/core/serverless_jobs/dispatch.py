@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -45,7 +46,11 @@ class RunRequest:
 
 class Dispatcher(Protocol):
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
-        """Start every run without waiting for it; return the runs that could not be handed over."""
+        """Start every run without waiting for it; return the runs that certainly will not start.
+
+        A run whose fate is unknown (the call timed out after sending) is not returned: it may be running,
+        and if it is not, its lease expires and the tick recovers it.
+        """
         ...
 
 
@@ -71,8 +76,11 @@ class LambdaDispatcher:
                 InvocationType="Event",
                 Payload=json.dumps(run.to_payload()).encode(),
             )
-        except Exception:
-            # The run stays claimed; its lease expires and the tick recovers it as a lost run.
-            logger.exception("dispatch failed", extra={"jobId": run.jobId, "runId": run.runId})
+        except ClientError:
+            # Lambda answered with an error (after botocore's retries): the event was not queued.
+            logger.exception("dispatch refused", extra={"jobId": run.jobId, "runId": run.runId})
             return False
+        except Exception:
+            # No answer (a timeout, a lost connection): the event may be queued, so the run is left to its lease.
+            logger.exception("dispatch unconfirmed", extra={"jobId": run.jobId, "runId": run.runId})
         return True

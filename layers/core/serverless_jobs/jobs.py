@@ -10,8 +10,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from aws_lambda_powertools import Logger
-
 from serverless_jobs import store
 from serverless_jobs.clock import Clock
 from serverless_jobs.dispatch import Dispatcher, RunRequest, Trigger
@@ -22,8 +20,7 @@ from serverless_jobs.runs import claim_due, claim_manual
 from serverless_jobs.schedules import Timing, parse_schedule, parse_zone
 from serverless_jobs.schemas import TERMINAL_STATUSES, JobCreate, JobStatus, JobUpdate, SchedulePreview
 from serverless_jobs.timefmt import from_millis, to_millis, to_millis_or_none
-
-logger = Logger(child=True)
+from serverless_jobs.unreported import fail_refused_runs
 
 _WRITE_ATTEMPTS = 5
 _MAX_ID_LENGTH = 128
@@ -192,8 +189,7 @@ class JobService:
         now = self.clock.now()
         run = claim_manual(job, now) if trigger == "manual" else claim_due(job, now)
         if run is not None:
-            for lost in self.dispatcher.dispatch([run]):
-                logger.warning("run not delivered; the tick retries it after its lease", extra={"runId": lost.runId})
+            fail_refused_runs(self.dispatcher.dispatch([run]), now)
         job.refresh(consistent_read=True)
         return run
 

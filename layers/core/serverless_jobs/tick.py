@@ -1,7 +1,8 @@
 """The tick's work: find due jobs through the sparse index, claim each, dispatch the winners at once.
 
 A due `running` job is a lost run (its lease expired): it is recorded `timed_out` and retried or failed
-like any failure. Nothing here scans; each shard costs one Query over due items only.
+like any failure, as is a run Lambda refused to start. Nothing here scans; each shard costs one Query
+over due items only.
 
 EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
 pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
@@ -13,22 +14,14 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 
-from aws_lambda_powertools import Logger
-
-from serverless_jobs import protocol, store
+from serverless_jobs import store
 from serverless_jobs.clock import Clock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import Dispatcher, RunRequest
-from serverless_jobs.executor import close_entry, history_entry
-from serverless_jobs.models import JobModel
 from serverless_jobs.runs import claim_due
 from serverless_jobs.schemas import JobStatus
-from serverless_jobs.timefmt import from_millis, to_millis
-
-logger = Logger(child=True)
-
-LEASE_EXPIRED = "LeaseExpired: the run did not finish within its timeout; it is counted as a failure"
-
+from serverless_jobs.timefmt import to_millis
+from serverless_jobs.unreported import LEASE_EXPIRED, fail_refused_runs, fail_unreported_run
 
 # The rule fires every minute: an invocation works through its own minute, never into the next one's.
 WINDOW_SECONDS = 60.0
@@ -89,21 +82,11 @@ def run_tick(clock: Clock, dispatcher: Dispatcher) -> TickReport:
         for job in store.due_candidates(str(shard), to_millis(now)):
             examined += 1
             if job.status == JobStatus.RUNNING:
-                recovered += recover_lost_run(job, now)
+                recovered += fail_unreported_run(job, "timed_out", LEASE_EXPIRED, now)
             elif job.status == JobStatus.PENDING:
                 run = claim_due(job, now)
                 if run is not None:
                     claimed.append(run)
     undelivered = dispatcher.dispatch(claimed)
+    fail_refused_runs(undelivered, now)
     return TickReport(examined, len(claimed), recovered, len(undelivered))
-
-
-def recover_lost_run(job: JobModel, now: datetime) -> int:
-    """Count an expired lease as a failed attempt; 1 if this tick recovered it, 0 if someone else did."""
-    if job.run_id is None or not protocol.finish(job.id, job.run_id, protocol.Outcome(False, LEASE_EXPIRED), now):
-        return 0
-    run = history_entry(job, job.run_id, from_millis(job.last_run_at or to_millis(now)))
-    close_entry(run, "timed_out", now, LEASE_EXPIRED)
-    store.record_run(run)
-    logger.warning("lost run recovered", extra={"jobId": job.id, "runId": job.run_id})
-    return 1
