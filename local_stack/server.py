@@ -47,7 +47,7 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) 
     }
 
 
-class Server(ThreadingHTTPServer):
+class LocalServer(ThreadingHTTPServer):
     # Room for many clients connecting at once (the default backlog of 5 drops some under load).
     request_queue_size = 128
     daemon_threads = True
@@ -90,7 +90,7 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             """Replaced by the one line per request that `_serve` logs."""
 
-    return Server(("127.0.0.1", port), Handler)
+    return LocalServer(("127.0.0.1", port), Handler)
 
 
 def example_commands(base: str) -> str:
