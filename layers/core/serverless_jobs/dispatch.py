@@ -64,12 +64,13 @@ class LambdaDispatcher:
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         if len(runs) <= 1:
-            return [run for run in runs if not self._invoke(run)]
+            return [run for run in runs if self._refused(run)]
         with ThreadPoolExecutor(max_workers=min(self._concurrency, len(runs))) as pool:
-            delivered = list(pool.map(self._invoke, runs))
-        return [run for run, ok in zip(runs, delivered, strict=True) if not ok]
+            refused = list(pool.map(self._refused, runs))
+        return [run for run, was_refused in zip(runs, refused, strict=True) if was_refused]
 
-    def _invoke(self, run: RunRequest) -> bool:
+    def _refused(self, run: RunRequest) -> bool:
+        """Invoke; True only when Lambda answered that it will not queue the event."""
         try:
             self._client.invoke(
                 FunctionName=self._function_name,
@@ -79,8 +80,8 @@ class LambdaDispatcher:
         except ClientError:
             # Lambda answered with an error (after botocore's retries): the event was not queued.
             logger.exception("dispatch refused", extra={"jobId": run.jobId, "runId": run.runId})
-            return False
+            return True
         except Exception:
             # No answer (a timeout, a lost connection): the event may be queued, so the run is left to its lease.
             logger.exception("dispatch unconfirmed", extra={"jobId": run.jobId, "runId": run.runId})
-        return True
+        return False
