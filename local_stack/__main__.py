@@ -16,6 +16,7 @@ TICK_INTERVAL_SECONDS = 0.25
 
 
 def main() -> None:
+    port = port_from_environment()
     use_fake_credentials()
     os.environ.update(application_environment())
     # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
@@ -27,7 +28,15 @@ def main() -> None:
 
     serialise_moto_calls()
     with moto.mock_aws():
-        serve(int(os.environ.get("PORT", "3000")))
+        serve(port)
+
+
+def port_from_environment() -> int:
+    """`PORT`, or 3000; a value that is not a port stops here with a message, not a traceback."""
+    value = os.environ.get("PORT", "3000")
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SystemExit(f"PORT={value!r} is not a port number (1-65535)")
+    return int(value)
 
 
 def serve(port: int) -> None:
@@ -46,7 +55,12 @@ def serve(port: int) -> None:
     api.service.dispatcher = dispatcher
     tick.dispatcher = dispatcher
     loop = TickLoop(tick.lambda_handler, TICK_INTERVAL_SECONDS)
-    server = make_server(port, api.lambda_handler)
+    try:
+        server = make_server(port, api.lambda_handler)
+    except OSError as error:
+        raise SystemExit(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
+        ) from None
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from harness.local_http import LocalStack
+from local_stack.template import ROOT
 
 
 def create(local: LocalStack, **fields: Any) -> dict[str, Any]:
@@ -103,3 +109,23 @@ def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
     assert "Traceback" not in output
     assert f"running on {local.base}" in output
     assert "POST /jobs 201" in output
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("busy", "cannot listen on 127.0.0.1:{port}: Address already in use"), ("3e3", "PORT='3e3' is not a port")],
+)
+def test_a_port_it_cannot_use_is_a_one_line_error(local: LocalStack, given: str, message: str) -> None:
+    port = local.base.rsplit(":", 1)[1] if given == "busy" else given
+    result = subprocess.run(
+        [sys.executable, "-m", "local_stack"],
+        cwd=ROOT,
+        env={**os.environ, "PORT": port},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert message.format(port=port) in result.stderr
+    assert "Traceback" not in result.stderr
