@@ -37,7 +37,15 @@ class WorkerPoolDispatcher:
             context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=EXECUTOR_TIMEOUT_MILLIS)
             try:
                 result = self._execute(run.to_payload(), context)
-                log.info("run  %s job=%s attempt=%s trigger=%s", result["outcome"], run.jobId, run.attempt, run.trigger)
+                error = f" error={result['error']!r}" if result["error"] else ""
+                log.info(
+                    "run  %s job=%s attempt=%s trigger=%s%s",
+                    result["outcome"],
+                    run.jobId,
+                    run.attempt,
+                    run.trigger,
+                    error,
+                )
             except Exception:
                 log.exception(
                     "run  crashed job=%s run=%s (its lease will expire and it is retried)", run.jobId, run.runId
@@ -69,7 +77,8 @@ class TickLoop:
             try:
                 # No time left in this context: the tick makes exactly one pass; this loop is the poller.
                 report = self._tick(event, FakeLambdaContext(function_name="TickFunction", remaining_millis=0))
-                if report.get("dispatched") or report.get("recovered"):
-                    log.info("tick dispatched=%s recovered=%s", report["dispatched"], report["recovered"])
+                # Each dispatched run logs its own line; the tick speaks only of runs that never reported.
+                if report["recovered"] or report["undelivered"]:
+                    log.info("tick recovered=%s undelivered=%s", report["recovered"], report["undelivered"])
             except Exception:
                 log.exception("tick failed")

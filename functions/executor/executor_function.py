@@ -22,6 +22,7 @@ clock = SystemClock()
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RunRequest.from_payload(event)
-    outcome = execute(request, clock, lambda: context.get_remaining_time_in_millis() / 1000)
-    logger.info("run", extra={**request.to_payload(), "outcome": outcome})
-    return {"jobId": request.jobId, "runId": request.runId, "outcome": outcome}
+    execution = execute(request, clock, lambda: context.get_remaining_time_in_millis() / 1000)
+    report = {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
+    logger.info("run", extra={**request.to_payload(), **report})
+    return report

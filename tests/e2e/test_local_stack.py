@@ -55,6 +55,8 @@ def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalSta
     runs = local.call("GET", f"/jobs/{failing['id']}/history")[1]["history"]
     assert [run["status"] for run in runs] == ["failed"] * 3
     assert (completed["status"], completed["attempts"]) == ("completed", 2)
+    # one log line per run, a failed one saying why
+    assert f"run  failed job={failing['id']} attempt=3 trigger=retry error='HandlerFailure: boom'" in local.output()
 
 
 def test_trigger_pause_resume_cancel(local: LocalStack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,14 @@ from serverless_jobs.timefmt import from_millis_or_none, to_millis
 RESULT_LIMIT_BYTES = 64 * 1024
 # Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
 FINISH_RESERVE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What became of one dispatched run, for the function's log line: its outcome and, if it failed, why."""
+
+    outcome: str  # completed, failed, or skipped (a stale or duplicate delivery)
+    error: str | None = None
 
 
 def history_entry(job: JobModel, run_id: str, started: datetime) -> RunModel:
@@ -45,11 +54,11 @@ def close_entry(run: RunModel, status: str, finished: datetime, error: str | Non
     run.error = error
 
 
-def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], float]) -> str:
-    """Run one dispatched run; returns its outcome: completed, failed or skipped (stale or duplicate)."""
+def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], float]) -> Execution:
+    """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped)."""
     job = protocol.begin(request.jobId, request.runId, clock.now())
     if job is None:
-        return "skipped"
+        return Execution("skipped")
     started = clock.now()
     run = history_entry(job, request.runId, started)
     store.record_run(run)
@@ -68,7 +77,7 @@ def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], f
     run.result, run.result_truncated = bounded_result(result)
     protocol.finish(job.id, request.runId, outcome, finished)
     store.record_run(run)
-    return run.status
+    return Execution(run.status, run.error)
 
 
 def run_handler(
