@@ -49,18 +49,18 @@ def serve(port: int) -> None:
     create_tables()
     create_rules()
     api = load_function_module("ApiFunction")
+    try:  # before any worker starts, so a busy port ends here and nothing is left running
+        server = make_server(port, api.lambda_handler)
+    except OSError as error:
+        raise SystemExit(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
+        ) from None
     tick = load_function_module("TickFunction")
     executor = load_function_module("ExecutorFunction")
     dispatcher = WorkerPoolDispatcher(executor.lambda_handler)
     api.service.dispatcher = dispatcher
     tick.dispatcher = dispatcher
     loop = TickLoop(tick.lambda_handler, TICK_INTERVAL_SECONDS)
-    try:
-        server = make_server(port, api.lambda_handler)
-    except OSError as error:
-        raise SystemExit(
-            f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
-        ) from None
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from harness.local_http import LocalStack
+from harness.local_http import COMMAND, LocalStack, environment
 from local_stack.template import ROOT
 
 
@@ -120,9 +118,9 @@ def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
 def test_a_port_it_cannot_use_is_a_one_line_error(local: LocalStack, given: str, message: str) -> None:
     port = local.base.rsplit(":", 1)[1] if given == "busy" else given
     result = subprocess.run(
-        [sys.executable, "-m", "local_stack"],
+        COMMAND,
         cwd=ROOT,
-        env={**os.environ, "PORT": port},
+        env=environment(port),
         capture_output=True,
         text=True,
         timeout=60,

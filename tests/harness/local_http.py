@@ -19,6 +19,16 @@ from local_stack.template import ROOT
 START_TIMEOUT_SECONDS = 30
 
 
+# `make dev`'s command: the stack runs here exactly as a user starts it.
+COMMAND = [sys.executable, "-m", "local_stack"]
+
+
+def environment(port: str) -> dict[str, str]:
+    """This process's environment without AWS settings, so the stack can reach only its own moto."""
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    return {**inherited, "PORT": port}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -35,13 +45,12 @@ class LocalStack:
     @classmethod
     def start(cls) -> LocalStack:
         port = free_port()
-        environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
         # Its log goes to a file: a pipe nobody reads fills up and blocks every thread that logs.
         log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open as long as the stack runs; stop() closes it
         process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack"],
+            COMMAND,
             cwd=ROOT,
-            env={**environment, "PORT": str(port)},
+            env=environment(str(port)),
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
