@@ -132,3 +132,30 @@ def application_environment() -> dict[str, str]:
             if merged.setdefault(key, value) != value:
                 raise ValueError(f"functions disagree on {key}: {merged[key]!r} and {value!r}")
     return merged
+
+
+def translated_template(parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """The CloudFormation template `sam deploy` creates: template.yaml expanded by aws-sam-translator.
+
+    The same library `sam build`/`sam deploy` run, offline: code locations become S3 URIs as `sam package`
+    makes them, and the region is REGION. Implicit resources (roles with SAM's managed and inline
+    policies, API deployment and stage, permissions, event invoke configs) appear as SAM deploys them.
+    """
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+    from samtranslator.yaml_helper import yaml_parse
+
+    template: dict[str, Any] = yaml_parse(TEMPLATE.read_text())
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if key in properties:
+                properties[key] = f"s3://{STACK_NAME}-artifacts/{properties[key].strip('/')}.zip"
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
+    translated: dict[str, Any] = translator.translate(
+        template,
+        parameter_values={"AWS::AccountId": ACCOUNT, "AWS::StackName": STACK_NAME, **(parameters or {})},
+        get_managed_policy_map=dict,
+    )
+    return translated
