@@ -27,8 +27,9 @@ HOST_ARCHITECTURE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", 
 # Runs in a clean interpreter (-I: no user site or PYTHON* variables, -S: no site-packages).
 PROBE = """
 import importlib, json, sys
-code_dir, layer_dir, module, attribute, event_path = sys.argv[1:6]
-sys.path[:0] = [code_dir, layer_dir]
+code_dir, layer_dirs, module, attribute, event_path = sys.argv[1:6]
+sys.path[:0] = [code_dir, *layer_dirs.split(":")]
+layer_dir = layer_dirs.split(":")[0]
 handler = getattr(importlib.import_module(module), attribute)
 assert callable(handler)
 result = None
@@ -39,7 +40,9 @@ if event_path:
         def get_remaining_time_in_millis(self): return 30000
     result = handler(json.load(open(event_path)), Context())
 loaded = [name for name in ("pydantic_core", "pynamodb", "croniter", "aws_lambda_powertools") if name in sys.modules]
-print(json.dumps({"result": result, "loaded_from_build": all(
+from serverless_jobs.registry import registered
+handlers = sorted(registered())
+print(json.dumps({"result": result, "handlers": handlers, "loaded_from_build": all(
     sys.modules[name].__file__.startswith(layer_dir) for name in loaded)}))
 """
 
@@ -86,7 +89,7 @@ def test_handler_imports_from_the_build_alone(build_dir: Path, logical_id: str) 
             "-c",
             PROBE,
             str(build_dir / logical_id),
-            str(build_dir / "CoreLayer" / "python"),
+            ":".join(str(build_dir / layer / "python") for layer in ("CoreLayer", "HandlersLayer")),
             spec.module,
             spec.attribute,
             str(sample or ""),
@@ -100,5 +103,6 @@ def test_handler_imports_from_the_build_alone(build_dir: Path, logical_id: str) 
     assert probe.returncode == 0, probe.stderr[-3000:]
     report = json.loads(probe.stdout.strip().splitlines()[-1])
     assert report["loaded_from_build"]
+    assert report["handlers"] == ["echo", "fail", "flaky", "sleep"]  # HandlersLayer ships the handlers
     if sample is not None:
         assert report["result"]["statusCode"] == 200

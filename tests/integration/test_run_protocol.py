@@ -14,7 +14,7 @@ from harness.stack import Stack
 from local_stack.template import function_spec
 from serverless_jobs import protocol
 from serverless_jobs.config import settings
-from serverless_jobs.registry import RunContext, handler
+from serverless_jobs.registry import RunContext, registered_for_now
 from serverless_jobs.timefmt import iso_z
 
 
@@ -138,27 +138,23 @@ def test_the_same_dispatch_event_delivered_twice_runs_once(stack: Stack) -> None
     assert len(stack.history(job["id"])) == 1
 
 
-_while_running: dict[str, Any] = {}
-
-
-@handler("test-deliver-duplicate")
-def _deliver_duplicate_while_running(data: dict[str, Any], ctx: RunContext) -> Any:
-    """Plays Lambda delivering the same event again while the first delivery is still running."""
-    stack: Stack = _while_running["stack"]
-    _while_running["duplicate"] = stack.execute(_while_running["payload"])
-    return "first"
-
-
 def test_a_duplicate_delivered_while_the_first_still_runs_does_nothing(stack: Stack) -> None:
+    duplicate: dict[str, Any] = {}
+
+    def deliver_duplicate_while_running(data: dict[str, Any], ctx: RunContext) -> Any:
+        """Plays Lambda delivering the same event again while the first delivery is still running."""
+        duplicate.update(stack.execute(payload))
+        return "first"
+
     job = create(stack, schedule="1h")
-    stack.api.post(f"/jobs/{job['id']}/trigger")
-    stack.api.put(f"/jobs/{job['id']}", {"handler": "test-deliver-duplicate"})
-    [payload] = stack.invocations.payloads
-    _while_running.update(stack=stack, payload=payload)
+    with registered_for_now("test-deliver-duplicate", deliver_duplicate_while_running):
+        stack.api.post(f"/jobs/{job['id']}/trigger")
+        stack.api.put(f"/jobs/{job['id']}", {"handler": "test-deliver-duplicate"})
+        [payload] = stack.invocations.payloads
 
-    first = stack.execute(payload)
+        first = stack.execute(payload)
 
-    assert (first["outcome"], _while_running["duplicate"]["outcome"]) == ("completed", "skipped")
+    assert (first["outcome"], duplicate["outcome"]) == ("completed", "skipped")
     [run] = stack.history(job["id"])
     assert run["result"] == "first"
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+# The handlers/ folder's package: always loaded, so the built-in example handlers are always registered.
+BUILT_IN_HANDLERS = "job_handlers"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,6 +19,7 @@ class Settings:
     runner_rule: str
     lease_margin_seconds: int
     tick_poll_seconds: float
+    handler_packages: tuple[str, ...]
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -29,6 +33,10 @@ class Settings:
             runner_rule=env.get("RUNNER_RULE", "tick"),
             lease_margin_seconds=int(env.get("LEASE_MARGIN_SECONDS", "60")),
             tick_poll_seconds=float(env.get("TICK_POLL_SECONDS", "1")),
+            handler_packages=(
+                BUILT_IN_HANDLERS,
+                *(name.strip() for name in env.get("HANDLER_PACKAGES", "").split(",") if name.strip()),
+            ),
         )
 
 
