@@ -13,11 +13,14 @@ ARCH ?= arm64
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv dev test lint unit build bench clean
+.PHONY: help venv dev test lint unit integration e2e fuzz openapi build bench clean
 
 help:
 	@echo "make dev    run the whole product locally on http://127.0.0.1:$${PORT:-3000}"
-	@echo "make test   lint, cfn-lint, unit, integration and build-check tests"
+	@echo "make test   lint, cfn-lint, unit, integration, end-to-end and build-check tests"
+	@echo "make unit | make integration | make e2e   one layer of the tests"
+	@echo "make fuzz   the property and OpenAPI fuzz tests with $(FUZZ_SCALE)x the examples (minutes)"
+	@echo "make openapi   rewrite docs/openapi.json from the API (review and commit the diff)"
 	@echo "make build  sam build (ARCH=$(ARCH); the template's default is arm64)"
 	@echo "make bench  benchmarks"
 
@@ -38,8 +41,26 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 
+PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+FUZZ_SCALE ?= 20
+
 test: lint
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+	$(PYTEST)
+
+unit: venv
+	$(PYTEST) tests/unit
+
+integration: venv
+	$(PYTEST) tests/integration
+
+e2e: venv
+	$(PYTEST) tests/e2e
+
+fuzz: venv
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) tests/unit/test_cron_oracle.py tests/e2e/test_readme_and_fuzz.py -k "oracle or fuzz"
+
+openapi: venv
+	UPDATE_OPENAPI_SNAPSHOT=1 $(PYTEST) -q tests/integration/test_openapi_snapshot.py
 
 build: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --parameter-overrides Architecture=$(ARCH)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.fuzz import fuzz_examples
 from harness.local_http import LocalStack
 from local_stack.template import ROOT
 
@@ -37,13 +38,23 @@ def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
 def test_fuzzing_the_openapi_document_finds_no_server_error_and_no_schema_break(local: LocalStack) -> None:
     schemathesis = Path(sys.executable).parent / "schemathesis"
     checks = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
-    bounds = ["--phases", "examples,coverage,fuzzing", "--max-examples", "100", "--seed", "20261128", "--workers", "1"]
+    examples = fuzz_examples(100)
+    bounds = [
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(examples),
+        "--seed",
+        "20261128",
+        "--workers",
+        "1",
+    ]
     result = subprocess.run(
         [str(schemathesis), "run", f"{local.base}/swagger?format=json", "--checks", checks, *bounds],
         check=False,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=240 * examples // 100,
         cwd=ROOT,
     )
 

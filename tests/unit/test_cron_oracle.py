@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.fuzz import fuzz_examples
 from harness.zones import ZONES, transitions
 from serverless_jobs.schedules import Timing, parse_schedule
 
@@ -128,7 +129,7 @@ def starts(draw: st.DrawFn) -> tuple[str, datetime]:
     return name, base + timedelta(minutes=offset)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=fuzz_examples(120), deadline=None)
 @given(case=cron_cases, where=starts())
 def test_next_occurrences_match_the_brute_force_oracle(case: CronCase, where: tuple[str, datetime]) -> None:
     name, start = where
