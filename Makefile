@@ -57,7 +57,7 @@ e2e: venv
 	$(PYTEST) tests/e2e
 
 fuzz: venv
-	FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) tests/unit/test_cron_oracle.py tests/e2e/test_readme_and_fuzz.py -k "oracle or fuzz"
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) tests/unit/test_cron_oracle.py tests/e2e/test_readme_and_fuzz.py -k "oracle or fuzzing"
 
 openapi: venv
 	UPDATE_OPENAPI_SNAPSHOT=1 $(PYTEST) -q tests/integration/test_openapi_snapshot.py
