@@ -6,14 +6,11 @@ the real LambdaDispatcher sends through it. Run: `make bench` (or `python -m ben
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "core"))
-
-from serverless_jobs.dispatch import LambdaDispatcher, RunRequest
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.domain.job import RunRequest
 
 LATENCY_SECONDS = 0.02
 RUNS = 200

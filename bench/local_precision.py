@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from harness.local_http import LocalStack
-from harness.stack import lateness
-from serverless_jobs.timefmt import iso_z
+from devtools.local_http import LocalStack
+from devtools.stack import lateness
+from serverless_jobs.domain.timefmt import iso_z
 
 JOBS = 60
 SPREAD_SECONDS = 10.0

@@ -7,21 +7,17 @@ DynamoDB bills and what makes a path O(1) or O(jobs). Run: `make bench`.
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-import conftest  # sets the template's environment before the application loads
 import moto
 
-from harness.dynamo import dynamodb_calls
-from harness.stack import Stack
-from local_stack.resources import create_rules, create_tables
-from serverless_jobs.clock import ManualClock
-from serverless_jobs.timefmt import iso_z
+from devtools.clock import ManualClock
+from devtools.dynamo import dynamodb_calls
+from devtools.environment import use_template_environment
+from devtools.resources import create_rules, create_tables
+from devtools.stack import START, Stack
+from serverless_jobs.domain.timefmt import iso_z
 
 DUE = 50
 
@@ -63,7 +59,7 @@ def _tick_cost(total_jobs: int) -> str:
     with moto.mock_aws():
         create_tables()
         create_rules()
-        stack = Stack(ManualClock(conftest.START))
+        stack = Stack(ManualClock(START))
         try:
             idle = total_jobs - DUE
             for number in range(total_jobs):
@@ -78,6 +74,7 @@ def _tick_cost(total_jobs: int) -> str:
 
 
 def main() -> None:
+    use_template_environment()
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the functions' JSON logs would drown the table
     header = f"{'operation':<44} {'requests':>9} {'items read':>12}"
     print(header)
@@ -85,7 +82,7 @@ def main() -> None:
     with moto.mock_aws():
         create_tables()
         create_rules()
-        stack = Stack(ManualClock(conftest.START))
+        stack = Stack(ManualClock(START))
         try:
             for row in _api_costs(stack):
                 print(row)

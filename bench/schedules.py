@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "core"))
 
-from serverless_jobs.schedules import Timing, parse_schedule
+from serverless_jobs.domain.schedules.expressions import parse_schedule
+from serverless_jobs.domain.schedules.timing import Timing
 
 CASES = [
     ("interval 30s", "30s", "UTC"),

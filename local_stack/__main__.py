@@ -9,8 +9,8 @@ import sys
 import threading
 from types import FrameType
 
-from local_stack.moto_backend import serialise_moto_calls, use_fake_credentials
-from local_stack.template import application_environment
+from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
+from devtools.template import application_environment
 
 TICK_INTERVAL_SECONDS = 0.25
 
@@ -41,26 +41,28 @@ def port_from_environment() -> int:
 
 def serve(port: int) -> None:
     # Imported inside moto's mock so every AWS client the functions create at import time is local.
-    from local_stack.functions import load_function_module
-    from local_stack.resources import create_rules, create_tables
+    from devtools.functions import load_function_module
+    from devtools.resources import create_rules, create_tables
     from local_stack.server import example_commands, make_server
     from local_stack.workers import TickLoop, WorkerPoolDispatcher
+    from serverless_jobs.adapters.system_clock import SystemClock
+    from serverless_jobs.settings import Settings
+    from serverless_jobs.wiring import AwsClients
 
     create_tables()
     create_rules()
-    api = load_function_module("ApiFunction")
+    settings, clients, clock = Settings.from_environment(), AwsClients.create(), SystemClock()
+    dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
+    api = load_function_module("ApiFunction").build(settings, clients, clock, dispatcher=dispatcher)
     try:  # before any worker starts, so a busy port ends here and nothing is left running
-        server = make_server(port, api.lambda_handler)
+        server = make_server(port, api)
     except OSError as error:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    tick = load_function_module("TickFunction")
-    executor = load_function_module("ExecutorFunction")
-    dispatcher = WorkerPoolDispatcher(executor.lambda_handler)
-    api.service.dispatcher = dispatcher
-    tick.dispatcher = dispatcher
-    loop = TickLoop(tick.lambda_handler, TICK_INTERVAL_SECONDS)
+    tick = load_function_module("TickFunction").build(settings, clients, clock, dispatcher=dispatcher)
+    dispatcher.start(load_function_module("ExecutorFunction").build(settings, clock))
+    loop = TickLoop(tick, TICK_INTERVAL_SECONDS)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

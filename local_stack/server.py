@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local_stack.functions import FakeLambdaContext
+from devtools.functions import FakeLambdaContext
 
 log = logging.getLogger("local_stack")
 

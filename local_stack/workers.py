@@ -6,11 +6,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from local_stack.functions import FakeLambdaContext
-from serverless_jobs.dispatch import RunRequest
+from devtools.functions import FakeLambdaContext, LambdaHandler
+from serverless_jobs.domain.job import RunRequest
 
 log = logging.getLogger("local_stack")
 
@@ -20,23 +19,25 @@ EXECUTOR_TIMEOUT_MILLIS = 900_000
 class WorkerPoolDispatcher:
     """The Dispatcher interface over daemon worker threads: a run still going never blocks shutdown."""
 
-    def __init__(self, execute: Callable[[dict[str, Any], Any], dict[str, Any]], workers: int = 8) -> None:
-        self._execute = execute
+    def __init__(self) -> None:
         self._queue: queue.Queue[RunRequest] = queue.Queue()
+
+    def start(self, execute: LambdaHandler, workers: int = 8) -> None:
+        """Run what is dispatched (and was, before this) with `execute`, the executor function's handler."""
         for number in range(workers):
-            threading.Thread(target=self._work, name=f"executor-{number}", daemon=True).start()
+            threading.Thread(target=self._work, args=(execute,), name=f"executor-{number}", daemon=True).start()
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         for run in runs:
             self._queue.put(run)
         return []
 
-    def _work(self) -> None:
+    def _work(self, execute: LambdaHandler) -> None:
         while True:
             run = self._queue.get()
             context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=EXECUTOR_TIMEOUT_MILLIS)
             try:
-                result = self._execute(run.to_payload(), context)
+                result = execute(run.to_payload(), context)
                 error = f" error={result['error']!r}" if result["error"] else ""
                 log.info(
                     "run  %s job=%s attempt=%s trigger=%s%s",
@@ -55,7 +56,7 @@ class WorkerPoolDispatcher:
 class TickLoop:
     """Fires the tick function every `interval` seconds, as the rule would; the tick reads the runner switch."""
 
-    def __init__(self, tick: Callable[[dict[str, Any], Any], dict[str, Any]], interval: float) -> None:
+    def __init__(self, tick: LambdaHandler, interval: float) -> None:
         self._tick = tick
         self._interval = interval
         self._stop = threading.Event()

@@ -1,41 +1,29 @@
 """Fixtures: the whole application over moto, built from template.yaml.
 
-The environment of every function is read from the template and set before any application module is
-imported, because the core reads its settings once per process, as it does on Lambda.
+Every function's environment is read from the template and set first: loading a function module builds
+its handler from that environment, as Lambda's init phase does.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from types import ModuleType
 from typing import Any
-
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_SESSION_TOKEN="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_TRACE_DISABLED="true",
-    POWERTOOLS_METRICS_NAMESPACE="serverless-jobs-test",
-)
 
 import moto
 import pytest
 
-from harness.api import ApiClient
-from harness.dispatch import InvokeRecorder
-from local_stack.functions import load_function_module
-from local_stack.resources import create_rules, create_tables, table_contents
-from local_stack.template import application_environment
+from devtools.api import ApiClient
+from devtools.clock import ManualClock
+from devtools.dispatch import InvokeRecorder
+from devtools.environment import use_template_environment
+from devtools.functions import load_function_module
+from devtools.resources import create_rules, create_tables, table_contents
+from devtools.stack import START, Stack
+from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
+from serverless_jobs.settings import Settings
+from serverless_jobs.wiring import AwsClients
 
-os.environ.update(application_environment())
-
-from harness.stack import Stack
-from serverless_jobs.clock import ManualClock
-
-START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
+use_template_environment()
 
 
 @pytest.fixture
@@ -48,30 +36,33 @@ def aws() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def api_module(aws: list[str]) -> Any:
-    return load_function_module("ApiFunction")
+def clock(aws: list[str]) -> ManualClock:
+    return ManualClock(START)
 
 
 @pytest.fixture
-def clock(api_module: ModuleType) -> Iterator[ManualClock]:
-    manual = ManualClock(START)
-    real = api_module.service.clock
-    api_module.service.clock = manual
-    yield manual
-    api_module.service.clock = real
+def clients(aws: list[str]) -> AwsClients:
+    return AwsClients.create()
 
 
 @pytest.fixture
-def invocations(api_module: ModuleType) -> Iterator[InvokeRecorder]:
+def invocations(clients: AwsClients) -> Iterator[InvokeRecorder]:
     recorder = InvokeRecorder()
-    recorder.attach(api_module.lambda_client)
+    recorder.attach(clients.lambda_)
     yield recorder
-    recorder.detach(api_module.lambda_client)
+    recorder.detach(clients.lambda_)
 
 
 @pytest.fixture
-def api(api_module: ModuleType, clock: ManualClock, invocations: InvokeRecorder) -> ApiClient:
-    return ApiClient(api_module)
+def api(clock: ManualClock, clients: AwsClients, invocations: InvokeRecorder) -> ApiClient:
+    """The API function built as on Lambda, on the manual clock, its Invoke calls captured."""
+    return ApiClient(load_function_module("ApiFunction").build(Settings.from_environment(), clients, clock))
+
+
+@pytest.fixture
+def job_store(aws: list[str]) -> DynamoJobStore:
+    """The Jobs table as the functions read it, for what the API does not show (e.g. the `due` fields)."""
+    return DynamoJobStore(Settings.from_environment().jobs_table)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
-import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -17,18 +16,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from serverless_jobs import store
-from serverless_jobs.clock import SystemClock
-from serverless_jobs.config import settings
-from serverless_jobs.dispatch import LambdaDispatcher
-from serverless_jobs.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
-from serverless_jobs.jobs import JobService
-from serverless_jobs.runner import RunnerSwitch
-from serverless_jobs.schemas import (
+from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
+from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.http.page_tokens import PageTokens
+from serverless_jobs.http.schemas import (
     Health,
     JobCreate,
     JobList,
-    JobStatus,
     JobUpdate,
     JobView,
     Message,
@@ -38,22 +36,19 @@ from serverless_jobs.schemas import (
     SchedulePreview,
     TriggerAccepted,
 )
-from serverless_jobs.timefmt import iso_z
-from serverless_jobs.validation import describe_validation_errors
-from serverless_jobs.views import job_view, run_view
+from serverless_jobs.http.validation import describe_validation_errors
+from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
+from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
+from serverless_jobs.settings import Settings
+from serverless_jobs.usecases.conflicts import ConcurrentChange
+from serverless_jobs.usecases.jobs import JobService, preview
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
 tracer = Tracer()
-store.connect()
-lambda_client = boto3.client("lambda")
-events_client = boto3.client("events")
-service = JobService(SystemClock(), LambdaDispatcher(lambda_client, settings.executor_function))
-runner = RunnerSwitch(events_client, settings.runner_rule)
-
-app = APIGatewayRestResolver(enable_validation=True)
-app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
 
 AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -66,139 +61,144 @@ _ERROR_MEANING = {
 }
 
 
-def route(
-    method: str, path: str, reply: type[BaseModel] | None, *errors: int, status: int = 200, tag: str = "jobs"
-) -> Callable[[AnyCallable], AnyCallable]:
-    """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document."""
-    # No reply model means no body at all (204); an empty `content` keeps Powertools from inventing one.
-    content: dict[str, Any] = {} if reply is None else {"application/json": {"model": reply}}
-    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase, "content": content}
-    responses: dict[int, OpenAPIResponse] = {status: success}
-    for code in errors:
-        responses[code] = {
-            "description": _ERROR_MEANING[code],
-            "content": {"application/json": {"model": Message}},
-        }
-    return app.route(path, method, status_code=status, responses=responses, tags=[tag])
+def build(
+    settings: Settings, clients: AwsClients, clock: Clock, *, dispatcher: Dispatcher | None = None
+) -> LambdaHandler:
+    """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
+    deps = deps_on_dynamodb(settings, clock)
+    service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
+    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
+    app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), clock)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return refuse_non_json_body(event) or app.resolve(event, context)
+
+    return handle
+
+
+def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, clock: Clock) -> APIGatewayRestResolver:
+    """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
+
+    def route(
+        method: str, path: str, reply: type[BaseModel] | None, *errors: int, status: int = 200, tag: str = "jobs"
+    ) -> Callable[[AnyCallable], AnyCallable]:
+        """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document."""
+        # No reply model means no body at all (204); an empty `content` keeps Powertools from inventing one.
+        content: dict[str, Any] = {} if reply is None else {"application/json": {"model": reply}}
+        success: OpenAPIResponse = {"description": HTTPStatus(status).phrase, "content": content}
+        responses: dict[int, OpenAPIResponse] = {status: success}
+        for code in errors:
+            responses[code] = {
+                "description": _ERROR_MEANING[code],
+                "content": {"application/json": {"model": Message}},
+            }
+        return app.route(path, method, status_code=status, responses=responses, tags=[tag])
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[Any]:
+        return _message(400, describe_validation_errors(error.errors()))
+
+    @app.exception_handler(InvalidInput)
+    def _invalid_input(error: InvalidInput) -> Response[Any]:
+        return _message(400, str(error))
+
+    @app.exception_handler(NotFound)
+    @app.exception_handler(RunnerRuleMissing)
+    def _not_found(error: NotFound | RunnerRuleMissing) -> Response[Any]:
+        return _message(404, str(error))
+
+    @app.exception_handler(Conflict)
+    def _conflict(error: Conflict) -> Response[Any]:
+        return _message(409, str(error))
+
+    @app.exception_handler(ConcurrentChange)
+    def _still_changing(error: ConcurrentChange) -> Response[Any]:
+        return _message(409, f"job '{error}' kept changing while this request ran; send it again")
+
+    @app.not_found
+    def _no_route(error: Exception) -> Response[Any]:
+        return _message(404, f"no route for {app.current_event.http_method} {app.current_event.path}")
+
+    @route("GET", "/health", Health, tag="health")
+    def health() -> Health:
+        return Health(status="ok")
+
+    # The runner routes come before /jobs/<id>, which would otherwise take "runner" for an id.
+    @route("GET", "/jobs/runner", RunnerState, tag="runner")
+    def runner_state() -> RunnerState:
+        return RunnerState(running=runner.is_running())
+
+    @route("POST", "/jobs/runner/start", RunnerState, 404, tag="runner")
+    def start_runner() -> RunnerState:
+        return RunnerState(running=runner.start())
+
+    @route("POST", "/jobs/runner/stop", RunnerState, 404, tag="runner")
+    def stop_runner() -> RunnerState:
+        return RunnerState(running=runner.stop())
+
+    @route("POST", "/jobs", JobView, 400, status=201)
+    def create_job(request: Annotated[JobCreate, Body()]) -> JobView:
+        return job_view(service.create(job_spec(request)))
+
+    @route("GET", "/jobs", JobList, 400)
+    def list_jobs(
+        status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
+        limit: Limit = 50,
+        nextToken: NextToken = None,
+    ) -> JobList:
+        query = f"jobs:{status or ''}"
+        page = service.list_jobs(status, limit, tokens.decode(nextToken, query))
+        return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
+
+    @route("GET", "/jobs/<id>", JobView, 404)
+    def get_job(id: JobId) -> JobView:
+        return job_view(service.get(id))
+
+    @route("PUT", "/jobs/<id>", JobView, 400, 404)
+    def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
+        return job_view(service.update(id, job_changes(changes)))
+
+    @route("DELETE", "/jobs/<id>", None, 404, status=204)
+    def delete_job(id: JobId) -> Response[None]:
+        service.delete(id)
+        return Response(status_code=204)  # no body, so no Content-Type either
+
+    @route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
+    def trigger_job(id: JobId) -> TriggerAccepted:
+        return TriggerAccepted(runId=service.trigger(id))
+
+    @route("POST", "/jobs/<id>/pause", JobView, 404, 409)
+    def pause_job(id: JobId) -> JobView:
+        return job_view(service.pause(id))
+
+    @route("POST", "/jobs/<id>/resume", JobView, 404, 409)
+    def resume_job(id: JobId) -> JobView:
+        return job_view(service.resume(id))
+
+    @route("POST", "/jobs/<id>/cancel", JobView, 404, 409)
+    def cancel_job(id: JobId) -> JobView:
+        return job_view(service.cancel(id))
+
+    @route("GET", "/jobs/<id>/history", RunList, 400, 404)
+    def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> RunList:
+        query = f"history:{id}"
+        page = service.history(id, limit, tokens.decode(nextToken, query))
+        return RunList(history=[run_view(run) for run in page.items], nextToken=tokens.encode(page.last_key, query))
+
+    @route("POST", "/schedules/preview", Occurrences, 400, tag="schedules")
+    def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences:
+        moments = preview(request.schedule, request.timezone, request.runAt, request.endAt, request.count, clock.now())
+        return Occurrences(occurrences=[iso_z(moment) for moment in moments])
+
+    return app
 
 
 def _message(status: int, message: str) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})
-
-
-@app.exception_handler(RequestValidationError)
-def _invalid_request(error: RequestValidationError) -> Response[Any]:
-    return _message(400, describe_validation_errors(error.errors()))
-
-
-@app.exception_handler(InvalidInput)
-def _invalid_input(error: InvalidInput) -> Response[Any]:
-    return _message(400, str(error))
-
-
-@app.exception_handler(NotFound)
-@app.exception_handler(RunnerRuleMissing)
-def _not_found(error: NotFound | RunnerRuleMissing) -> Response[Any]:
-    return _message(404, str(error))
-
-
-@app.exception_handler(Conflict)
-def _conflict(error: Conflict) -> Response[Any]:
-    return _message(409, str(error))
-
-
-@app.not_found
-def _no_route(error: Exception) -> Response[Any]:
-    return _message(404, f"no route for {app.current_event.http_method} {app.current_event.path}")
-
-
-@route("GET", "/health", Health, tag="health")
-def health() -> Health:
-    return Health(status="ok")
-
-
-# The runner routes come before /jobs/<id>, which would otherwise take "runner" for an id.
-@route("GET", "/jobs/runner", RunnerState, tag="runner")
-def runner_state() -> RunnerState:
-    return RunnerState(running=runner.is_running())
-
-
-@route("POST", "/jobs/runner/start", RunnerState, 404, tag="runner")
-def start_runner() -> RunnerState:
-    return RunnerState(running=runner.start())
-
-
-@route("POST", "/jobs/runner/stop", RunnerState, 404, tag="runner")
-def stop_runner() -> RunnerState:
-    return RunnerState(running=runner.stop())
-
-
-@route("POST", "/jobs", JobView, 400, status=201)
-def create_job(request: Annotated[JobCreate, Body()]) -> JobView:
-    return job_view(service.create(request))
-
-
-@route("GET", "/jobs", JobList, 400)
-def list_jobs(
-    status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
-    limit: Limit = 50,
-    nextToken: NextToken = None,
-) -> JobList:
-    jobs, token = service.list_jobs(status, limit, nextToken)
-    return JobList(jobs=[job_view(job) for job in jobs], nextToken=token)
-
-
-@route("GET", "/jobs/<id>", JobView, 404)
-def get_job(id: JobId) -> JobView:
-    return job_view(service.get(id))
-
-
-@route("PUT", "/jobs/<id>", JobView, 400, 404)
-def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
-    return job_view(service.update(id, changes))
-
-
-@route("DELETE", "/jobs/<id>", None, 404, status=204)
-def delete_job(id: JobId) -> Response[None]:
-    service.delete(id)
-    return Response(status_code=204)  # no body, so no Content-Type either
-
-
-@route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
-def trigger_job(id: JobId) -> TriggerAccepted:
-    return TriggerAccepted(runId=service.trigger(id))
-
-
-@route("POST", "/jobs/<id>/pause", JobView, 404, 409)
-def pause_job(id: JobId) -> JobView:
-    return job_view(service.pause(id))
-
-
-@route("POST", "/jobs/<id>/resume", JobView, 404, 409)
-def resume_job(id: JobId) -> JobView:
-    return job_view(service.resume(id))
-
-
-@route("POST", "/jobs/<id>/cancel", JobView, 404, 409)
-def cancel_job(id: JobId) -> JobView:
-    return job_view(service.cancel(id))
-
-
-@route("GET", "/jobs/<id>/history", RunList, 400, 404)
-def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> RunList:
-    runs, token = service.history(id, limit, nextToken)
-    return RunList(history=[run_view(run) for run in runs], nextToken=token)
-
-
-@route("POST", "/schedules/preview", Occurrences, 400, tag="schedules")
-def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences:
-    return Occurrences(occurrences=[iso_z(moment) for moment in service.preview(request)])
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return refuse_non_json_body(event) or app.resolve(event, context)
 
 
 def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -214,3 +214,6 @@ def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
         "body": json.dumps({"message": message}),
         "isBase64Encoded": False,
     }
+
+
+lambda_handler = build(Settings.from_environment(), AwsClients.create(), SystemClock())

@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from serverless_jobs import store
-from serverless_jobs.clock import SystemClock
-from serverless_jobs.dispatch import RunRequest
-from serverless_jobs.executor import execute
+from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.ports import Clock
+from serverless_jobs.settings import Settings
+from serverless_jobs.usecases.execute import execute
+from serverless_jobs.wiring import deps_on_dynamodb
 
 logger = Logger()
 tracer = Tracer()
-store.connect()
-clock = SystemClock()
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = RunRequest.from_payload(event)
-    execution = execute(request, clock, lambda: context.get_remaining_time_in_millis() / 1000)
-    report = {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
-    logger.info("run", extra={**request.to_payload(), **report})
-    return report
+def build(settings: Settings, clock: Clock, *, rng: random.Random | None = None) -> LambdaHandler:
+    """The executor's handler over the settings' tables: it calls no AWS service but DynamoDB."""
+    deps = deps_on_dynamodb(settings, clock, rng)
+
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = RunRequest.from_payload(event)
+        execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000)
+        report = {
+            "jobId": request.jobId,
+            "runId": request.runId,
+            "outcome": execution.outcome,
+            "error": execution.error,
+        }
+        logger.info("run", extra={**request.to_payload(), **report})
+        return report
+
+    return handle
+
+
+lambda_handler = build(Settings.from_environment(), SystemClock())

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from serverless_jobs import store
-from serverless_jobs.clock import SystemClock
-from serverless_jobs.config import settings
-from serverless_jobs.dispatch import LambdaDispatcher
-from serverless_jobs.runner import RunnerSwitch
-from serverless_jobs.tick import run_window
+from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.ports import Clock, Dispatcher
+from serverless_jobs.settings import Settings
+from serverless_jobs.usecases.tick import run_window
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
 tracer = Tracer()
-store.connect()
-lambda_client = boto3.client("lambda")
-events_client = boto3.client("events")
-clock = SystemClock()
-sleep = time.sleep
-dispatcher = LambdaDispatcher(lambda_client, settings.executor_function)
-runner = RunnerSwitch(events_client, settings.runner_rule)
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def fired_at(event: dict[str, Any]) -> datetime | None:
@@ -38,17 +35,36 @@ def fired_at(event: dict[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = run_window(
-        clock,
-        dispatcher,
-        remaining_seconds=context.get_remaining_time_in_millis() / 1000,
-        poll_seconds=settings.tick_poll_seconds,
-        is_running=runner.is_running,
-        sleep=sleep,
-        fired_at=fired_at(event),
-    )
-    logger.info("tick", extra=asdict(report))
-    return asdict(report)
+def build(
+    settings: Settings,
+    clients: AwsClients,
+    clock: Clock,
+    *,
+    dispatcher: Dispatcher | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> LambdaHandler:
+    """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
+    deps = deps_on_dynamodb(settings, clock, rng)
+    runs = dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function)
+    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
+
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        report = run_window(
+            deps,
+            runs,
+            remaining_seconds=context.get_remaining_time_in_millis() / 1000,
+            poll_seconds=settings.tick_poll_seconds,
+            is_running=runner.is_running,
+            sleep=sleep,
+            fired_at=fired_at(event),
+        )
+        logger.info("tick", extra=asdict(report))
+        return asdict(report)
+
+    return handle
+
+
+lambda_handler = build(Settings.from_environment(), AwsClients.create(), SystemClock())

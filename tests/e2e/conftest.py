@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.local_http import LocalStack
+from devtools.local_http import LocalStack
 
 
 @pytest.fixture(scope="module")

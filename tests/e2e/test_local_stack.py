@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness.local_http import COMMAND, LocalStack, environment
-from local_stack.template import ROOT
+from devtools.local_http import COMMAND, LocalStack, environment
+from devtools.template import ROOT
 
 
 def create(local: LocalStack, **fields: Any) -> dict[str, Any]:

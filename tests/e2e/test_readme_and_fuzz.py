@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from devtools.local_http import LocalStack
+from devtools.template import ROOT
 from harness.fuzz import fuzz_examples
-from harness.local_http import LocalStack
-from local_stack.template import ROOT
 
 
 def quickstart_script() -> str:

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from harness.api import ApiClient
-from harness.dispatch import InvokeRecorder
-from local_stack.template import function_spec
-from serverless_jobs.clock import ManualClock
+from devtools.api import ApiClient
+from devtools.clock import ManualClock
+from devtools.dispatch import InvokeRecorder
+from devtools.template import function_spec
+from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 
 JOB_FIELDS = {
     "id", "name", "handler", "data", "schedule", "timezone", "runAt", "endAt", "status", "attempts",
@@ -195,11 +196,12 @@ def test_pause_and_resume_from_now(api: ApiClient, clock: ManualClock) -> None:
     assert resumed.body["nextRunAt"] == "2026-11-28T09:30:00.000Z"
 
 
-def test_paused_job_leaves_the_due_index(api: ApiClient, api_module: Any) -> None:
+def test_paused_job_leaves_the_due_index(api: ApiClient, job_store: DynamoJobStore) -> None:
     job = create(api, schedule="10m")
     api.post(f"/jobs/{job['id']}/pause")
 
-    stored = api_module.service.get(job["id"])
+    stored = job_store.get(job["id"])
+    assert stored is not None
     assert stored.due_shard is None
 
 

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from harness.api import ApiClient
-from harness.dynamo import dynamodb_calls
+from devtools.api import ApiClient
+from devtools.dynamo import dynamodb_calls
 
 
 def collect(api: ApiClient, **query: str) -> tuple[list[str], int]:

@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from harness.api import ApiClient
-from local_stack.template import function_spec
+from devtools.api import ApiClient
+from devtools.template import function_spec
 
 
 def rule_state() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.stack import Stack
+from devtools.stack import Stack
 
 
 @pytest.mark.parametrize(

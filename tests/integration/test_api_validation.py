@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from harness.api import ApiClient
-from harness.dispatch import InvokeRecorder
+from devtools.api import ApiClient
+from devtools.dispatch import InvokeRecorder
 
 VALID = {"name": "job", "handler": "echo", "schedule": "5m"}
 

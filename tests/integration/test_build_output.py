@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.api import events_dir
-from local_stack.template import ROOT, function_ids, function_spec
+from devtools.api import events_dir
+from devtools.template import ROOT, function_ids, function_spec
 
 pytestmark = pytest.mark.build
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import os
 
-from harness.api import ApiClient
-from local_stack.template import ROOT
+from devtools.api import ApiClient
+from devtools.template import ROOT
 
 SNAPSHOT = ROOT / "docs" / "openapi.json"
 

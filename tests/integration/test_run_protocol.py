@@ -6,16 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 
-from harness.dynamo import dynamodb_calls
+from devtools.clock import ManualClock
+from devtools.dynamo import dynamodb_calls
+from devtools.stack import START, Stack
+from devtools.template import function_spec
 from harness.jitter import HighestJitter
-from harness.stack import Stack
-from local_stack.template import function_spec
-from serverless_jobs import protocol
-from serverless_jobs.config import settings
+from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.registry import RunContext, registered_for_now
-from serverless_jobs.timefmt import iso_z
 
 
 def create(stack: Stack, **fields: Any) -> dict[str, Any]:
@@ -75,10 +73,8 @@ def test_tick_finds_nothing_before_the_due_time(stack: Stack) -> None:
     assert stack.tick()["dispatched"] == 0
 
 
-def test_failing_one_time_job_is_retried_with_growing_delays_then_failed(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(protocol, "random", HighestJitter())  # each delay at its ceiling: 1 s, then 2 s
+def test_failing_one_time_job_is_retried_with_growing_delays_then_failed(aws: list[str]) -> None:
+    stack = Stack(ManualClock(START), rng=HighestJitter())  # each delay at its ceiling: 1 s, then 2 s
     job = create(stack, handler="fail", data={"message": "boom"}, maxAttempts=3)
     stack.deliver()
 
@@ -161,7 +157,7 @@ def test_a_duplicate_delivered_while_the_first_still_runs_does_nothing(stack: St
 
 def test_a_run_that_never_finishes_is_recovered_after_its_lease(stack: Stack) -> None:
     job = create(stack, timeoutSeconds=30, maxAttempts=2)  # dispatched, but the executor never runs
-    stack.clock.advance(30 + settings.lease_margin_seconds - 1)
+    stack.clock.advance(30 + stack.settings.lease_margin_seconds - 1)
     assert stack.tick()["recovered"] == 0
 
     stack.clock.advance(2)
@@ -229,7 +225,7 @@ def test_tick_reads_only_due_jobs_and_never_scans(stack: Stack) -> None:
 
     assert (report["examined"], report["dispatched"]) == (3, 3)
     assert calls["Scan"] == 0
-    assert calls["Query"] == settings.due_shards
+    assert calls["Query"] == stack.settings.due_shards
     assert {payload["jobId"] for payload in stack.invocations.payloads} == {job["id"] for job in due}
 
 

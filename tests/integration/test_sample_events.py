@@ -7,8 +7,8 @@ from dataclasses import fields
 
 import pytest
 
-from harness.api import ApiClient, events_dir, sample_event
-from serverless_jobs.dispatch import RunRequest
+from devtools.api import ApiClient, events_dir, sample_event
+from serverless_jobs.domain.job import RunRequest
 
 SAMPLE_ID = "3f0c6b1e8a2d4c9bb7e1f2a3c4d5e6f7"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from local_stack.template import function_ids, function_spec, load_template, resources
-from serverless_jobs.config import Settings
+from devtools.template import function_ids, function_spec, load_template, resources
+from serverless_jobs.settings import Settings
 
 
 def table(name: str) -> dict[str, Any]:

@@ -7,12 +7,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from harness.dynamo import dynamodb_calls
-from harness.stack import Stack, lateness
-from local_stack.moto_backend import serialise_moto_calls
-from serverless_jobs.models import JobModel
-from serverless_jobs.store import shard_for
-from serverless_jobs.timefmt import iso_z
+from devtools.dynamo import dynamodb_calls
+from devtools.moto_backend import serialise_moto_calls
+from devtools.stack import Stack, lateness
+from serverless_jobs.adapters.dynamodb.models import JobItem, bound
+from serverless_jobs.domain.lifecycle import shard_for
+from serverless_jobs.domain.timefmt import iso_z
 
 A_MINUTE_AND_MORE = 65_000
 
@@ -70,15 +70,13 @@ def test_a_tick_redelivered_minutes_late_makes_one_pass(stack: Stack) -> None:
 def test_stopping_the_runner_stops_a_running_tick_within_a_pass(stack: Stack) -> None:
     early = stack.create(runAt="2026-11-28T09:00:05.000Z")
     late = stack.create(runAt="2026-11-28T09:00:30.000Z")
-    sleep = stack.tick_module.sleep
 
     def sleep_then_stop_at_20s(seconds: float) -> None:
-        sleep(seconds)
+        stack.clock.advance(seconds)
         if stack.clock.now() >= datetime.fromisoformat("2026-11-28T09:00:20+00:00"):
             stack.api.post("/jobs/runner/stop")
 
-    stack.tick_module.sleep = sleep_then_stop_at_20s
-    report = stack.tick(remaining_millis=A_MINUTE_AND_MORE)
+    report = stack.tick(remaining_millis=A_MINUTE_AND_MORE, handler=stack.build_tick(sleep_then_stop_at_20s))
 
     assert report["dispatched"] == 1
     assert report["passes"] == 20
@@ -151,11 +149,12 @@ def test_with_10000_jobs_and_50_due_a_tick_reads_about_50_items(stack: Stack) ->
     due_at = iso_z(stack.clock.now() + timedelta(seconds=30))
     for _ in range(50):
         stack.create(runAt=due_at)
-    idle = stack.api_module.service.get(stack.create(schedule="1d")["id"])
-    with JobModel.batch_write() as batch:
+    jobs = bound(JobItem, stack.settings.jobs_table)
+    idle = jobs.get(stack.create(schedule="1d")["id"])
+    with jobs.batch_write() as batch:
         for _ in range(9_949):
-            clone = JobModel(**{**idle.attribute_values, "id": uuid.uuid4().hex})
-            clone.due_shard = shard_for(clone.id)
+            clone = jobs(**{**idle.attribute_values, "id": uuid.uuid4().hex})
+            clone.due_shard = shard_for(clone.id, stack.settings.due_shards)
             batch.save(clone)
     stack.clock.advance(31)
 

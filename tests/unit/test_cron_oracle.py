@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from harness.fuzz import fuzz_examples
 from harness.zones import ZONES, transitions
-from serverless_jobs.schedules import Timing, parse_schedule
+from serverless_jobs.domain.schedules.expressions import parse_schedule
+from serverless_jobs.domain.schedules.timing import Timing
 
 HORIZON = timedelta(days=8)
 WANTED = 4

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness.zones import ZONES, transitions
-from serverless_jobs.schedules import Timing, parse_schedule
+from serverless_jobs.domain.schedules.expressions import parse_schedule
+from serverless_jobs.domain.schedules.timing import Timing
 
 
 def offset(moment: datetime, zone: ZoneInfo) -> timedelta:

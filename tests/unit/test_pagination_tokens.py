@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from serverless_jobs.errors import InvalidInput
-from serverless_jobs.pagination import decode_token, encode_token
+from serverless_jobs.domain.errors import InvalidInput
+from serverless_jobs.http.page_tokens import PageTokens
+
+TOKENS = PageTokens("JobsTable", "HistoryTable")
+encode_token, decode_token = TOKENS.encode, TOKENS.decode
 
 KEY = {"id": {"S": "abc"}, "status": {"S": "pending"}, "createdAt": {"N": "1764320400000"}}
 

@@ -8,23 +8,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness.jitter import HighestJitter
-from serverless_jobs.models import JobModel
-from serverless_jobs.protocol import MAX_BACKOFF_SECONDS, Outcome, backoff_seconds, next_state
-from serverless_jobs.schemas import JobStatus
-from serverless_jobs.timefmt import to_millis
+from serverless_jobs.domain.job import Job, JobStatus
+from serverless_jobs.domain.outcome import MAX_BACKOFF_SECONDS, Outcome, backoff_seconds, next_state
+from serverless_jobs.domain.timefmt import to_millis
 
 NOW = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
 CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> JobModel:
-    return JobModel(
+def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> Job:
+    return Job(
         id="j",
         name="n",
         handler="echo",
         schedule=schedule,
         timezone="UTC",
-        status="running",
+        status=JobStatus.RUNNING,
         attempt=attempt,
         attempts=attempt,
         max_attempts=max_attempts,

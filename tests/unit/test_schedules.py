@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from serverless_jobs.cron import Cron
-from serverless_jobs.errors import ScheduleError
-from serverless_jobs.schedules import Interval, Timing, parse_schedule, parse_zone
+from serverless_jobs.domain.errors import ScheduleError
+from serverless_jobs.domain.schedules.cron import Cron
+from serverless_jobs.domain.schedules.expressions import Interval, parse_schedule, parse_zone
+from serverless_jobs.domain.schedules.timing import Timing
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from serverless_jobs.schemas import JobCreate, JobUpdate, SchedulePreview
-from serverless_jobs.validation import describe_validation_errors, field_name
+from serverless_jobs.http.schemas import JobCreate, JobUpdate, SchedulePreview
+from serverless_jobs.http.validation import describe_validation_errors, field_name
 
 
 def message_for(model: type[JobCreate | JobUpdate | SchedulePreview], body: dict[str, Any]) -> str:

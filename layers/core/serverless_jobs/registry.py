@@ -19,9 +19,10 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from serverless_jobs.config import settings
-
 JsonValue = Any
+
+# The handlers/ folder's package: always loaded, so the built-in example handlers are always registered.
+BUILT_IN_HANDLERS = "job_handlers"
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,14 @@ class Registry:
     """Handlers by name, found by importing the handler packages once, on first use."""
 
     def __init__(self, packages: tuple[str, ...]) -> None:
-        self._packages = packages
+        self._unloaded = list(packages)
         self._handlers: dict[str, JobHandler] = {}
-        self._loaded = False
         self._lock = threading.Lock()
+
+    def include(self, packages: tuple[str, ...]) -> None:
+        """Look in these packages too (a function's settings name them); they load on the next lookup."""
+        with self._lock:
+            self._unloaded.extend(packages)
 
     def add(self, name: str, fn: JobHandler) -> None:
         """Register `fn` under `name`; two functions under one name is a programming error."""
@@ -58,12 +63,10 @@ class Registry:
 
     def handlers(self) -> Mapping[str, JobHandler]:
         with self._lock:  # the local stack's workers may look up their first handlers at once
-            if not self._loaded:
-                for package in self._packages:
-                    for module in _import_all(package):
-                        for name, fn in _marked_in(module):
-                            self.add(name, fn)
-                self._loaded = True
+            while self._unloaded:
+                for module in _import_all(self._unloaded.pop(0)):
+                    for name, fn in _marked_in(module):
+                        self.add(name, fn)
         return self._handlers
 
 
@@ -95,7 +98,12 @@ def _import_all(name: str) -> Iterator[ModuleType]:
         yield importlib.import_module(found.name)
 
 
-_registry = Registry(settings.handler_packages)
+_registry = Registry((BUILT_IN_HANDLERS,))
+
+
+def include_packages(packages: tuple[str, ...]) -> None:
+    """Add the packages a function's settings name (HandlerPackages) to the built-in one."""
+    _registry.include(packages)
 
 
 @contextmanager

@@ -1,0 +1,112 @@
+"""The three functions wired as on AWS, in-process: async invokes are captured and delivered by hand."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devtools.api import ApiClient
+from devtools.clock import ManualClock
+from devtools.dispatch import InvokeRecorder
+from devtools.functions import FakeLambdaContext, LambdaHandler, load_function_module
+from devtools.template import ROOT
+from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
+from serverless_jobs.settings import Settings
+from serverless_jobs.wiring import AwsClients
+
+EVENTS = ROOT / "events"
+# When the tests' and benchmarks' manual clocks start: a Saturday morning, 2026-11-28 09:00 UTC.
+START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
+
+
+def lateness(run: dict[str, Any]) -> timedelta:
+    """How long after its scheduled time a run (a history entry) started."""
+    return datetime.fromisoformat(run["startedAt"]) - datetime.fromisoformat(run["scheduledAt"])
+
+
+class Stack:
+    """API, tick and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
+
+    Each function is built as on Lambda (its module's `build`), with the clock, and the tick's sleeper and
+    the executor's jitter where a test gives them; the Invoke calls of both dispatching functions are
+    captured by `invocations`.
+    """
+
+    def __init__(self, clock: ManualClock, *, rng: random.Random | None = None) -> None:
+        self.clock = clock
+        self.settings = Settings.from_environment()
+        self.clients = AwsClients.create()
+        self.invocations = InvokeRecorder()
+        self.invocations.attach(self.clients.lambda_)
+        self._tick_module = load_function_module("TickFunction")
+        self.api_handler = load_function_module("ApiFunction").build(self.settings, self.clients, clock)
+        self.tick_handler = self.build_tick(self._advance)
+        self.executor_handler = load_function_module("ExecutorFunction").build(self.settings, clock, rng=rng)
+        self.api = ApiClient(self.api_handler)
+        self.jobs = DynamoJobStore(self.settings.jobs_table)
+        self.delivered = 0
+
+    def build_tick(self, sleep: Callable[[float], None]) -> LambdaHandler:
+        """A tick function whose sleeps call `sleep` (the default moves the manual clock)."""
+        handler: LambdaHandler = self._tick_module.build(self.settings, self.clients, self.clock, sleep=sleep)
+        return handler
+
+    def _advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def close(self) -> None:
+        self.invocations.detach(self.clients.lambda_)
+
+    def tick(
+        self, remaining_millis: int = 0, fired_at: datetime | None = None, handler: LambdaHandler | None = None
+    ) -> dict[str, Any]:
+        """Fire the tick with the sample scheduled event for the clock's minute (or `fired_at`), as the rule does.
+
+        By default its context has no time left, so it makes exactly one pass; give it a minute
+        (`remaining_millis=65_000`) for a whole window of passes, the manual clock moving as it sleeps.
+        """
+        event = json.loads((EVENTS / "tick" / "scheduled.json").read_text())
+        minute = fired_at or self.clock.now().replace(second=0, microsecond=0)
+        event["time"] = minute.strftime("%Y-%m-%dT%H:%M:%SZ")
+        context = FakeLambdaContext(function_name="TickFunction", remaining_millis=remaining_millis)
+        report: dict[str, Any] = (handler or self.tick_handler)(event, context)
+        return report
+
+    def execute(self, payload: dict[str, Any]) -> dict[str, Any]:
+        context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=900_000)
+        result: dict[str, Any] = self.executor_handler(copy.deepcopy(payload), context)
+        return result
+
+    def deliver_at_once(self) -> None:
+        """From now on each dispatch runs the executor right away, as if Lambda had no queue."""
+
+        def run(payload: dict[str, Any]) -> None:
+            self.delivered += 1
+            self.execute(payload)
+
+        self.invocations.on_invoke = run
+
+    def deliver(self) -> list[dict[str, Any]]:
+        """Run every dispatch event not yet delivered, in order; returns the executor's results."""
+        pending = self.invocations.payloads[self.delivered :]
+        self.delivered += len(pending)
+        return [self.execute(payload) for payload in pending]
+
+    def create(self, **fields: Any) -> dict[str, Any]:
+        """POST /jobs with `name` and `handler` filled in; fails loudly unless the job is created."""
+        reply = self.api.post("/jobs", {"name": "job", "handler": "echo", **fields})
+        assert reply.status == 201, reply.body
+        body: dict[str, Any] = reply.body
+        return body
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = self.api.get(f"/jobs/{job_id}").body
+        return body
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        runs: list[dict[str, Any]] = self.api.get(f"/jobs/{job_id}/history").body["history"]
+        return runs

@@ -1,0 +1,46 @@
+"""HistoryStore on DynamoDB: one item per run, keyed by claim time so a job's runs are one Query."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from serverless_jobs.adapters.dynamodb.models import RunItem, bound, connect
+from serverless_jobs.domain.job import Run
+from serverless_jobs.ports import Page
+
+_STORED = tuple(field.name for field in fields(Run) if field.name not in ("claimed_at", "result_truncated"))
+
+
+class DynamoHistoryStore:
+    def __init__(self, table_name: str) -> None:
+        self._model = bound(RunItem, table_name)
+
+    def connect(self) -> None:
+        connect(self._model)
+
+    def record(self, run: Run) -> None:
+        item = self._model(
+            run_key=RunItem.key_for(run.claimed_at, run.id),
+            result_truncated=1 if run.result_truncated else None,
+            **{name: getattr(run, name) for name in _STORED},
+        )
+        item.save()
+
+    def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
+        results = self._model.query(job_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+        runs = [self._run(item) for item in results]
+        return Page(runs, results.last_evaluated_key)
+
+    def delete_all(self, job_id: str) -> None:
+        with self._model.batch_write() as batch:
+            for item in self._model.query(job_id, attributes_to_get=["jobId", "runKey"]):
+                batch.delete(item)
+
+    @staticmethod
+    def _run(item: RunItem) -> Run:
+        return Run(
+            claimed_at=RunItem.claimed_at_of(item.run_key),
+            result_truncated=bool(item.result_truncated),
+            **{name: getattr(item, name) for name in _STORED},
+        )

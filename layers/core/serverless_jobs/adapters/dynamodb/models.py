@@ -1,0 +1,128 @@
+"""The two DynamoDB tables as pynamodb models, bound to their tables' names when a function is built.
+
+The attribute names on the Python side are the domain's (`Job`, `Run`); `attr_name` gives the stored one.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TypeVar
+
+from pynamodb.attributes import Attribute, JSONAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.constants import NUMBER
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class IntegerAttribute(Attribute[int]):
+    """A DynamoDB number read back as `int` (pynamodb's NumberAttribute reads floats)."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: int) -> str:
+        return str(int(value))
+
+    def deserialize(self, value: str) -> int:
+        return int(value)
+
+
+class DueIndex(GlobalSecondaryIndex["JobItem"]):
+    """Sparse: only jobs the tick must look at carry `dueShard`, so the tick never reads idle jobs."""
+
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True, attr_name="dueShard")
+    next_run_at = IntegerAttribute(range_key=True, attr_name="nextRunAt")
+
+
+class StatusIndex(GlobalSecondaryIndex["JobItem"]):
+    """Lists jobs by status, newest first, without a table Scan."""
+
+    class Meta:
+        index_name = "byStatus"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = IntegerAttribute(range_key=True, attr_name="createdAt")
+
+
+class JobItem(Model):
+    """A job as stored. Times are epoch milliseconds."""
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    handler = UnicodeAttribute()
+    data = JSONAttribute(default=dict)
+    schedule = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="UTC")
+    run_at = IntegerAttribute(null=True, attr_name="runAt")
+    end_at = IntegerAttribute(null=True, attr_name="endAt")
+    status = UnicodeAttribute()
+    attempts = IntegerAttribute(default=0)
+    max_attempts = IntegerAttribute(attr_name="maxAttempts")
+    retry_backoff_seconds = IntegerAttribute(attr_name="retryBackoffSeconds")
+    timeout_seconds = IntegerAttribute(attr_name="timeoutSeconds")
+    last_run_at = IntegerAttribute(null=True, attr_name="lastRunAt")
+    next_run_at = IntegerAttribute(null=True, attr_name="nextRunAt")
+    next_occurrence_at = IntegerAttribute(null=True, attr_name="nextOccurrenceAt")
+    last_error = UnicodeAttribute(null=True, attr_name="lastError")
+    created_at = IntegerAttribute(attr_name="createdAt")
+    updated_at = IntegerAttribute(attr_name="updatedAt")
+    due_shard = UnicodeAttribute(null=True, attr_name="dueShard")
+    run_id = UnicodeAttribute(null=True, attr_name="runId")
+    attempt = IntegerAttribute(null=True)
+    scheduled_at = IntegerAttribute(null=True, attr_name="scheduledAt")
+    trigger = UnicodeAttribute(null=True)
+    run_started_at = IntegerAttribute(null=True, attr_name="runStartedAt")
+    version = VersionAttribute()
+
+    due_index = DueIndex()
+    status_index = StatusIndex()
+
+
+class RunItem(Model):
+    """One run of a job. The sort key starts with the claim time, so one Query lists runs newest first."""
+
+    job_id = UnicodeAttribute(hash_key=True, attr_name="jobId")
+    run_key = UnicodeAttribute(range_key=True, attr_name="runKey")
+    id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempt = IntegerAttribute()
+    trigger = UnicodeAttribute()
+    scheduled_at = IntegerAttribute(null=True, attr_name="scheduledAt")
+    started_at = IntegerAttribute(attr_name="startedAt")
+    completed_at = IntegerAttribute(null=True, attr_name="completedAt")
+    duration = IntegerAttribute(null=True)
+    result = JSONAttribute(null=True)
+    result_truncated = IntegerAttribute(null=True, attr_name="resultTruncated")  # 1, or absent
+    error = UnicodeAttribute(null=True)
+    expires_at = IntegerAttribute(attr_name="expiresAt")
+
+    @staticmethod
+    def key_for(claimed_at: int, run_id: str) -> str:
+        return f"{claimed_at:015d}#{run_id}"
+
+    @staticmethod
+    def claimed_at_of(run_key: str) -> int:
+        return int(run_key.split("#", 1)[0])
+
+
+M = TypeVar("M", bound=Model)
+
+
+@cache
+def bound(model: type[M], table_name: str) -> type[M]:
+    """`model` on the table `table_name`: a subclass per table, created once and reused (its connection too)."""
+    meta = type("Meta", (), {"table_name": table_name})
+    return type(f"{model.__name__}On{table_name}", (model,), {"Meta": meta, "__module__": __name__})
+
+
+def connect(model: type[Model]) -> None:
+    """Create the model's DynamoDB client now, in Lambda's init phase (or the local stack's start).
+
+    Created lazily, the first concurrent runs would each build a client of their own at once, which takes
+    seconds of CPU and delays exactly the runs that are due.
+    """
+    model._get_connection().connection.client  # noqa: B018 - the property creates the client

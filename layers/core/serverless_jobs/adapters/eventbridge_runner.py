@@ -1,0 +1,37 @@
+"""The runner switch: the tick's EventBridge rule itself, enabled and disabled, so "stopped" costs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from serverless_jobs.domain.errors import RunnerRuleMissing
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+
+class EventBridgeRunnerSwitch:
+    def __init__(self, client: EventBridgeClient, rule_name: str) -> None:
+        self._client = client
+        self._rule_name = rule_name
+
+    def is_running(self) -> bool:
+        """Whether the rule is enabled. A missing rule stopped nothing, so the tick keeps working without it."""
+        try:
+            return self._client.describe_rule(Name=self._rule_name)["State"] == "ENABLED"
+        except self._client.exceptions.ResourceNotFoundException:
+            return True
+
+    def start(self) -> bool:
+        return self._switch(self._client.enable_rule)
+
+    def stop(self) -> bool:
+        return self._switch(self._client.disable_rule)
+
+    def _switch(self, change: Callable[..., object]) -> bool:
+        try:
+            change(Name=self._rule_name)
+        except self._client.exceptions.ResourceNotFoundException:
+            raise RunnerRuleMissing(self._rule_name) from None
+        return self.is_running()

@@ -1,0 +1,123 @@
+"""A job, its runs and the dispatch event, as the rules see them: plain data, no storage, no HTTP.
+
+Instants are epoch milliseconds, the unit the `due` index sorts by; `next_run_at` means "the next time the
+tick must look at this job" (DESIGN §3): an occurrence, a retry or a running job's lease expiry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
+from serverless_jobs.domain.schedules.timing import Timing
+from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"
+
+
+TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+Trigger = Literal["schedule", "manual", "retry"]
+
+
+@dataclass
+class Job:
+    id: str
+    name: str
+    handler: str
+    status: JobStatus
+    max_attempts: int
+    retry_backoff_seconds: int
+    timeout_seconds: int
+    created_at: int
+    updated_at: int
+    data: dict[str, Any] = field(default_factory=dict)
+    schedule: str | None = None
+    timezone: str = "UTC"
+    run_at: int | None = None
+    end_at: int | None = None
+    attempts: int = 0
+    last_run_at: int | None = None
+    next_run_at: int | None = None
+    # The schedule's next occurrence, while `next_run_at` holds a running job's lease expiry.
+    next_occurrence_at: int | None = None
+    last_error: str | None = None
+    # Set only while the tick must look at the job: the sparse `due` index's partition.
+    due_shard: str | None = None
+    # The current run, while running: its id, attempt, occurrence and trigger.
+    run_id: str | None = None
+    attempt: int | None = None
+    scheduled_at: int | None = None
+    trigger: Trigger | None = None
+    # Set once by the executor that starts the claimed run: a duplicate delivery finds it set and stops.
+    run_started_at: int | None = None
+    # The stored version this copy was read at; every write is conditioned on it. None before the first.
+    version: int | None = None
+
+    def timing(self) -> Timing:
+        """The job's schedule, zone and window as the schedule rules take them."""
+        return Timing(
+            schedule=None if self.schedule is None else parse_schedule(self.schedule),
+            zone=parse_zone(self.timezone),
+            run_at=from_millis_or_none(self.run_at),
+            end_at=from_millis_or_none(self.end_at),
+            created_at=from_millis(self.created_at),
+        )
+
+
+RunStatus = Literal["running", "completed", "failed", "timed_out"]
+
+
+@dataclass
+class Run:
+    """One run of a job, as its history entry records it."""
+
+    job_id: str
+    id: str
+    status: RunStatus
+    attempt: int
+    trigger: Trigger
+    # When the run was claimed: known to the executor and the tick alike, so both address one entry.
+    claimed_at: int
+    started_at: int
+    expires_at: int  # epoch seconds: when the history table's TTL removes the entry
+    scheduled_at: int | None = None
+    completed_at: int | None = None
+    duration: int | None = None
+    result: Any = None
+    result_truncated: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """The dispatch event, ids only: the executor reads the job itself, so no stale data runs."""
+
+    jobId: str
+    runId: str
+    attempt: int
+    scheduledAt: str | None
+    trigger: Trigger
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
+        """The executor's event; fields it does not know are ignored so older events stay readable."""
+        return cls(
+            jobId=str(payload["jobId"]),
+            runId=str(payload["runId"]),
+            attempt=int(payload.get("attempt", 1)),
+            scheduledAt=payload.get("scheduledAt"),
+            trigger=payload.get("trigger", "schedule"),
+        )

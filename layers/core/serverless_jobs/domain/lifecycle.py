@@ -1,0 +1,117 @@
+"""A job's state transitions, each a change to a `Job` in memory; the use cases write the result.
+
+`look_at` is the one writer of the sparse `due` index's fields (`next_run_at`, `due_shard`): a job the tick
+must look at carries both, and every other job carries neither, so the tick never reads an idle job.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from datetime import datetime
+
+from serverless_jobs.domain.errors import Conflict
+from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Trigger
+from serverless_jobs.domain.outcome import NextState
+from serverless_jobs.domain.timefmt import to_millis, to_millis_or_none
+
+
+def shard_for(job_id: str, shards: int) -> str:
+    """A stable shard of the `due` index, so due jobs spread over several GSI partitions."""
+    return str(zlib.crc32(job_id.encode()) % shards)
+
+
+def look_at(job: Job, at: int | None, shards: int) -> None:
+    """The tick looks at `job` at `at` (epoch ms), or never again while `at` is None."""
+    job.next_run_at = at
+    job.due_shard = None if at is None else shard_for(job.id, shards)
+
+
+def arm(job: Job, first: datetime, shards: int) -> None:
+    """Make `job` pending at `first`, visible to the tick."""
+    job.status = JobStatus.PENDING
+    job.next_occurrence_at = to_millis(first)
+    job.run_id = None
+    job.run_started_at = None
+    look_at(job, to_millis(first), shards)
+
+
+def disarm(job: Job, status: JobStatus) -> None:
+    """Leave the tick's sight and detach any running run, whose finish then changes nothing."""
+    job.status = status
+    job.next_occurrence_at = None
+    job.run_id = None
+    job.run_started_at = None
+    look_at(job, None, 0)
+
+
+def pause(job: Job) -> None:
+    if job.status in TERMINAL_STATUSES:
+        raise Conflict(f"job '{job.id}' is {job.status}; only pending or running jobs can be paused")
+    disarm(job, JobStatus.PAUSED)
+
+
+def resume(job: Job, now: datetime, shards: int) -> None:
+    """Schedule again from now: occurrences missed while paused are skipped, not replayed."""
+    if job.status != JobStatus.PAUSED:
+        raise Conflict(f"job '{job.id}' is {job.status}; only paused jobs can be resumed")
+    first = job.timing().next_at_or_after(now)
+    job.attempts = 0
+    if first is None:
+        disarm(job, JobStatus.COMPLETED)
+    else:
+        arm(job, first, shards)
+
+
+def cancel(job: Job) -> None:
+    if job.status in TERMINAL_STATUSES:
+        raise Conflict(f"job '{job.id}' is {job.status}; it has already ended")
+    disarm(job, JobStatus.CANCELLED)
+
+
+def check_triggerable(job: Job) -> None:
+    """A pending, completed or failed job may run now; a running, paused or cancelled one may not."""
+    if job.status in (JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.CANCELLED):
+        raise Conflict(f"job '{job.id}' is {job.status}; it cannot be triggered now")
+
+
+def claimed(
+    job: Job,
+    *,
+    run_id: str,
+    now: datetime,
+    trigger: Trigger,
+    attempt: int,
+    scheduled_at: datetime | None,
+    next_occurrence: datetime | None,
+    lease_expiry: datetime,
+    shards: int,
+) -> Job:
+    """`job` running `run_id`; the tick looks at it again when the run's lease expires."""
+    running = replace(job)
+    running.status = JobStatus.RUNNING
+    running.run_id = run_id
+    running.run_started_at = None
+    running.attempt = attempt
+    running.attempts = attempt
+    running.trigger = trigger
+    running.scheduled_at = to_millis_or_none(scheduled_at)
+    running.next_occurrence_at = to_millis_or_none(next_occurrence)
+    running.last_run_at = to_millis(now)
+    running.updated_at = to_millis(now)
+    look_at(running, to_millis(lease_expiry), shards)
+    return running
+
+
+def finished(job: Job, state: NextState, now: datetime, shards: int) -> Job:
+    """`job` after its current run ended, in `state`; the run is detached."""
+    moved = replace(job)
+    moved.status = state.status
+    moved.next_occurrence_at = to_millis_or_none(state.next_occurrence_at)
+    moved.attempts = state.attempts
+    moved.last_error = state.last_error
+    moved.run_id = None
+    moved.run_started_at = None
+    moved.updated_at = to_millis(now)
+    look_at(moved, to_millis_or_none(state.next_run_at) if state.status == JobStatus.PENDING else None, shards)
+    return moved

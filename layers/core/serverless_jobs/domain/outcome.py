@@ -1,0 +1,51 @@
+"""Where a finished run leaves its job (DESIGN §3 step 3): completed, retried with backoff, or rescheduled."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from serverless_jobs.domain.job import Job, JobStatus
+
+MAX_BACKOFF_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    succeeded: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class NextState:
+    status: JobStatus
+    next_run_at: datetime | None
+    next_occurrence_at: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+def backoff_seconds(attempt: int, base_seconds: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+    ceiling = min(MAX_BACKOFF_SECONDS, base_seconds * 2 ** (attempt - 1))
+    return (rng or random).uniform(0, ceiling)
+
+
+def next_state(job: Job, outcome: Outcome, now: datetime, rng: random.Random | None = None) -> NextState:
+    """The job's state after its current run ended with `outcome`, from the job as stored."""
+    attempt = int(job.attempt or 1)
+    timing = job.timing()
+    recurring = timing.recurring
+    following = timing.next_at_or_after(now + timedelta(milliseconds=1)) if recurring else None
+    if outcome.succeeded:
+        if following is None:
+            return NextState(JobStatus.COMPLETED, None, None, attempt, None)
+        return NextState(JobStatus.PENDING, following, following, 0, None)
+    if attempt < job.max_attempts:
+        retry_at = now + timedelta(seconds=backoff_seconds(attempt, job.retry_backoff_seconds, rng))
+        return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error)
+    if following is None:
+        ended = JobStatus.COMPLETED if recurring else JobStatus.FAILED  # a recurring job's window ran out
+        return NextState(ended, None, None, attempt, outcome.error)
+    return NextState(JobStatus.PENDING, following, following, 0, outcome.error)

@@ -1,0 +1,1 @@
+"""Schedules: interval, cron and EventBridge expressions, wall-clock times across DST, and windows."""

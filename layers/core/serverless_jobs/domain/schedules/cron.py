@@ -1,0 +1,302 @@
+"""Cron schedules: standard 5-field cron (croniter) and EventBridge's six-field `cron(...)`, in any zone.
+
+croniter enumerates matching local wall-clock times; `wallclock` turns each into real instants with the
+DST rules. EventBridge's day tokens (`L`, `LW`, `15W`, `6L`, `6#3`), its 1-7 = SUN-SAT week and its year
+field have no croniter form that behaves, so they are applied here as a filter on the days croniter offers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import CroniterBadDateError, croniter
+
+from serverless_jobs.domain.errors import ScheduleError
+from serverless_jobs.domain.schedules.wallclock import instants
+
+DayFilter = Callable[[date], bool]
+
+
+def _invalid(problem: str) -> ScheduleError:
+    return ScheduleError("schedule", problem)
+
+
+# How far wall time may run ahead of or behind real time across one DST change: the search looks this
+# far back and ahead so occurrences in a repeated hour are found in real-time order.
+_DST_REACH = timedelta(hours=3)
+_MAX_CANDIDATES = 200_000
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A cron schedule: `croniter_expression` matches wall times, `day_filter` and `years` narrow them."""
+
+    expression: str
+    croniter_expression: str
+    follows_elapsed: bool
+    day_filter: DayFilter | None = field(default=None, compare=False)
+    years: frozenset[int] | None = None
+    recurring: bool = True
+
+    def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
+        return start if start is not None else created
+
+    def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
+        """The first occurrence at or after `moment`, in real time.
+
+        Wall times are enumerated from a little before `moment` when a DST change is near (a repeated hour
+        maps earlier wall times to later instants) and stop as soon as an occurrence with no change near
+        it is found, which is the common case: one croniter step.
+        """
+        moment = max(moment, first)
+        best: datetime | None = None
+        wall = moment.astimezone(zone).replace(tzinfo=None)
+        if not _steady(zone, moment - _DST_REACH, moment + _DST_REACH):  # a repeated hour may lie just ahead
+            wall -= _DST_REACH
+        iterator = croniter(self.croniter_expression, wall - timedelta(seconds=1))
+        for _ in range(_MAX_CANDIDATES):
+            try:
+                candidate: datetime = iterator.get_next(datetime)
+            except CroniterBadDateError:
+                return best
+            if best is not None and candidate > best.astimezone(zone).replace(tzinfo=None) + _DST_REACH:
+                return best
+            resume = self._next_allowed_day(candidate.date())
+            if resume is None:
+                return best
+            if resume != candidate.date():
+                day_start = datetime.combine(resume, datetime.min.time())
+                iterator.set_current(day_start - timedelta(seconds=1), force=True)
+                continue
+            for instant in instants(candidate, zone, self.follows_elapsed):
+                if instant >= moment and (best is None or instant < best):
+                    best = instant
+            if best is not None and _steady(zone, best - _DST_REACH, best + _DST_REACH):
+                return best
+        return best
+
+    def _next_allowed_day(self, day: date) -> date | None:
+        """`day` if the filters allow it, else the next day worth trying; None when no year is left."""
+        if self.years is not None and day.year not in self.years:
+            later = [year for year in self.years if year > day.year]
+            return date(min(later), 1, 1) if later else None
+        if self.day_filter is not None and not self.day_filter(day):
+            return day + timedelta(days=1)
+        return day
+
+
+def _steady(zone: ZoneInfo, earlier: datetime, later: datetime) -> bool:
+    """No DST change between two instants (a change and its reversal are months apart)."""
+    return earlier.astimezone(zone).utcoffset() == later.astimezone(zone).utcoffset()
+
+
+# -- standard 5-field cron -----------------------------------------------------------------------------
+
+FIVE_FIELDS = (
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day-of-month", "1-31"),
+    ("month", "1-12 or JAN-DEC"),
+    ("day-of-week", "0-6 or SUN-SAT"),
+)
+MACROS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+}
+_SYNTAX = "with lists (1,2), ranges (1-5) and steps (*/15)"
+
+
+def _follows_elapsed(hour_field: str) -> bool:
+    return hour_field == "*" or "/" in hour_field
+
+
+_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
+def _normalise_ranges(field: str, name: str) -> str:
+    """`3-3` -> `3` (croniter reads a one-value range as `*`); a backwards range like `5-3` is refused."""
+
+    def single(match: re.Match[str]) -> str:
+        low, high = int(match.group(1)), int(match.group(2))
+        if low > high:
+            raise _invalid(f"cron {name} field '{field}' has a backwards range {match.group()}; write {high}-{low}")
+        return match.group(1) if low == high else match.group()
+
+    return _RANGE.sub(single, field)
+
+
+def _check_fields(fields: list[str], names: tuple[tuple[str, str], ...]) -> list[str]:
+    """Probe each field alone, so the message names the field, its value and what is allowed.
+
+    Returns the fields as croniter should read them.
+    """
+    fields = [_normalise_ranges(value, name) for value, (name, _) in zip(fields, names, strict=True)]
+    for position, (name, allowed) in enumerate(names):
+        probe = ["*"] * 5
+        probe[position] = fields[position]
+        if not croniter.is_valid(" ".join(probe)):
+            value = fields[position]
+            raise _invalid(f"cron {name} field '{value}' is not valid; allowed: {allowed}, {_SYNTAX}")
+    return fields
+
+
+def parse_cron(expression: str) -> Cron:
+    text = expression.strip()
+    if text.startswith("@"):
+        if text.lower() not in MACROS:
+            raise _invalid(f"unknown macro '{text}'; use one of {', '.join(MACROS)}")
+        standard = MACROS[text.lower()]
+        return Cron(expression, standard, _follows_elapsed(standard.split()[1]))
+    fields = text.split()
+    if len(fields) != 5:
+        hint = (
+            "; EventBridge's six-field form is written cron(min hour day month weekday year)"
+            if len(fields) == 6
+            else ""
+        )
+        raise _invalid(
+            f"'{expression}' is neither an interval (30s, 5m, 1h, 1d) nor a cron expression with 5 fields "
+            f"(minute hour day-of-month month day-of-week); it has {len(fields)} fields{hint}",
+        )
+    joined = " ".join(_check_fields(fields, FIVE_FIELDS))
+    if not croniter.is_valid(joined):
+        raise _invalid(f"cron expression '{expression}' is not valid")
+    return Cron(expression, joined, _follows_elapsed(fields[1]))
+
+
+# -- EventBridge cron(min hour day-of-month month day-of-week year) ------------------------------------
+
+_NEAREST_WEEKDAY = re.compile(r"^(\d{1,2})W$")
+_LAST_WEEKDAY_OF_MONTH = re.compile(r"^([1-7])L$")
+_NTH_WEEKDAY = re.compile(r"^([1-7])#([1-5])$")
+_WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_YEAR_RANGE = (1970, 2199)
+
+
+def _last_day(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def _aws_weekday(day: date) -> int:
+    """EventBridge numbers days 1-7 from Sunday."""
+    return (day.isoweekday() % 7) + 1
+
+
+def _nearest_weekday(day: date, target: int) -> bool:
+    last = _last_day(day)
+    if target > last:
+        return False
+    wanted = date(day.year, day.month, target)
+    if wanted.weekday() == 5:  # Saturday: the Friday before, or Monday when that leaves the month
+        wanted = wanted - timedelta(days=1) if target > 1 else wanted + timedelta(days=2)
+    elif wanted.weekday() == 6:  # Sunday: the Monday after, or Friday when that leaves the month
+        wanted = wanted + timedelta(days=1) if target < last else wanted - timedelta(days=2)
+    return day == wanted
+
+
+def _day_of_month(token: str) -> tuple[str, DayFilter | None]:
+    """The croniter day-of-month field and the filter for EventBridge's own tokens."""
+    if token == "?":
+        return "*", None
+    if token == "L":
+        return "*", lambda day: day.day == _last_day(day)
+    if token == "LW":
+        return (
+            "*",
+            lambda day: (
+                day.weekday() < 5
+                and all(
+                    (day + timedelta(days=step)).month != day.month or (day + timedelta(days=step)).weekday() >= 5
+                    for step in range(1, 4)
+                )
+            ),
+        )
+    nearest = _NEAREST_WEEKDAY.match(token)
+    if nearest:
+        target = int(nearest.group(1))
+        if not 1 <= target <= 31:
+            raise _invalid(f"cron day-of-month field '{token}' is not valid; W needs a day 1-31 (e.g. 15W)")
+        return "*", lambda day: _nearest_weekday(day, target)
+    if "L" in token or "W" in token or "#" in token:
+        raise _invalid(f"cron day-of-month field '{token}' is not valid; allowed: 1-31, L, LW, 15W, ?, {_SYNTAX}")
+    return token, None
+
+
+def _day_of_week(token: str) -> tuple[str, DayFilter | None]:
+    if token == "?":
+        return "*", None
+    last = _LAST_WEEKDAY_OF_MONTH.match(token)
+    if last:
+        weekday = int(last.group(1))
+        return "*", lambda day: _aws_weekday(day) == weekday and day.day + 7 > _last_day(day)
+    nth = _NTH_WEEKDAY.match(token)
+    if nth:
+        weekday, week = int(nth.group(1)), int(nth.group(2))
+        return "*", lambda day: _aws_weekday(day) == weekday and (day.day - 1) // 7 + 1 == week
+    if re.search(r"[L#/]", token) or re.search(r"\b[89]\b|\b0\b|\d{2,}", token):
+        raise _invalid(
+            f"cron day-of-week field '{token}' is not valid; allowed: 1-7 or SUN-SAT (1 = SUN), 6L, 6#3, ?, "
+            "with lists and ranges",
+        )
+    # EventBridge counts 1-7 from Sunday, croniter 0-6: shift every number down by one.
+    return re.sub(r"\d", lambda digit: str(int(digit.group()) - 1), token), None
+
+
+def _years(token: str) -> frozenset[int] | None:
+    if token == "*":
+        return None
+    low, high = _YEAR_RANGE
+    years: set[int] = set()
+    for part in token.split(","):
+        match = re.fullmatch(r"(\*|\d{4})(?:-(\d{4}))?(?:/(\d+))?", part)
+        if not match:
+            raise _invalid(f"cron year field '{token}' is not valid; allowed: {low}-{high}, with lists, ranges, steps")
+        start = low if match.group(1) == "*" else int(match.group(1))
+        end = int(match.group(2)) if match.group(2) else (high if match.group(1) == "*" or match.group(3) else start)
+        step = int(match.group(3) or 1)
+        if not (low <= start <= end <= high) or step < 1:
+            raise _invalid(f"cron year field '{token}' is not valid; allowed: {low}-{high}")
+        years.update(range(start, end + 1, step))
+    return frozenset(years)
+
+
+_EVENTBRIDGE_FIELDS = (
+    FIVE_FIELDS[0],
+    FIVE_FIELDS[1],
+    ("day-of-month", "1-31, L, LW, 15W, ?"),
+    FIVE_FIELDS[3],
+    ("day-of-week", "1-7 or SUN-SAT, 6L, 6#3, ?"),
+)
+
+
+def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
+    """`cron(0 12 * * ? *)` with EventBridge's semantics, so schedules move here unchanged."""
+    fields = inner.split()
+    if len(fields) != 6:
+        raise _invalid(
+            f"'{expression}' needs 6 fields (minute hour day-of-month month day-of-week year); it has {len(fields)}",
+        )
+    minute, hour, day_of_month, month, day_of_week, year = fields
+    if (day_of_month == "?") == (day_of_week == "?"):
+        raise _invalid(
+            f"'{expression}': exactly one of day-of-month and day-of-week must be '?' "
+            "(EventBridge cannot match both; e.g. cron(0 12 * * ? *) or cron(0 12 ? * MON-FRI *))",
+        )
+    croniter_day, day_filter = _day_of_month(day_of_month)
+    croniter_weekday, weekday_filter = _day_of_week(day_of_week)
+    checked = _check_fields([minute, hour, croniter_day, month, croniter_weekday], _EVENTBRIDGE_FIELDS)
+    return Cron(
+        expression,
+        " ".join(checked),
+        _follows_elapsed(hour),
+        day_filter or weekday_filter,
+        _years(year),
+    )

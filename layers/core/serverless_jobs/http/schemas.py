@@ -1,0 +1,180 @@
+"""Request and response shapes of the HTTP API, with every field rule in one place.
+
+Rules that need no clock live here as pydantic validators, so a bad field is refused before anything is
+read or written; rules that need "now" (an `endAt` in the past) live in the use cases.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from serverless_jobs.domain.errors import InvalidInput
+from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
+from serverless_jobs.registry import is_registered, registered
+
+MAX_DATA_BYTES = 256 * 1024
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise InvalidInput("name", "must not be blank")
+    return value
+
+
+def _registered_handler(value: str) -> str:
+    if not is_registered(value):
+        known = ", ".join(sorted(registered()))
+        raise InvalidInput("handler", f"'{value}' is not a registered handler; registered: {known}")
+    return value
+
+
+def _data_fits(value: dict[str, Any]) -> dict[str, Any]:
+    size = len(json.dumps(value, separators=(",", ":")).encode())
+    if size > MAX_DATA_BYTES:
+        raise InvalidInput("data", f"is {size} bytes as JSON; the limit is {MAX_DATA_BYTES} (256 KB)")
+    return value
+
+
+def _valid_schedule(value: str) -> str:
+    parse_schedule(value)
+    return value  # kept exactly as given: a job returns its expression verbatim
+
+
+def _valid_zone(value: str) -> str:
+    parse_zone(value)
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+HandlerName = Annotated[str, AfterValidator(_registered_handler)]
+JobData = Annotated[dict[str, Any], AfterValidator(_data_fits)]
+ScheduleText = Annotated[str, AfterValidator(_valid_schedule)]
+ZoneName = Annotated[str, AfterValidator(_valid_zone)]
+MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
+BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
+TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Window(_Strict):
+    """`runAt` starts a schedule's window and `endAt` closes it; a closed window must not end first."""
+
+    runAt: AwareDatetime | None = None
+    endAt: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> Self:
+        if self.runAt is not None and self.endAt is not None and self.endAt < self.runAt:
+            raise InvalidInput("endAt", "is before runAt; no run could start")
+        return self
+
+
+class JobCreate(_Window):
+    name: Name
+    handler: HandlerName
+    data: JobData = Field(default_factory=dict)
+    schedule: ScheduleText | None = None
+    timezone: ZoneName = "UTC"
+    maxAttempts: MaxAttempts = 3
+    retryBackoffSeconds: BackoffSeconds = 10
+    timeoutSeconds: TimeoutSeconds = 300
+
+
+class JobUpdate(_Window):
+    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them."""
+
+    name: Name | None = None
+    handler: HandlerName | None = None
+    data: JobData | None = None
+    schedule: ScheduleText | None = None
+    timezone: ZoneName | None = None
+    maxAttempts: MaxAttempts | None = None
+    retryBackoffSeconds: BackoffSeconds | None = None
+    timeoutSeconds: TimeoutSeconds | None = None
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> Self:
+        clearable = {"schedule", "runAt", "endAt"}
+        for field in sorted(self.model_fields_set - clearable):
+            if getattr(self, field) is None:
+                raise InvalidInput(field, "may not be null")
+        return self
+
+
+class SchedulePreview(_Window):
+    schedule: ScheduleText
+    timezone: ZoneName = "UTC"
+    count: Annotated[StrictInt, Field(ge=1, le=50)] = 5
+
+
+class JobView(BaseModel):
+    id: str
+    name: str
+    handler: str
+    data: dict[str, Any]
+    schedule: str | None
+    timezone: str
+    runAt: str | None
+    endAt: str | None
+    status: JobStatus
+    attempts: int
+    maxAttempts: int
+    retryBackoffSeconds: int
+    timeoutSeconds: int
+    lastRunAt: str | None
+    nextRunAt: str | None
+    lastError: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class JobList(BaseModel):
+    jobs: list[JobView]
+    nextToken: str | None
+
+
+class RunView(BaseModel):
+    id: str
+    jobId: str
+    status: str
+    attempt: int
+    trigger: str
+    scheduledAt: str | None
+    startedAt: str
+    completedAt: str | None
+    duration: int | None
+    result: Any = None
+    resultTruncated: bool = False
+    error: str | None
+
+
+class RunList(BaseModel):
+    history: list[RunView]
+    nextToken: str | None
+
+
+class TriggerAccepted(BaseModel):
+    runId: str
+
+
+class RunnerState(BaseModel):
+    running: bool
+
+
+class Occurrences(BaseModel):
+    occurrences: list[str]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Message(BaseModel):
+    message: str

@@ -1,0 +1,100 @@
+"""Between the API's shapes and the domain's: requests into use-case input, jobs and runs into replies.
+
+Times go out as ISO 8601 UTC with milliseconds; a running job shows its next occurrence as `nextRunAt`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
+from serverless_jobs.http.schemas import JobCreate, JobUpdate, JobView, RunView
+from serverless_jobs.usecases.jobs import JobSpec
+
+# API field -> Job attribute, for the fields a request may change.
+_ATTRIBUTE_OF = {
+    "name": "name",
+    "handler": "handler",
+    "data": "data",
+    "schedule": "schedule",
+    "runAt": "run_at",
+    "endAt": "end_at",
+    "timezone": "timezone",
+    "maxAttempts": "max_attempts",
+    "retryBackoffSeconds": "retry_backoff_seconds",
+    "timeoutSeconds": "timeout_seconds",
+}
+
+
+def job_spec(request: JobCreate) -> JobSpec:
+    return JobSpec(
+        name=request.name,
+        handler=request.handler,
+        data=request.data,
+        schedule=request.schedule,
+        timezone=request.timezone,
+        run_at=request.runAt,
+        end_at=request.endAt,
+        max_attempts=request.maxAttempts,
+        retry_backoff_seconds=request.retryBackoffSeconds,
+        timeout_seconds=request.timeoutSeconds,
+    )
+
+
+def job_changes(request: JobUpdate) -> dict[str, Any]:
+    """The fields the request sent, as Job attributes in stored units."""
+    changes: dict[str, Any] = {}
+    for field in request.model_fields_set:
+        value = getattr(request, field)
+        changes[_ATTRIBUTE_OF[field]] = value if field not in ("runAt", "endAt") or value is None else to_millis(value)
+    return changes
+
+
+def shown_next_run(job: Job) -> int | None:
+    """While running, `next_run_at` holds the lease; the user wants the next occurrence instead."""
+    if job.status == JobStatus.RUNNING:
+        return job.next_occurrence_at
+    if job.status == JobStatus.PENDING:
+        return job.next_run_at
+    return None
+
+
+def job_view(job: Job) -> JobView:
+    return JobView(
+        id=job.id,
+        name=job.name,
+        handler=job.handler,
+        data=job.data,
+        schedule=job.schedule,
+        timezone=job.timezone,
+        runAt=iso_z_millis(job.run_at),
+        endAt=iso_z_millis(job.end_at),
+        status=job.status,
+        attempts=job.attempts,
+        maxAttempts=job.max_attempts,
+        retryBackoffSeconds=job.retry_backoff_seconds,
+        timeoutSeconds=job.timeout_seconds,
+        lastRunAt=iso_z_millis(job.last_run_at),
+        nextRunAt=iso_z_millis(shown_next_run(job)),
+        lastError=job.last_error,
+        createdAt=iso_z(from_millis(job.created_at)),
+        updatedAt=iso_z(from_millis(job.updated_at)),
+    )
+
+
+def run_view(run: Run) -> RunView:
+    return RunView(
+        id=run.id,
+        jobId=run.job_id,
+        status=run.status,
+        attempt=run.attempt,
+        trigger=run.trigger,
+        scheduledAt=iso_z_millis(run.scheduled_at),
+        startedAt=iso_z(from_millis(run.started_at)),
+        completedAt=iso_z_millis(run.completed_at),
+        duration=run.duration,
+        result=run.result,
+        resultTruncated=run.result_truncated,
+        error=run.error,
+    )

@@ -1,0 +1,94 @@
+"""What the use cases need from the world, as interfaces: storage, dispatch, the runner switch, time.
+
+Each has one production adapter in `adapters/` (DynamoDB, Lambda, EventBridge); the local stack and the
+tests swap in their own where AWS has no local stand-in (a worker pool for Lambda, a manual clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    last_key: dict[str, Any] | None  # where the next page starts; None on the last page
+
+
+class JobStore(Protocol):
+    """Jobs, every write conditioned on the version read, so no writer overwrites a change it did not see."""
+
+    def get(self, job_id: str) -> Job | None:
+        """The job as stored now (a consistent read), or None."""
+        ...
+
+    def insert(self, job: Job) -> None:
+        """Store a new job; its id must be new."""
+        ...
+
+    def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
+        """Write the fields where `after` differs from `before`, in one conditional write.
+
+        Only if the stored job is still at `before.version` and each field of `expect` (a Job attribute)
+        still holds its value (None: absent). False when another writer got there first. On success
+        `after.version` is the stored job's new version.
+        """
+        ...
+
+    def delete(self, job: Job) -> bool:
+        """Delete the job if it is still at `job.version`; False when another writer got there first."""
+        ...
+
+    def page(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        """A page of jobs: by status, newest first, without a Scan; without status, a bounded Scan page."""
+        ...
+
+    def due(self, shard: str, now_millis: int) -> list[Job]:
+        """Jobs of one shard of the `due` index whose `next_run_at` has come. Candidates only: eventually
+        consistent, to be claimed with a conditional write."""
+        ...
+
+
+class HistoryStore(Protocol):
+    def record(self, run: Run) -> None:
+        """Write a history entry as it stands now; a later write of the same run replaces it."""
+        ...
+
+    def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
+        """A page of a job's runs, newest first."""
+        ...
+
+    def delete_all(self, job_id: str) -> None: ...
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
+        """Start every run without waiting for it; return the runs that certainly will not start.
+
+        A run whose fate is unknown (the call timed out after sending) is not returned: it may be running,
+        and if it is not, its lease expires and the tick recovers it.
+        """
+        ...
+
+
+class RunnerSwitch(Protocol):
+    """The tick's on/off switch."""
+
+    def is_running(self) -> bool: ...
+
+    def start(self) -> bool: ...
+
+    def stop(self) -> bool: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...

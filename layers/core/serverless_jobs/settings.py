@@ -1,0 +1,67 @@
+"""The settings template.yaml gives each function, read and checked once, when a function is built.
+
+Nothing reads the environment at import: a function builds its settings in Lambda's init phase (and a
+test or the local stack builds its own), and a missing or malformed variable stops it there with a message
+naming the variable, instead of a default that quietly points at the wrong table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
+
+
+class SettingsError(Exception):
+    """A variable the template should have set is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    jobs_table: str
+    history_table: str
+    due_shards: int
+    history_retention_days: int
+    executor_function: str = ""  # functions that dispatch (API, tick) name the executor
+    runner_rule: str = ""  # functions that read or switch the runner name the tick's rule
+    tick_poll_seconds: float = 1.0
+    handler_packages: tuple[str, ...] = ()  # more handler packages than the built-in job_handlers
+    lease_margin_seconds: int = 60
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
+        values = os.environ if env is None else env
+        return cls(
+            jobs_table=_required(values, "JOBS_TABLE"),
+            history_table=_required(values, "HISTORY_TABLE"),
+            due_shards=_number(values, "DUE_SHARDS", int, minimum=1),
+            history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, minimum=1),
+            executor_function=values.get("EXECUTOR_FUNCTION", ""),
+            runner_rule=values.get("RUNNER_RULE", ""),
+            tick_poll_seconds=_number(values, "TICK_POLL_SECONDS", float, minimum=0.1, default="1"),
+            handler_packages=tuple(
+                name.strip() for name in values.get("HANDLER_PACKAGES", "").split(",") if name.strip()
+            ),
+            lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
+        )
+
+
+def _required(values: Mapping[str, str], name: str) -> str:
+    value = values.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set; template.yaml sets it for every function")
+    return value
+
+
+def _number(values: Mapping[str, str], name: str, kind: type[N], *, minimum: N, default: str | None = None) -> N:
+    text = values.get(name, default) if default is not None else _required(values, name)
+    try:
+        number = kind(text)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}={text!r} is not a {kind.__name__}") from None
+    if number < minimum:
+        raise SettingsError(f"{name}={text!r} must be at least {minimum}")
+    return number

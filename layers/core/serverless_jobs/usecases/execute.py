@@ -1,0 +1,153 @@
+"""The executor's work for one dispatched run: start it once, run the handler in time, record, move on.
+
+Every step is conditioned on the job still holding the run's id: a run detached by pause, cancel or a
+lease expiry, or a duplicate delivery, changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatus
+from serverless_jobs.domain.outcome import Outcome, next_state
+from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
+from serverless_jobs.registry import RunContext, registered
+from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
+from serverless_jobs.usecases.deps import Deps
+
+RESULT_LIMIT_BYTES = 64 * 1024
+# Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
+FINISH_RESERVE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What became of one dispatched run, for the function's log line: its outcome and, if it failed, why."""
+
+    outcome: str  # completed, failed, or skipped (a stale or duplicate delivery)
+    error: str | None = None
+
+
+def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], float]) -> Execution:
+    """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped)."""
+    job = begin(deps, request.jobId, request.runId, deps.clock.now())
+    if job is None:
+        return Execution("skipped")
+    started = deps.clock.now()
+    run = history_entry(job, request.runId, started, deps.settings.history_retention_days)
+    deps.history.record(run)
+    context = RunContext(
+        job_id=job.id,
+        run_id=request.runId,
+        attempt=run.attempt,
+        scheduled_at=from_millis_or_none(job.scheduled_at),
+        trigger=run.trigger,
+        remaining_seconds=remaining_seconds,
+    )
+    budget = min(float(job.timeout_seconds), remaining_seconds() - FINISH_RESERVE_SECONDS)
+    outcome, result = run_handler(job.handler, job.data, context, budget)
+    finished = deps.clock.now()
+    close_entry(run, "completed" if outcome.succeeded else "failed", finished, outcome.error)
+    run.result, run.result_truncated = bounded_result(result)
+    finish(deps, job.id, request.runId, outcome, finished)
+    deps.history.record(run)
+    return Execution(run.status, run.error)
+
+
+def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
+    """Mark the claimed run started, once: the job to run, or None for a stale or duplicate event."""
+
+    def mark_started() -> Job | None:
+        job = deps.jobs.get(job_id)
+        if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING or job.run_started_at:
+            return None
+        started = replace(job, run_started_at=to_millis(now))
+        if not deps.jobs.update(job, started, expect={"run_id": run_id, "run_started_at": None}):
+            raise ConcurrentChange(job_id)
+        return started
+
+    try:
+        return retry_on_conflict(mark_started)
+    except ConcurrentChange:
+        return None
+
+
+def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime) -> bool:
+    """Move the job on if it still holds `run_id`; False when the run was detached or superseded.
+
+    A conflict is an API update that landed meanwhile: it is kept, and the outcome applied on top.
+    """
+
+    def move_on() -> bool:
+        job = deps.jobs.get(job_id)
+        if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING:
+            return False
+        moved = lifecycle.finished(job, next_state(job, outcome, now, deps.rng), now, deps.settings.due_shards)
+        if not deps.jobs.update(job, moved, expect={"run_id": run_id}):
+            raise ConcurrentChange(job_id)
+        return True
+
+    try:
+        return retry_on_conflict(move_on)
+    except ConcurrentChange:
+        return False
+
+
+def history_entry(job: Job, run_id: str, started: datetime, retention_days: int) -> Run:
+    """A run's history entry as it starts; keyed by the claim time, which the executor and tick both know."""
+    return Run(
+        job_id=job.id,
+        id=run_id,
+        status="running",
+        attempt=job.attempt or 1,
+        trigger=job.trigger or "schedule",
+        claimed_at=job.last_run_at if job.last_run_at is not None else to_millis(started),
+        scheduled_at=job.scheduled_at,
+        started_at=to_millis(started),
+        expires_at=int((started + timedelta(days=retention_days)).timestamp()),
+    )
+
+
+def close_entry(run: Run, status: RunStatus, finished: datetime, error: str | None) -> None:
+    """Complete a history entry: how the run ended, when, and how long it took."""
+    run.status = status
+    run.completed_at = to_millis(finished)
+    run.duration = run.completed_at - run.started_at
+    run.error = error
+
+
+def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_seconds: float) -> tuple[Outcome, Any]:
+    """Call the registered handler in a thread so a run that overstays its timeout can be failed."""
+    handler = registered().get(name)
+    if handler is None:
+        return Outcome(False, f"LookupError: handler '{name}' is not registered"), None
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["result"] = handler(data, context)
+        except Exception as error:  # the handler's failure is the run's outcome, not ours
+            box["error"] = f"{type(error).__name__}: {error}"
+
+    worker = threading.Thread(target=call, name=f"run-{context.run_id}", daemon=True)
+    worker.start()
+    worker.join(max(timeout_seconds, 0.0))
+    if worker.is_alive():
+        return Outcome(False, f"TimeoutError: still running after {timeout_seconds:.0f} s"), None
+    if "error" in box:
+        return Outcome(False, box["error"]), None
+    return Outcome(True), box.get("result")
+
+
+def bounded_result(result: Any) -> tuple[Any, bool]:
+    """The result as stored: JSON, or its first 64 KB as text, flagged as truncated."""
+    text = json.dumps(result, default=str)
+    if len(text.encode()) <= RESULT_LIMIT_BYTES:
+        return json.loads(text), False
+    return text.encode()[:RESULT_LIMIT_BYTES].decode(errors="ignore"), True

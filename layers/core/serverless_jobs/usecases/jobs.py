@@ -1,0 +1,188 @@
+"""The jobs service: every API operation on jobs, over the stores and the run protocol.
+
+Each change is a read-modify-write conditioned on the version read, retried when another writer (the tick,
+an executor, another request) got in between, so no request overwrites a change it did not see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
+from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
+from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
+from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
+from serverless_jobs.domain.timefmt import from_millis, to_millis, to_millis_or_none
+from serverless_jobs.ports import Dispatcher, Page
+from serverless_jobs.usecases.claim import claim_due, claim_manual
+from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
+from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.recover import fail_refused_runs
+
+_MAX_ID_LENGTH = 128
+# Changing any of these re-times a job: its next occurrence is computed again.
+_TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone"})
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a new job is made of, as the caller asked for it."""
+
+    name: str
+    handler: str
+    max_attempts: int
+    retry_backoff_seconds: int
+    timeout_seconds: int
+    data: dict[str, Any] = field(default_factory=dict)
+    schedule: str | None = None
+    timezone: str = "UTC"
+    run_at: datetime | None = None
+    end_at: datetime | None = None
+
+
+def preview(
+    schedule: str, timezone: str, run_at: datetime | None, end_at: datetime | None, count: int, now: datetime
+) -> list[datetime]:
+    """The next `count` occurrences a job with these fields would run at, from `now`."""
+    timing = Timing(parse_schedule(schedule), parse_zone(timezone), run_at, end_at, created_at=now)
+    return timing.upcoming(first_occurrence(timing, now), count)
+
+
+class JobService:
+    def __init__(self, deps: Deps, dispatcher: Dispatcher) -> None:
+        self.deps = deps
+        self.dispatcher = dispatcher
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        job = self.deps.jobs.get(job_id) if 0 < len(job_id) <= _MAX_ID_LENGTH else None
+        if job is None:
+            raise NotFound(job_id)
+        return job
+
+    def list_jobs(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        return self.deps.jobs.page(status, limit, start)
+
+    def history(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
+        self.get(job_id)
+        return self.deps.history.page(job_id, limit, start)
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def create(self, spec: JobSpec) -> Job:
+        now = self.deps.clock.now()
+        job = Job(
+            id=uuid.uuid4().hex,
+            name=spec.name,
+            handler=spec.handler,
+            data=spec.data,
+            schedule=spec.schedule,
+            timezone=spec.timezone,
+            run_at=to_millis_or_none(spec.run_at),
+            end_at=to_millis_or_none(spec.end_at),
+            status=JobStatus.PENDING,
+            max_attempts=spec.max_attempts,
+            retry_backoff_seconds=spec.retry_backoff_seconds,
+            timeout_seconds=spec.timeout_seconds,
+            created_at=to_millis(now),
+            updated_at=to_millis(now),
+        )
+        first = first_occurrence(job.timing(), now)
+        lifecycle.arm(job, first, self.deps.settings.due_shards)
+        self.deps.jobs.insert(job)
+        if first <= now:
+            return self._start_now(job, "schedule")[1]
+        return job
+
+    def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
+        """Change fields (Job attribute names, stored units); changing the timing re-times a pending job."""
+
+        def apply() -> Job:
+            before = self.get(job_id)
+            now = self.deps.clock.now()
+            job = replace(before, **changes, updated_at=to_millis(now))
+            if job.run_at is not None and job.end_at is not None and job.end_at < job.run_at:
+                raise InvalidInput("endAt", "is before runAt; no run could start")
+            retimed = bool(changes.keys() & _TIMING_FIELDS) and job.status not in TERMINAL_STATUSES
+            first = first_occurrence(job.timing(), now) if retimed else None
+            if first is not None and job.status == JobStatus.PENDING:
+                job.attempts = 0
+                lifecycle.arm(job, first, self.deps.settings.due_shards)
+            elif first is not None and job.status == JobStatus.RUNNING:
+                job.next_occurrence_at = to_millis(first) if job.timing().recurring else None
+            self._write(before, job)
+            if first is not None and job.status == JobStatus.PENDING and first <= now:
+                return self._start_now(job, "schedule")[1]
+            return job
+
+        return retry_on_conflict(apply)
+
+    def delete(self, job_id: str) -> None:
+        def apply() -> None:
+            job = self.get(job_id)
+            if not self.deps.jobs.delete(job):
+                raise ConcurrentChange(job_id)
+            self.deps.history.delete_all(job_id)
+
+        retry_on_conflict(apply)
+
+    def trigger(self, job_id: str) -> str:
+        """Run the job now, out of schedule; its schedule stays as it was."""
+        job = self.get(job_id)
+        lifecycle.check_triggerable(job)
+        run, _ = self._start_now(job, "manual")
+        if run is None:
+            raise Conflict(f"job '{job_id}' started running meanwhile; it cannot be triggered now")
+        return run.runId
+
+    def pause(self, job_id: str) -> Job:
+        return self._transition(job_id, {JobStatus.PAUSED}, lambda job, now: lifecycle.pause(job))
+
+    def resume(self, job_id: str) -> Job:
+        shards = self.deps.settings.due_shards
+        unchanged = {JobStatus.PENDING, JobStatus.RUNNING}
+        job = self._transition(job_id, unchanged, lambda paused, now: lifecycle.resume(paused, now, shards))
+        overdue = job.status == JobStatus.PENDING and job.next_run_at is not None
+        if overdue and from_millis(job.next_run_at or 0) <= self.deps.clock.now():
+            return self._start_now(job, "schedule")[1]
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        return self._transition(job_id, {JobStatus.CANCELLED}, lambda job, now: lifecycle.cancel(job))
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    def _write(self, before: Job, after: Job) -> None:
+        if not self.deps.jobs.update(before, after):
+            raise ConcurrentChange(before.id)
+
+    def _start_now(self, job: Job, trigger: Trigger) -> tuple[RunRequest | None, Job]:
+        """Claim a run of `job` at once and dispatch it (immediate work never waits for the tick).
+
+        The run is None when another claimer won; the job is read again either way, so the caller shows
+        what is stored.
+        """
+        now = self.deps.clock.now()
+        run = claim_manual(self.deps, job, now) if trigger == "manual" else claim_due(self.deps, job, now)
+        if run is not None:
+            fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
+        return run, self.get(job.id)
+
+    def _transition(self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]) -> Job:
+        def apply() -> Job:
+            before = self.get(job_id)
+            if before.status in already:
+                return before  # repeating a transition is harmless and changes nothing
+            now = self.deps.clock.now()
+            job = replace(before, updated_at=to_millis(now))
+            rule(job, now)
+            self._write(before, job)
+            return job
+
+        return retry_on_conflict(apply)

@@ -1,0 +1,43 @@
+"""Runs that will never report back, each counted as a failed attempt so the job retries or fails.
+
+Two ways to get here: the executor died (its lease expired; the tick finds the job due while `running`), or
+Lambda refused the dispatch (`Invoke` answered with an error, so no executor will ever start the run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from serverless_jobs.domain.job import Job, RunRequest, RunStatus
+from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.timefmt import from_millis, to_millis
+from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.execute import close_entry, finish, history_entry
+
+logger = Logger(child=True)
+
+LEASE_EXPIRED = "LeaseExpired: the run did not finish within its timeout; it is counted as a failure"
+DISPATCH_REFUSED = "DispatchRefused: Lambda refused to start the run; the dispatching function's log has its reason"
+
+
+def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now: datetime) -> bool:
+    """Fail `job`'s current run and record it in history; False if the job has moved on meanwhile."""
+    if job.run_id is None or not finish(deps, job.id, job.run_id, Outcome(False, error), now):
+        return False
+    started = from_millis(job.last_run_at or to_millis(now))
+    run = history_entry(job, job.run_id, started, deps.settings.history_retention_days)
+    close_entry(run, status, now, error)
+    deps.history.record(run)
+    logger.warning("run failed without reporting", extra={"jobId": job.id, "runId": job.run_id, "error": error})
+    return True
+
+
+def fail_refused_runs(deps: Deps, runs: Sequence[RunRequest], now: datetime) -> None:
+    """Runs Lambda would not start fail at once instead of waiting out their lease."""
+    for run in runs:
+        job = deps.jobs.get(run.jobId)
+        if job is not None and job.run_id == run.runId:
+            fail_unreported_run(deps, job, "failed", DISPATCH_REFUSED, now)

@@ -1,0 +1,91 @@
+"""The tick's work: find due jobs through the sparse index, claim each, dispatch the winners at once.
+
+A due `running` job is a lost run (its lease expired): it is recorded `timed_out` and retried or failed
+like any failure, as is a run Lambda refused to start. Nothing here scans; each shard costs one Query
+over due items only.
+
+EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
+pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from datetime import datetime, timedelta
+
+from serverless_jobs.domain.job import JobStatus, RunRequest
+from serverless_jobs.domain.timefmt import to_millis
+from serverless_jobs.ports import Dispatcher
+from serverless_jobs.usecases.claim import claim_due
+from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.recover import LEASE_EXPIRED, fail_refused_runs, fail_unreported_run
+
+# The rule fires every minute: an invocation works through its own minute, never into the next one's.
+WINDOW_SECONDS = 60.0
+# Time kept back from the Lambda's remaining time so the last pass always completes.
+SAFETY_MARGIN_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class TickReport:
+    examined: int = 0
+    dispatched: int = 0
+    recovered: int = 0
+    undelivered: int = 0
+    passes: int = 1
+
+    def __add__(self, other: TickReport) -> TickReport:
+        return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+
+def run_window(
+    deps: Deps,
+    dispatcher: Dispatcher,
+    *,
+    remaining_seconds: float,
+    poll_seconds: float,
+    is_running: Callable[[], bool],
+    sleep: Callable[[float], None],
+    fired_at: datetime | None = None,
+) -> TickReport:
+    """Passes every `poll_seconds` until the minute (or the Lambda's time, less a margin) runs out.
+
+    The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
+    little time left the invocation still makes exactly one pass, and so does an event for a minute long
+    gone (Lambda redelivering a failed tick): later ticks already cover the time since.
+    """
+    clock = deps.clock
+    start = clock.now()
+    window = min(WINDOW_SECONDS, remaining_seconds - SAFETY_MARGIN_SECONDS)
+    if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
+        window = 0.0
+    deadline = start + timedelta(seconds=window)
+    total = TickReport(passes=0)
+    while is_running():
+        pass_started = clock.now()
+        total += run_tick(deps, dispatcher)
+        next_pass = pass_started + timedelta(seconds=poll_seconds)
+        if next_pass >= deadline:
+            break
+        sleep(max(0.0, (next_pass - clock.now()).total_seconds()))
+    return total
+
+
+def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
+    """One pass over every shard of the `due` index at the clock's now."""
+    now = deps.clock.now()
+    examined = recovered = 0
+    claimed: list[RunRequest] = []
+    for shard in range(deps.settings.due_shards):
+        for job in deps.jobs.due(str(shard), to_millis(now)):
+            examined += 1
+            if job.status == JobStatus.RUNNING:
+                recovered += fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+            elif job.status == JobStatus.PENDING:
+                run = claim_due(deps, job, now)
+                if run is not None:
+                    claimed.append(run)
+    undelivered = dispatcher.dispatch(claimed)
+    fail_refused_runs(deps, undelivered, now)
+    return TickReport(examined, len(claimed), recovered, len(undelivered))
