@@ -19,8 +19,6 @@ T = TypeVar("T")
 # The most `due` shards a deployment can have: template.yaml's DueShards MaxValue. Shards from the current
 # count up to this may still hold jobs written before DueShards was lowered (the tick sweeps them).
 MAX_DUE_SHARDS = 64
-
-
 # Keys read per Query when deleting a job's history, so the time left is checked between small steps.
 _HISTORY_PAGE = 100
 

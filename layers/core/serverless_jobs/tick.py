@@ -59,7 +59,7 @@ def run_window(
     sleep: Callable[[float], None],
     fired_at: datetime | None = None,
 ) -> TickReport:
-    """Passes over `shards` shards every `poll_seconds` until the minute (or the Lambda's time, less a margin) runs out.
+    """Passes over `shards` shards every `poll_seconds` until the minute (or Lambda's time, less a margin) ends.
 
     The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
     little time left the invocation still makes exactly one pass, and so does an event for a minute long
