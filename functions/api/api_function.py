@@ -54,6 +54,8 @@ app = APIGatewayRestResolver(enable_validation=True)
 app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
 
 AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
+# Time kept back from the function's remaining time, so a long operation stops and answers before its timeout.
+ANSWER_MARGIN_MILLIS = 3_000
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -80,6 +82,11 @@ def route(
             "content": {"application/json": {"model": Message}},
         }
     return app.route(path, method, status_code=status, responses=responses, tags=[tag])
+
+
+def has_time() -> bool:
+    """Whether this request can take another step of a long operation and still answer in time."""
+    return app.lambda_context.get_remaining_time_in_millis() > ANSWER_MARGIN_MILLIS
 
 
 def _message(status: int, message: str) -> Response[Any]:
@@ -160,7 +167,7 @@ def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
 
 @route("DELETE", "/jobs/<id>", None, 404, status=204)
 def delete_job(id: JobId) -> Response[None]:
-    service.delete(id)
+    service.delete(id, has_time)
     return Response(status_code=204)  # no body, so no Content-Type either
 
 

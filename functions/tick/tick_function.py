@@ -44,6 +44,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = run_window(
         clock,
         dispatcher,
+        shards=settings.due_shards,
         remaining_seconds=context.get_remaining_time_in_millis() / 1000,
         poll_seconds=settings.tick_poll_seconds,
         is_running=runner.is_running,

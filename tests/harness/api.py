@@ -56,8 +56,11 @@ class Reply:
 
 
 class ApiClient:
-    def __init__(self, module: ModuleType) -> None:
+    """Requests to the API function; each gets a Lambda context with `remaining_millis` left."""
+
+    def __init__(self, module: ModuleType, remaining_millis: int = 30_000) -> None:
         self.module = module
+        self.remaining_millis = remaining_millis
 
     def request(
         self,
@@ -84,7 +87,8 @@ class ApiClient:
         return self.send(event)
 
     def send(self, event: dict[str, Any]) -> Reply:
-        response = self.module.lambda_handler(event, FakeLambdaContext(function_name="ApiFunction"))
+        context = FakeLambdaContext(function_name="ApiFunction", remaining_millis=self.remaining_millis)
+        response = self.module.lambda_handler(event, context)
         raw = response.get("body") or ""
         headers = {key.lower(): value for key, value in (response.get("headers") or {}).items()}
         for key, values in (response.get("multiValueHeaders") or {}).items():

@@ -133,8 +133,9 @@ class JobService:
 
         return store.retry_on_conflict(_WRITE_ATTEMPTS, apply)
 
-    def delete(self, job_id: str) -> None:
-        store.retry_on_conflict(_WRITE_ATTEMPTS, lambda: store.delete_job(self.get(job_id)))
+    def delete(self, job_id: str, has_time: Callable[[], bool]) -> None:
+        """Delete the job and as much of its history as `has_time()` allows; the rest expires by TTL."""
+        store.retry_on_conflict(_WRITE_ATTEMPTS, lambda: store.delete_job(self.get(job_id), has_time))
 
     def trigger(self, job_id: str) -> str:
         """Run the job now, out of schedule; its schedule stays as it was."""

@@ -16,6 +16,12 @@ from serverless_jobs.models import JobModel, RunModel
 
 T = TypeVar("T")
 
+# The most `due` shards a deployment can have: template.yaml's DueShards MaxValue. Shards from the current
+# count up to this may still hold jobs written before DueShards was lowered (the tick sweeps them).
+MAX_DUE_SHARDS = 64
+# Keys read per Query when deleting a job's history, so the time left is checked between small steps.
+_HISTORY_PAGE = 100
+
 
 class ConcurrentChange(Exception):
     """The item changed between read and write; read it again and retry."""
@@ -37,9 +43,9 @@ def connect() -> None:
         model._get_connection().connection.client  # noqa: B018 - the property creates the client
 
 
-def shard_for(job_id: str) -> str:
-    """A stable shard of the `due` index, so due jobs spread over several GSI partitions."""
-    return str(zlib.crc32(job_id.encode()) % settings.due_shards)
+def shard_for(job_id: str, shards: int = settings.due_shards) -> str:
+    """A stable shard of the `due` index among `shards`, so due jobs spread over several GSI partitions."""
+    return str(zlib.crc32(job_id.encode()) % shards)
 
 
 def _conditional_failure(error: PutError | UpdateError | DeleteError) -> bool:
@@ -85,12 +91,18 @@ def update_job(job: JobModel, actions: list[Any], condition: Condition | None = 
     return True
 
 
-def delete_job(job: JobModel) -> None:
-    """Delete the job (conditioned on its version) and then every run of its history."""
+def delete_job(job: JobModel, has_time: Callable[[], bool]) -> None:
+    """Delete the job (conditioned on its version), then its history for as long as `has_time()`.
+
+    A long history can take longer to delete than a request may last; what is left is unreachable (the job
+    is gone) and expires with the history table's TTL.
+    """
     with _lost_race_is_concurrent_change(job.id):
         job.delete()
     with RunModel.batch_write() as batch:
-        for run in RunModel.query(job.id, attributes_to_get=["jobId", "runKey"]):
+        for run in RunModel.query(job.id, attributes_to_get=["jobId", "runKey"], page_size=_HISTORY_PAGE):
+            if not has_time():
+                break
             batch.delete(run)
 
 
@@ -124,6 +136,16 @@ def retry_on_conflict(attempts: int, operation: Callable[[], T]) -> T:
 def due_candidates(shard: str, now_millis: int) -> list[JobModel]:
     """Jobs of one shard whose `nextRunAt` has come, all pages. Eventually consistent: only candidates."""
     return list(JobModel.due_index.query(shard, JobModel.next_run_at <= now_millis))
+
+
+def shard_head(shard: str, limit: int) -> list[JobModel]:
+    """Up to `limit` jobs of one shard, soonest `nextRunAt` first, whether due or not."""
+    return list(JobModel.due_index.query(shard, limit=limit))
+
+
+def move_to_shard(job: JobModel, shard: str) -> bool:
+    """Put `job` on `shard` if it is still as read; False when someone else changed it meanwhile."""
+    return update_job(job, [JobModel.due_shard.set(shard)], JobModel.due_shard == job.due_shard)
 
 
 def record_run(run: RunModel) -> None:
