@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from local_stack.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
 from local_stack.moto_backend import serialise_moto_calls, use_fake_credentials
 from local_stack.template import application_environment
 
@@ -18,6 +19,8 @@ TICK_INTERVAL_SECONDS = 0.25
 def main() -> None:
     port = port_from_environment()
     use_fake_credentials()
+    if CALL_LOG_VARIABLE in os.environ:  # the end-to-end tests check these calls against the deployed roles
+        record_calls(CallFile(os.environ[CALL_LOG_VARIABLE]))
     os.environ.update(application_environment())
     # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
     os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")

@@ -8,11 +8,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from local_stack.aws_calls import attributed
 from local_stack.template import function_spec
 
 
 def load_function_module(logical_id: str) -> Any:
-    """The handler module, loaded once per process under its own name (typed Any: its attributes are its own)."""
+    """The handler module, loaded once per process under its own name (typed Any: its attributes are its own).
+
+    Its handler counts the AWS calls made while it runs as this function's (local_stack.aws_calls).
+    """
     spec = function_spec(logical_id)
     name = spec.module
     if name in sys.modules:
@@ -23,6 +27,7 @@ def load_function_module(logical_id: str) -> Any:
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     module_spec.loader.exec_module(module)
+    setattr(module, spec.attribute, attributed(logical_id, getattr(module, spec.attribute)))
     return module
 
 

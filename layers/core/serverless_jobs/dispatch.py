@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -66,7 +67,9 @@ class LambdaDispatcher:
         if len(runs) <= 1:
             return [run for run in runs if self._refused(run)]
         with ThreadPoolExecutor(max_workers=min(self._concurrency, len(runs))) as pool:
-            refused = list(pool.map(self._refused, runs))
+            # Each invoke runs in a copy of the caller's context (contextvars), as it would without the pool.
+            calls = [pool.submit(contextvars.copy_context().run, self._refused, run) for run in runs]
+            refused = [call.result() for call in calls]
         return [run for run, was_refused in zip(runs, refused, strict=True) if was_refused]
 
     def _refused(self, run: RunRequest) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from collections.abc import Callable
@@ -95,7 +96,9 @@ def run_handler(
         except Exception as error:  # the handler's failure is the run's outcome, not ours
             box["error"] = f"{type(error).__name__}: {error}"
 
-    worker = threading.Thread(target=call, name=f"run-{context.run_id}", daemon=True)
+    # In the executor's context (contextvars), as if called directly: what it set holds in the handler too.
+    runner = contextvars.copy_context().run
+    worker = threading.Thread(target=runner, args=(call,), name=f"run-{context.run_id}", daemon=True)
     worker.start()
     worker.join(max(timeout_seconds, 0.0))
     if worker.is_alive():
