@@ -19,8 +19,11 @@ def main() -> None:
     port = port_from_environment()
     use_fake_credentials()
     os.environ.update(application_environment())
-    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
-    os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs
+    # and metrics (EMF lines nobody collects here).
+    os.environ.update(
+        POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true"
+    )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local_stack").setLevel(logging.INFO)
 

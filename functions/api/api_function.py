@@ -23,6 +23,7 @@ from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
 from serverless_jobs.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.jobs import JobService
+from serverless_jobs.metrics import metrics
 from serverless_jobs.runner import RunnerSwitch
 from serverless_jobs.schemas import (
     Health,
@@ -197,6 +198,7 @@ def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return refuse_non_json_body(event) or app.resolve(event, context)
 

@@ -16,6 +16,7 @@ class Settings:
     runner_rule: str
     lease_margin_seconds: int
     tick_poll_seconds: float
+    log_job_data: bool
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -29,6 +30,8 @@ class Settings:
             runner_rule=env.get("RUNNER_RULE", "tick"),
             lease_margin_seconds=int(env.get("LEASE_MARGIN_SECONDS", "60")),
             tick_poll_seconds=float(env.get("TICK_POLL_SECONDS", "1")),
+            # Job data and results are the user's, not ours: out of the logs unless the stack says otherwise.
+            log_job_data=env.get("LOG_JOB_DATA", "false").lower() == "true",
         )
 
 
