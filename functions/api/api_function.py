@@ -22,6 +22,7 @@ from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
 from serverless_jobs.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
+from serverless_jobs.heartbeat import HeartbeatAlarm
 from serverless_jobs.jobs import JobService
 from serverless_jobs.metrics import metrics
 from serverless_jobs.runner import RunnerSwitch
@@ -48,8 +49,10 @@ tracer = Tracer()
 store.connect()
 lambda_client = boto3.client("lambda")
 events_client = boto3.client("events")
+cloudwatch_client = boto3.client("cloudwatch")
 service = JobService(SystemClock(), LambdaDispatcher(lambda_client, settings.executor_function))
-runner = RunnerSwitch(events_client, settings.runner_rule)
+heartbeat = HeartbeatAlarm(cloudwatch_client, settings.heartbeat_alarm)
+runner = RunnerSwitch(events_client, settings.runner_rule, on_switch=heartbeat.follow)
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")

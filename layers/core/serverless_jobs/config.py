@@ -16,6 +16,7 @@ class Settings:
     runner_rule: str
     lease_margin_seconds: int
     tick_poll_seconds: float
+    heartbeat_alarm: str
     log_job_data: bool
 
     @classmethod
@@ -30,6 +31,7 @@ class Settings:
             runner_rule=env.get("RUNNER_RULE", "tick"),
             lease_margin_seconds=int(env.get("LEASE_MARGIN_SECONDS", "60")),
             tick_poll_seconds=float(env.get("TICK_POLL_SECONDS", "1")),
+            heartbeat_alarm=env.get("HEARTBEAT_ALARM", "tick-heartbeat"),
             # Job data and results are the user's, not ours: out of the logs unless the stack says otherwise.
             log_job_data=env.get("LOG_JOB_DATA", "false").lower() == "true",
         )
