@@ -7,6 +7,7 @@ the `service` dimension template.yaml gives the functions.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from harness.stack import Stack
 from harness.telemetry import LogCapture, Series, emf_series
-from local_stack.template import STACK_NAME, function_spec
+from local_stack.template import ROOT, STACK_NAME, function_spec
 from serverless_jobs import executor
 from serverless_jobs.config import settings
 from serverless_jobs.metrics import Metric
@@ -247,3 +248,18 @@ def test_a_scheduled_run_started_on_time_lags_zero(stack: Stack, capsys: pytest.
 
     assert emitted(capsys.readouterr().out, Metric.DISPATCH_LAG_MS) == [0]
 
+
+def test_the_readme_logs_insights_query_finds_the_run_line_by_its_run_id(stack: Stack) -> None:
+    readme = (ROOT / "README.md").read_text()
+    [query] = re.findall(r"```text\n(fields [^`]*)```", readme)
+    with LogCapture(stack.executor_module.logger) as logs:
+        job = stack.create(handler="fail", data={"message": "boom"}, maxAttempts=1)  # a line with every field
+        stack.deliver()
+
+    [line] = logs.about("run finished")
+    shown = [field.strip() for field in query.split("|")[0].removeprefix("fields").split(",")]
+    assert {field for field in shown if not field.startswith("@")} <= set(line)  # @timestamp is Logs Insights' own
+    match = re.search(r'filter (\w+) = "RUN_ID"', query)
+    assert match is not None
+    assert line[match.group(1)] == stack.history(job["id"])[0]["id"]
+    assert " ".join(query.split()) in readme  # the shell version runs the same query
