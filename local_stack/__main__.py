@@ -22,8 +22,11 @@ def main() -> None:
     if CALL_LOG_VARIABLE in os.environ:  # the end-to-end tests check these calls against the deployed roles
         record_calls(CallFile(os.environ[CALL_LOG_VARIABLE]))
     os.environ.update(application_environment())
-    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
-    os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs
+    # and metrics (EMF lines nobody collects here).
+    os.environ.update(
+        POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true"
+    )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local_stack").setLevel(logging.INFO)
 

@@ -92,6 +92,8 @@ def authorisations(service: str, operation: str, params: dict[str, Any], region:
         rule = params.get("Name", params.get("Rule"))
         path = f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"
         return [(action, f"arn:aws:events:{region}:{ACCOUNT}:{path}")]
+    if prefix == "cloudwatch" and "AlarmNames" in params:
+        return [(action, f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}") for name in params["AlarmNames"]]
     if prefix == "sqs" and "QueueUrl" in params:
         queue = urlsplit(params["QueueUrl"]).path.rstrip("/").rsplit("/", 1)[-1]
         return [(action, f"arn:aws:sqs:{region}:{ACCOUNT}:{queue}")]

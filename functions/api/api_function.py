@@ -22,7 +22,9 @@ from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
 from serverless_jobs.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
+from serverless_jobs.heartbeat import HeartbeatAlarm
 from serverless_jobs.jobs import JobService
+from serverless_jobs.metrics import metrics
 from serverless_jobs.runner import RunnerSwitch
 from serverless_jobs.schemas import (
     Health,
@@ -47,8 +49,10 @@ tracer = Tracer()
 store.connect()
 lambda_client = boto3.client("lambda")
 events_client = boto3.client("events")
+cloudwatch_client = boto3.client("cloudwatch")
 service = JobService(SystemClock(), LambdaDispatcher(lambda_client, settings.executor_function))
-runner = RunnerSwitch(events_client, settings.runner_rule)
+heartbeat = HeartbeatAlarm(cloudwatch_client, settings.heartbeat_alarm)
+runner = RunnerSwitch(events_client, settings.runner_rule, on_switch=heartbeat.follow)
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
@@ -204,6 +208,7 @@ def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return refuse_non_json_body(event) or app.resolve(event, context)
 

@@ -11,6 +11,7 @@ from serverless_jobs import store
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.dispatch import RunRequest
 from serverless_jobs.executor import execute
+from serverless_jobs.metrics import metrics
 
 logger = Logger()
 tracer = Tracer()
@@ -20,9 +21,8 @@ clock = SystemClock()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RunRequest.from_payload(event)
     execution = execute(request, clock, lambda: context.get_remaining_time_in_millis() / 1000)
-    report = {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
-    logger.info("run", extra={**request.to_payload(), **report})
-    return report
+    return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}

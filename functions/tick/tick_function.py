@@ -15,6 +15,7 @@ from serverless_jobs import store
 from serverless_jobs.clock import SystemClock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import LambdaDispatcher
+from serverless_jobs.metrics import metrics
 from serverless_jobs.runner import RunnerSwitch
 from serverless_jobs.tick import run_window
 
@@ -40,6 +41,7 @@ def fired_at(event: dict[str, Any]) -> datetime | None:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = run_window(
         clock,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shlex
 import subprocess
 import sys
 from functools import cache
@@ -65,7 +66,8 @@ def deploy_settings(environment: str) -> dict[str, Any]:
 
 
 def overrides(environment: str) -> dict[str, str]:
-    return dict(pair.split("=", 1) for pair in deploy_settings(environment)["parameter_overrides"].split())
+    # As the SAM CLI reads them: space-separated Key=Value pairs, a value may be quoted (`Key=""` is empty).
+    return dict(pair.split("=", 1) for pair in shlex.split(deploy_settings(environment)["parameter_overrides"]))
 
 
 def test_sam_validate_lints_and_translates_offline() -> None:

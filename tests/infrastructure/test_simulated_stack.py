@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,11 +41,43 @@ def creatable(template: dict[str, Any]) -> dict[str, Any]:
     """The translated template as moto can create it; the REST API named as SAM's body title names it."""
     created: dict[str, Any] = json.loads(json.dumps(template))
     left_out = MOTO_HAS_NO_MODEL | MOTO_CANNOT_DEPLOY
-    created["Resources"] = {name: spec for name, spec in created["Resources"].items() if spec["Type"] not in left_out}
+    absent = {name: spec["Type"] for name, spec in created["Resources"].items() if spec["Type"] in left_out}
+    created["Resources"] = _stand_in_for(
+        absent, {name: spec for name, spec in created["Resources"].items() if name not in absent}
+    )
     for spec in created["Resources"].values():
         if spec["Type"] == "AWS::ApiGateway::RestApi":
             spec["Properties"]["Name"] = spec["Properties"]["Body"]["info"]["title"]
     return created
+
+
+def _stand_in_for(absent: dict[str, str], value: Any) -> Any:
+    """References to resources left out become what CloudFormation would give: the name, or an ARN."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, argument),) = value.items()
+        if key == "Ref" and argument in absent:
+            return argument
+        if key == "Fn::GetAtt" and argument[0] in absent:
+            return _stand_in_arn(absent, argument[0])
+        if key == "Fn::Sub" and isinstance(argument, str):
+            return {key: re.sub(r"\$\{(\w+)(\.Arn)?\}", lambda found: _sub_stand_in(absent, found), argument)}
+    if isinstance(value, dict):
+        return {key: _stand_in_for(absent, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stand_in_for(absent, item) for item in value]
+    return value
+
+
+def _stand_in_arn(absent: dict[str, str], name: str) -> str:
+    service = absent[name].split("::")[1].lower()
+    return f"arn:aws:{service}:{REGION}:123456789012:{name}"
+
+
+def _sub_stand_in(absent: dict[str, str], found: re.Match[str]) -> str:
+    name, arn = found.group(1), found.group(2)
+    if name not in absent:
+        return found.group(0)
+    return _stand_in_arn(absent, name) if arn else name
 
 
 def upload_code(template: dict[str, Any]) -> None:
@@ -160,7 +193,9 @@ def test_every_resource_a_function_environment_names_exists(simulated: Simulated
         values = deployed["Environment"]["Variables"]
         for variable, expression in declared.items():
             if isinstance(expression, str) or expression.get("Ref") in parameters:
-                continue
+                continue  # a literal, a parameter, or a resource moto cannot create (stood in for by its name)
+            if str(expression.get("Ref", "")).startswith("AWS::"):
+                continue  # a pseudo parameter: the stack's name or region, not a resource
             named = by_physical_id.get(values[variable])
             assert named is not None, f"{logical_id}: {variable}={values[variable]} names nothing in the stack"
             assert describe(resource_type(simulated, named), values[variable])

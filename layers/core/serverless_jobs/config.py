@@ -20,6 +20,8 @@ class Settings:
     lease_margin_seconds: int
     tick_poll_seconds: float
     handler_packages: tuple[str, ...]
+    heartbeat_alarm: str
+    log_job_data: bool
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -37,6 +39,9 @@ class Settings:
                 BUILT_IN_HANDLERS,
                 *(name.strip() for name in env.get("HANDLER_PACKAGES", "").split(",") if name.strip()),
             ),
+            heartbeat_alarm=env.get("HEARTBEAT_ALARM", "tick-heartbeat"),
+            # Job data and results are the user's, not ours: out of the logs unless the stack says otherwise.
+            log_job_data=env.get("LOG_JOB_DATA", "false").lower() == "true",
         )
 
 

@@ -33,6 +33,10 @@ class RunRequest:
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
 
+    def log_keys(self) -> dict[str, Any]:
+        """The keys every log line about this run carries, so one Logs Insights filter finds them all."""
+        return run_log_keys(self.jobId, self.runId, self.attempt, self.trigger)
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
         """The executor's event; fields it does not know are ignored so older events stay readable."""
@@ -43,6 +47,10 @@ class RunRequest:
             scheduledAt=payload.get("scheduledAt"),
             trigger=payload.get("trigger", "schedule"),
         )
+
+
+def run_log_keys(job_id: str, run_id: str, attempt: int, trigger: str) -> dict[str, Any]:
+    return {"jobId": job_id, "runId": run_id, "attempt": attempt, "trigger": trigger}
 
 
 class Dispatcher(Protocol):
@@ -82,9 +90,9 @@ class LambdaDispatcher:
             )
         except ClientError:
             # Lambda answered with an error (after botocore's retries): the event was not queued.
-            logger.exception("dispatch refused", extra={"jobId": run.jobId, "runId": run.runId})
+            logger.exception("dispatch refused", extra=run.log_keys())
             return True
         except Exception:
             # No answer (a timeout, a lost connection): the event may be queued, so the run is left to its lease.
-            logger.exception("dispatch unconfirmed", extra={"jobId": run.jobId, "runId": run.runId})
+            logger.exception("dispatch unconfirmed", extra=run.log_keys())
         return False

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from serverless_jobs import protocol, store
 from serverless_jobs.clock import Clock
 from serverless_jobs.config import settings
 from serverless_jobs.dispatch import RunRequest
+from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
 from serverless_jobs.models import JobModel, RunModel
 from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.timefmt import from_millis_or_none, to_millis
+
+logger = Logger(child=True)
 
 RESULT_LIMIT_BYTES = 64 * 1024
 # Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
@@ -59,10 +64,12 @@ def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], f
     """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped)."""
     job = protocol.begin(request.jobId, request.runId, clock.now())
     if job is None:
+        logger.info("run skipped: a stale or duplicate delivery", extra=request.log_keys())
         return Execution("skipped")
     started = clock.now()
     run = history_entry(job, request.runId, started)
     store.record_run(run)
+    count_start(job, run)
     context = RunContext(
         job_id=job.id,
         run_id=request.runId,
@@ -78,7 +85,33 @@ def execute(request: RunRequest, clock: Clock, remaining_seconds: Callable[[], f
     run.result, run.result_truncated = bounded_result(result)
     protocol.finish(job.id, request.runId, outcome, finished)
     store.record_run(run)
+    count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
+    milliseconds(Metric.RUN_DURATION_MS, int(run.duration or 0))
+    log_outcome(request, job, run)
     return Execution(run.status, run.error)
+
+
+def count_start(job: JobModel, run: RunModel) -> None:
+    """A run began: counted in its handler's series too, with how late it started."""
+    per_handler(job.handler)
+    count(Metric.RUNS_STARTED)
+    # A retry's scheduledAt is its occurrence's time: its lateness would be the backoff, not the dispatch.
+    if run.trigger != "retry" and run.scheduled_at is not None:
+        milliseconds(Metric.DISPATCH_LAG_MS, int(run.started_at) - int(run.scheduled_at))
+
+
+def log_outcome(request: RunRequest, job: JobModel, run: RunModel) -> None:
+    """The run's one log line; the job's data and the result only where the stack allows it (LogJobData)."""
+    fields: dict[str, Any] = {
+        **request.log_keys(),
+        "handler": job.handler,
+        "outcome": run.status,
+        "error": run.error,
+        "duration": run.duration,
+    }
+    if settings.log_job_data:
+        fields.update(data=job.data, result=run.result)
+    logger.info("run finished", extra=fields)
 
 
 def run_handler(

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from serverless_jobs import store
 from serverless_jobs.clock import Clock
 from serverless_jobs.dispatch import Dispatcher, RunRequest
+from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.runs import claim_due
 from serverless_jobs.schemas import JobStatus
 from serverless_jobs.timefmt import to_millis
@@ -96,13 +97,17 @@ def run_tick(clock: Clock, dispatcher: Dispatcher, shards: int) -> TickReport:
         for job in store.due_candidates(str(shard), to_millis(now)):
             examined += 1
             if job.status == JobStatus.RUNNING:
-                recovered += fail_unreported_run(job, "timed_out", LEASE_EXPIRED, now)
+                if fail_unreported_run(job, "timed_out", LEASE_EXPIRED, now):
+                    recovered += 1
+                    count(Metric.RUNS_TIMED_OUT)
             elif job.status == JobStatus.PENDING:
                 run = claim_due(job, now)
                 if run is not None:
                     claimed.append(run)
     undelivered = dispatcher.dispatch(claimed)
     fail_refused_runs(undelivered, now)
+    count(Metric.TICK_DUE_JOBS, examined)
+    milliseconds(Metric.TICK_PASS_MS, (clock.now() - now).total_seconds() * 1000)
     return TickReport(examined, len(claimed), recovered, len(undelivered))
 
 

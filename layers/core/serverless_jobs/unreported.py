@@ -12,8 +12,9 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from serverless_jobs import protocol, store
-from serverless_jobs.dispatch import RunRequest
+from serverless_jobs.dispatch import RunRequest, run_log_keys
 from serverless_jobs.executor import close_entry, history_entry
+from serverless_jobs.metrics import Metric, count
 from serverless_jobs.models import JobModel
 from serverless_jobs.timefmt import from_millis, to_millis
 
@@ -30,12 +31,17 @@ def fail_unreported_run(job: JobModel, status: str, error: str, now: datetime) -
     run = history_entry(job, job.run_id, from_millis(job.last_run_at or to_millis(now)))
     close_entry(run, status, now, error)
     store.record_run(run)
-    logger.warning("run failed without reporting", extra={"jobId": job.id, "runId": job.run_id, "error": error})
+    keys = run_log_keys(job.id, run.id, int(run.attempt), run.trigger)
+    logger.warning(
+        "run failed without reporting", extra={**keys, "handler": job.handler, "status": status, "error": error}
+    )
     return True
 
 
 def fail_refused_runs(runs: Sequence[RunRequest], now: datetime) -> None:
     """Runs Lambda would not start fail at once instead of waiting out their lease."""
+    if runs:
+        count(Metric.DISPATCH_REFUSED, len(runs))
     for run in runs:
         job = store.get_job(run.jobId)
         if job is not None and job.run_id == run.runId:
