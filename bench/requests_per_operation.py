@@ -75,7 +75,8 @@ def _tick_cost(total_jobs: int) -> str:
 
 def main() -> None:
     use_template_environment()
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the functions' JSON logs would drown the table
+    # the functions' JSON logs and EMF metric lines would drown the table
+    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     header = f"{'operation':<44} {'requests':>9} {'items read':>12}"
     print(header)
     print("-" * len(header))

@@ -55,10 +55,11 @@ class Reply:
 
 
 class ApiClient:
-    """Requests to the API function's handler, as API Gateway's REST proxy events."""
+    """Requests to the API function's handler; each gets a Lambda context with `remaining_millis` left."""
 
-    def __init__(self, handler: LambdaHandler) -> None:
+    def __init__(self, handler: LambdaHandler, remaining_millis: int = 30_000) -> None:
         self.handler = handler
+        self.remaining_millis = remaining_millis
 
     def request(
         self,
@@ -85,7 +86,8 @@ class ApiClient:
         return self.send(event)
 
     def send(self, event: dict[str, Any]) -> Reply:
-        response = self.handler(event, FakeLambdaContext(function_name="ApiFunction"))
+        context = FakeLambdaContext(function_name="ApiFunction", remaining_millis=self.remaining_millis)
+        response = self.handler(event, context)
         raw = response.get("body") or ""
         headers = {key.lower(): value for key, value in (response.get("headers") or {}).items()}
         for key, values in (response.get("multiValueHeaders") or {}).items():

@@ -14,5 +14,5 @@ def use_template_environment() -> None:
     Set before a function module is loaded: like Lambda's init phase, loading one builds its handler.
     """
     use_fake_credentials()
-    os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_NAMESPACE="serverless-jobs-test")
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
     os.environ.update(application_environment())

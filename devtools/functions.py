@@ -9,13 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from devtools.aws_calls import attributed
 from devtools.template import function_spec
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def load_function_module(logical_id: str) -> Any:
-    """The handler module, loaded once per process under its own name (typed Any: its attributes are its own)."""
+    """The handler module, loaded once per process under its own name (typed Any: its attributes are its own).
+
+    Loading it builds its `lambda_handler` from the environment, as Lambda's init phase does.
+    """
     spec = function_spec(logical_id)
     name = spec.module
     if name in sys.modules:
@@ -27,6 +31,16 @@ def load_function_module(logical_id: str) -> Any:
     sys.modules[name] = module
     module_spec.loader.exec_module(module)
     return module
+
+
+def build_function(logical_id: str, *args: Any, **kwargs: Any) -> LambdaHandler:
+    """The function's handler from its module's `build(...)`, given these arguments.
+
+    The AWS calls made while it runs count as this function's (devtools.aws_calls), so the tests can check
+    them against the function's deployed role.
+    """
+    handler: LambdaHandler = load_function_module(logical_id).build(*args, **kwargs)
+    return attributed(logical_id, handler)
 
 
 @dataclass

@@ -12,8 +12,11 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
+from devtools.aws_calls import CALL_LOG_VARIABLE
+from devtools.call_log import CALLS
 from devtools.template import ROOT
 
 START_TIMEOUT_SECONDS = 30
@@ -41,21 +44,26 @@ class LocalStack:
     base: str
     process: subprocess.Popen[str]
     log: IO[str]
+    calls: Path  # its functions' AWS calls, which the tests check against the deployed roles
 
     @classmethod
     def start(cls) -> LocalStack:
         port = free_port()
         # Its log goes to a file: a pipe nobody reads fills up and blocks every thread that logs.
         log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open as long as the stack runs; stop() closes it
+        descriptor, name = tempfile.mkstemp(prefix="aws-calls-", suffix=".jsonl")
+        os.close(descriptor)
+        calls = Path(name)
+        CALLS.watch(calls)
         process = subprocess.Popen(
             COMMAND,
             cwd=ROOT,
-            env=environment(str(port)),
+            env={**environment(str(port)), CALL_LOG_VARIABLE: str(calls)},
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        stack = cls(f"http://127.0.0.1:{port}", process, log)
+        stack = cls(f"http://127.0.0.1:{port}", process, log, calls)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -95,3 +103,5 @@ class LocalStack:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        CALLS.forget(self.calls)
+        self.calls.unlink()

@@ -6,17 +6,19 @@ import copy
 import json
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devtools.api import ApiClient
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
-from devtools.functions import FakeLambdaContext, LambdaHandler, load_function_module
+from devtools.functions import FakeLambdaContext, LambdaHandler, build_function
 from devtools.template import ROOT
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
-from serverless_jobs.wiring import AwsClients
+from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 EVENTS = ROOT / "events"
 # When the tests' and benchmarks' manual clocks start: a Saturday morning, 2026-11-28 09:00 UTC.
@@ -36,24 +38,29 @@ class Stack:
     captured by `invocations`.
     """
 
-    def __init__(self, clock: ManualClock, *, rng: random.Random | None = None) -> None:
+    def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
+        """Settings are the template's, changed as given (`log_job_data=True`)."""
         self.clock = clock
-        self.settings = Settings.from_environment()
-        self.clients = AwsClients.create()
+        self.settings = replace(Settings.from_environment(), **settings)
+        self.clients = AwsClients()
         self.invocations = InvokeRecorder()
         self.invocations.attach(self.clients.lambda_)
-        self._tick_module = load_function_module("TickFunction")
-        self.api_handler = load_function_module("ApiFunction").build(self.settings, self.clients, clock)
+        self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
-        self.executor_handler = load_function_module("ExecutorFunction").build(self.settings, clock, rng=rng)
+        self.executor_handler = build_function("ExecutorFunction", self.settings, clock, rng=rng)
         self.api = ApiClient(self.api_handler)
         self.jobs = DynamoJobStore(self.settings.jobs_table)
         self.delivered = 0
 
-    def build_tick(self, sleep: Callable[[float], None]) -> LambdaHandler:
-        """A tick function whose sleeps call `sleep` (the default moves the manual clock)."""
-        handler: LambdaHandler = self._tick_module.build(self.settings, self.clients, self.clock, sleep=sleep)
-        return handler
+    def build_tick(self, sleep: Callable[[float], None] | None = None, **settings: Any) -> LambdaHandler:
+        """A tick function whose sleeps call `sleep` (by default they move the manual clock), with settings
+        changed as given (`due_shards=2`: the tick as deployed after an update)."""
+        changed = replace(self.settings, **settings)
+        return build_function("TickFunction", changed, self.clients, self.clock, sleep=sleep or self._advance)
+
+    def deps(self, **settings: Any) -> Deps:
+        """The use cases' dependencies on this stack's tables and clock, with settings changed as given."""
+        return deps_on_dynamodb(replace(self.settings, **settings), self.clock)
 
     def _advance(self, seconds: float) -> None:
         self.clock.advance(seconds)

@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from devtools.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
 from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
 from devtools.template import application_environment
 
@@ -18,9 +19,14 @@ TICK_INTERVAL_SECONDS = 0.25
 def main() -> None:
     port = port_from_environment()
     use_fake_credentials()
+    if CALL_LOG_VARIABLE in os.environ:  # the end-to-end tests check these calls against the deployed roles
+        record_calls(CallFile(os.environ[CALL_LOG_VARIABLE]))
     os.environ.update(application_environment())
-    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs.
-    os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    # One readable line per request and per run (from local_stack's logger) instead of Lambda's JSON logs
+    # and metrics (EMF lines nobody collects here).
+    os.environ.update(
+        POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true"
+    )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local_stack").setLevel(logging.INFO)
 
@@ -41,7 +47,7 @@ def port_from_environment() -> int:
 
 def serve(port: int) -> None:
     # Imported inside moto's mock so every AWS client the functions create at import time is local.
-    from devtools.functions import load_function_module
+    from devtools.functions import build_function
     from devtools.resources import create_rules, create_tables
     from local_stack.server import example_commands, make_server
     from local_stack.workers import TickLoop, WorkerPoolDispatcher
@@ -51,17 +57,17 @@ def serve(port: int) -> None:
 
     create_tables()
     create_rules()
-    settings, clients, clock = Settings.from_environment(), AwsClients.create(), SystemClock()
+    settings, clients, clock = Settings.from_environment(), AwsClients(), SystemClock()
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
-    api = load_function_module("ApiFunction").build(settings, clients, clock, dispatcher=dispatcher)
+    api = build_function("ApiFunction", settings, clients, clock, dispatcher=dispatcher)
     try:  # before any worker starts, so a busy port ends here and nothing is left running
         server = make_server(port, api)
     except OSError as error:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    tick = load_function_module("TickFunction").build(settings, clients, clock, dispatcher=dispatcher)
-    dispatcher.start(load_function_module("ExecutorFunction").build(settings, clock))
+    tick = build_function("TickFunction", settings, clients, clock, dispatcher=dispatcher)
+    dispatcher.start(build_function("ExecutorFunction", settings, clock))
     loop = TickLoop(tick, TICK_INTERVAL_SECONDS)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -6,24 +6,59 @@ its handler from that environment, as Lambda's init phase does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import moto
 import pytest
 
 from devtools.api import ApiClient
+from devtools.aws_calls import record_calls
+from devtools.call_log import CALLS
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.environment import use_template_environment
-from devtools.functions import load_function_module
+from devtools.functions import build_function
 from devtools.resources import create_rules, create_tables, table_contents
 from devtools.stack import START, Stack
+from harness.call_log import DESELECTED
+from harness.permissions import deployed_permissions
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
 from serverless_jobs.wiring import AwsClients
 
 use_template_environment()
+
+record_calls(CALLS.add)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "after_all_tests: runs last, on what the whole session recorded")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("after_all_tests") is not None)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash.setdefault(DESELECTED, []).extend(item.path for item in items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """After a test and its fixtures (a local stack's last calls included), fail it for any call denied.
+
+    Every AWS call the functions made since the previous test is checked against its function's role as
+    SAM deploys it (moto enforces no IAM, so nothing else would see one).
+    """
+    try:
+        yield
+    finally:
+        calls = CALLS.take(item.nodeid)
+        denied = deployed_permissions().denials(calls, item.nodeid) if calls else []
+        if denied:
+            pytest.fail("AWS calls the deployed roles do not allow:\n" + "\n".join(denied), pytrace=False)
 
 
 @pytest.fixture
@@ -42,7 +77,7 @@ def clock(aws: list[str]) -> ManualClock:
 
 @pytest.fixture
 def clients(aws: list[str]) -> AwsClients:
-    return AwsClients.create()
+    return AwsClients()
 
 
 @pytest.fixture
@@ -56,7 +91,7 @@ def invocations(clients: AwsClients) -> Iterator[InvokeRecorder]:
 @pytest.fixture
 def api(clock: ManualClock, clients: AwsClients, invocations: InvokeRecorder) -> ApiClient:
     """The API function built as on Lambda, on the manual clock, its Invoke calls captured."""
-    return ApiClient(load_function_module("ApiFunction").build(Settings.from_environment(), clients, clock))
+    return ApiClient(build_function("ApiFunction", Settings.from_environment(), clients, clock))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
@@ -38,6 +39,7 @@ from serverless_jobs.http.schemas import (
 )
 from serverless_jobs.http.validation import describe_validation_errors
 from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
+from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.conflicts import ConcurrentChange
@@ -49,6 +51,8 @@ tracer = Tracer()
 
 AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# Time kept back from the function's remaining time, so a long operation stops and answers before its timeout.
+ANSWER_MARGIN_MILLIS = 3_000
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -67,11 +71,13 @@ def build(
     """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
     deps = deps_on_dynamodb(settings, clock)
     service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
-    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
+    heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
+    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
+    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return refuse_non_json_body(event) or app.resolve(event, context)
 
@@ -119,6 +125,10 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
     def _still_changing(error: ConcurrentChange) -> Response[Any]:
         return _message(409, f"job '{error}' kept changing while this request ran; send it again")
 
+    def has_time() -> bool:
+        """Whether this request can take another step of a long operation and still answer in time."""
+        return app.lambda_context.get_remaining_time_in_millis() > ANSWER_MARGIN_MILLIS
+
     @app.not_found
     def _no_route(error: Exception) -> Response[Any]:
         return _message(404, f"no route for {app.current_event.http_method} {app.current_event.path}")
@@ -164,7 +174,7 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
 
     @route("DELETE", "/jobs/<id>", None, 404, status=204)
     def delete_job(id: JobId) -> Response[None]:
-        service.delete(id)
+        service.delete(id, has_time)
         return Response(status_code=204)  # no body, so no Content-Type either
 
     @route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
@@ -216,4 +226,4 @@ def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients.create(), SystemClock())
+lambda_handler = build(Settings.from_environment(), AwsClients(), SystemClock())

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
@@ -28,17 +29,11 @@ def build(settings: Settings, clock: Clock, *, rng: random.Random | None = None)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
+    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request = RunRequest.from_payload(event)
         execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000)
-        report = {
-            "jobId": request.jobId,
-            "runId": request.runId,
-            "outcome": execution.outcome,
-            "error": execution.error,
-        }
-        logger.info("run", extra={**request.to_payload(), **report})
-        return report
+        return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
 
     return handle
 

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.tick import run_window
@@ -51,6 +52,7 @@ def build(
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
+    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         report = run_window(
             deps,
@@ -67,4 +69,4 @@ def build(
     return handle
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients.create(), SystemClock())
+lambda_handler = build(Settings.from_environment(), AwsClients(), SystemClock())

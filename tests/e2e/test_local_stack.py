@@ -53,8 +53,10 @@ def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalSta
     runs = local.call("GET", f"/jobs/{failing['id']}/history")[1]["history"]
     assert [run["status"] for run in runs] == ["failed"] * 3
     assert (completed["status"], completed["attempts"]) == ("completed", 2)
-    # one log line per run, a failed one saying why
-    assert f"run  failed job={failing['id']} attempt=3 trigger=retry error='HandlerFailure: boom'" in local.output()
+    # one log line per run, a failed one saying why; no JSON logs or EMF metric lines among them
+    output = local.output()
+    assert f"run  failed job={failing['id']} attempt=3 trigger=retry error='HandlerFailure: boom'" in output
+    assert not [line for line in output.splitlines() if line.startswith("{")]
 
 
 def test_trigger_pause_resume_cancel(local: LocalStack) -> None:

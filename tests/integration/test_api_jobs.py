@@ -9,6 +9,7 @@ import pytest
 from devtools.api import ApiClient
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
+from devtools.stack import Stack
 from devtools.template import function_spec
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 
@@ -141,6 +142,16 @@ def test_delete_removes_the_job_and_its_history(api: ApiClient, snapshot: Any) -
     assert (deleted.status, deleted.raw, deleted.headers.get("content-type")) == (204, "", None)
     assert api.get(f"/jobs/{job['id']}").status == 404
     assert api.delete(f"/jobs/{job['id']}").status == 404
+    assert snapshot() == before
+
+
+def test_delete_removes_the_history_of_a_job_that_ran(stack: Stack, snapshot: Any) -> None:
+    before = snapshot()
+    job = stack.create()
+    stack.deliver()
+    assert len(stack.history(job["id"])) == 1
+
+    assert stack.api.delete(f"/jobs/{job['id']}").status == 204
     assert snapshot() == before
 
 

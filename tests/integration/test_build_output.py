@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from devtools.api import events_dir
-from devtools.template import ROOT, function_ids, function_spec
+from devtools.template import function_ids, function_spec
+from harness.build import sam_build
 
 pytestmark = pytest.mark.build
 
@@ -49,25 +50,7 @@ print(json.dumps({"result": result, "handlers": handlers, "loaded_from_build": a
 
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("sam") / "build"
-    venv_bin = str(Path(sys.executable).parent)
-    subprocess.run(
-        [
-            f"{venv_bin}/sam",
-            "build",
-            "--template-file",
-            str(ROOT / "template.yaml"),
-            "--build-dir",
-            str(target),
-            "--parameter-overrides",
-            f"Architecture={HOST_ARCHITECTURE}",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}", "SAM_CLI_TELEMETRY": "0"},
-        check=True,
-        capture_output=True,
-    )
-    return target
+    return sam_build(tmp_path_factory.mktemp("sam") / "build", HOST_ARCHITECTURE)
 
 
 @pytest.mark.parametrize("logical_id", function_ids())

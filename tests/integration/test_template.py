@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devtools.template import function_ids, function_spec, load_template, resources
+from devtools.template import function_ids, function_spec, load_template, resolve, resources
 from serverless_jobs.settings import Settings
 
 
@@ -69,7 +69,7 @@ def test_tick_rule_fires_every_minute_and_is_the_one_the_runner_switches() -> No
     assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["TickFunction", "Arn"]}
     rule_name = function_spec("ApiFunction").environment["RUNNER_RULE"]
     assert function_spec("TickFunction").environment["RUNNER_RULE"] == rule_name
-    assert rule_name.endswith("-tick")
+    assert rule_name == resolve({"Ref": "TickRule"})
 
 
 def test_api_is_iam_authenticated_and_throttled() -> None:

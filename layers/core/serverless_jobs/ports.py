@@ -6,7 +6,7 @@ tests swap in their own where AWS has no local stand-in (a worker pool for Lambd
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -50,6 +50,10 @@ class JobStore(Protocol):
         """A page of jobs: by status, newest first, without a Scan; without status, a bounded Scan page."""
         ...
 
+    def soonest(self, shard: str, limit: int) -> list[Job]:
+        """Up to `limit` jobs of one shard of the `due` index, soonest `next_run_at` first, due or not."""
+        ...
+
     def due(self, shard: str, now_millis: int) -> list[Job]:
         """Jobs of one shard of the `due` index whose `next_run_at` has come. Candidates only: eventually
         consistent, to be claimed with a conditional write."""
@@ -65,7 +69,9 @@ class HistoryStore(Protocol):
         """A page of a job's runs, newest first."""
         ...
 
-    def delete_all(self, job_id: str) -> None: ...
+    def delete_all(self, job_id: str, has_time: Callable[[], bool]) -> None:
+        """Delete a job's runs for as long as `has_time()`; what is left is unreachable and expires by TTL."""
+        ...
 
 
 class Dispatcher(Protocol):

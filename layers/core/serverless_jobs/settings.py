@@ -30,6 +30,8 @@ class Settings:
     tick_poll_seconds: float = 1.0
     handler_packages: tuple[str, ...] = ()  # more handler packages than the built-in job_handlers
     lease_margin_seconds: int = 60
+    heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
+    log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +48,8 @@ class Settings:
                 name.strip() for name in values.get("HANDLER_PACKAGES", "").split(",") if name.strip()
             ),
             lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
+            heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
+            log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
         )
 
 

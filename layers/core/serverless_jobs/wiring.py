@@ -7,7 +7,7 @@ the tests call the same `build` with their own clock, sleeper, randomness or dis
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import boto3
@@ -20,20 +20,29 @@ from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
 
 
-@dataclass(frozen=True)
 class AwsClients:
-    """The boto3 clients the functions call besides DynamoDB (which pynamodb's models reach)."""
+    """The boto3 clients the functions call besides DynamoDB (which pynamodb's models reach).
 
-    lambda_: LambdaClient
-    events: EventBridgeClient
+    Each is created on first use, by a function's build (in Lambda's init phase): a function pays only
+    for the clients it calls.
+    """
 
-    @classmethod
-    def create(cls) -> AwsClients:
-        return cls(lambda_=boto3.client("lambda"), events=boto3.client("events"))
+    @cached_property
+    def lambda_(self) -> LambdaClient:
+        return boto3.client("lambda")
+
+    @cached_property
+    def events(self) -> EventBridgeClient:
+        return boto3.client("events")
+
+    @cached_property
+    def cloudwatch(self) -> CloudWatchClient:
+        return boto3.client("cloudwatch")
 
 
 def deps_on_dynamodb(settings: Settings, clock: Clock, rng: random.Random | None = None) -> Deps:

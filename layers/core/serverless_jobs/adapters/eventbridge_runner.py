@@ -12,9 +12,13 @@ if TYPE_CHECKING:
 
 
 class EventBridgeRunnerSwitch:
-    def __init__(self, client: EventBridgeClient, rule_name: str) -> None:
+    def __init__(
+        self, client: EventBridgeClient, rule_name: str, on_switch: Callable[[bool], None] | None = None
+    ) -> None:
+        """`on_switch` hears the rule's state after every start and stop (the heartbeat alarm follows it)."""
         self._client = client
         self._rule_name = rule_name
+        self._on_switch = on_switch
 
     def is_running(self) -> bool:
         """Whether the rule is enabled. A missing rule stopped nothing, so the tick keeps working without it."""
@@ -34,4 +38,7 @@ class EventBridgeRunnerSwitch:
             change(Name=self._rule_name)
         except self._client.exceptions.ResourceNotFoundException:
             raise RunnerRuleMissing(self._rule_name) from None
-        return self.is_running()
+        running = self.is_running()
+        if self._on_switch is not None:
+            self._on_switch(running)
+        return running

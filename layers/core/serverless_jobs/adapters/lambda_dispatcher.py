@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,9 @@ class LambdaDispatcher:
         if len(runs) <= 1:
             return [run for run in runs if self._refused(run)]
         with ThreadPoolExecutor(max_workers=min(self._concurrency, len(runs))) as pool:
-            refused = list(pool.map(self._refused, runs))
+            # Each invoke runs in a copy of the caller's context (contextvars), as it would without the pool.
+            calls = [pool.submit(contextvars.copy_context().run, self._refused, run) for run in runs]
+            refused = [call.result() for call in calls]
         return [run for run, was_refused in zip(runs, refused, strict=True) if was_refused]
 
     def _refused(self, run: RunRequest) -> bool:
@@ -43,9 +46,9 @@ class LambdaDispatcher:
             )
         except ClientError:
             # Lambda answered with an error (after botocore's retries): the event was not queued.
-            logger.exception("dispatch refused", extra={"jobId": run.jobId, "runId": run.runId})
+            logger.exception("dispatch refused", extra=run.log_keys())
             return True
         except Exception:
             # No answer (a timeout, a lost connection): the event may be queued, so the run is left to its lease.
-            logger.exception("dispatch unconfirmed", extra={"jobId": run.jobId, "runId": run.runId})
+            logger.exception("dispatch unconfirmed", extra=run.log_keys())
         return False

@@ -111,6 +111,10 @@ class RunRequest:
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
 
+    def log_keys(self) -> dict[str, Any]:
+        """The keys every log line about this run carries, so one Logs Insights filter finds them all."""
+        return run_log_keys(self.jobId, self.runId, self.attempt, self.trigger)
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
         """The executor's event; fields it does not know are ignored so older events stay readable."""
@@ -121,3 +125,7 @@ class RunRequest:
             scheduledAt=payload.get("scheduledAt"),
             trigger=payload.get("trigger", "schedule"),
         )
+
+
+def run_log_keys(job_id: str, run_id: str, attempt: int, trigger: str) -> dict[str, Any]:
+    return {"jobId": job_id, "runId": run_id, "attempt": attempt, "trigger": trigger}

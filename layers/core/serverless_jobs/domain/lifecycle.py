@@ -15,6 +15,10 @@ from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Trigge
 from serverless_jobs.domain.outcome import NextState
 from serverless_jobs.domain.timefmt import to_millis, to_millis_or_none
 
+# The most `due` shards a deployment can have: template.yaml's DueShards MaxValue. Shards from the live count
+# up to this may still hold jobs written before DueShards was lowered (the tick sweeps them).
+MAX_DUE_SHARDS = 64
+
 
 def shard_for(job_id: str, shards: int) -> str:
     """A stable shard of the `due` index, so due jobs spread over several GSI partitions."""

@@ -6,6 +6,7 @@ lease expiry, or a duplicate delivery, changes nothing.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from collections.abc import Callable
@@ -13,13 +14,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatus
 from serverless_jobs.domain.outcome import Outcome, next_state
 from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
+from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
 from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
+
+logger = Logger(child=True)
 
 RESULT_LIMIT_BYTES = 64 * 1024
 # Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
@@ -38,10 +44,12 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
     """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped)."""
     job = begin(deps, request.jobId, request.runId, deps.clock.now())
     if job is None:
+        logger.info("run skipped: a stale or duplicate delivery", extra=request.log_keys())
         return Execution("skipped")
     started = deps.clock.now()
     run = history_entry(job, request.runId, started, deps.settings.history_retention_days)
     deps.history.record(run)
+    count_start(job, run)
     context = RunContext(
         job_id=job.id,
         run_id=request.runId,
@@ -57,7 +65,33 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
     run.result, run.result_truncated = bounded_result(result)
     finish(deps, job.id, request.runId, outcome, finished)
     deps.history.record(run)
+    count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
+    milliseconds(Metric.RUN_DURATION_MS, run.duration or 0)
+    log_outcome(request, job, run, with_data=deps.settings.log_job_data)
     return Execution(run.status, run.error)
+
+
+def count_start(job: Job, run: Run) -> None:
+    """A run began: counted in its handler's series too, with how late it started."""
+    per_handler(job.handler)
+    count(Metric.RUNS_STARTED)
+    # A retry's scheduledAt is its occurrence's time: its lateness would be the backoff, not the dispatch.
+    if run.trigger != "retry" and run.scheduled_at is not None:
+        milliseconds(Metric.DISPATCH_LAG_MS, run.started_at - run.scheduled_at)
+
+
+def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> None:
+    """The run's one log line; the job's data and the result only where the stack allows it (LogJobData)."""
+    fields: dict[str, Any] = {
+        **request.log_keys(),
+        "handler": job.handler,
+        "outcome": run.status,
+        "error": run.error,
+        "duration": run.duration,
+    }
+    if with_data:
+        fields.update(data=job.data, result=run.result)
+    logger.info("run finished", extra=fields)
 
 
 def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
@@ -135,7 +169,9 @@ def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_se
         except Exception as error:  # the handler's failure is the run's outcome, not ours
             box["error"] = f"{type(error).__name__}: {error}"
 
-    worker = threading.Thread(target=call, name=f"run-{context.run_id}", daemon=True)
+    # In the executor's context (contextvars), as if called directly: what it set holds in the handler too.
+    runner = contextvars.copy_context().run
+    worker = threading.Thread(target=runner, args=(call,), name=f"run-{context.run_id}", daemon=True)
     worker.start()
     worker.join(max(timeout_seconds, 0.0))
     if worker.is_alive():

@@ -123,12 +123,14 @@ class JobService:
 
         return retry_on_conflict(apply)
 
-    def delete(self, job_id: str) -> None:
+    def delete(self, job_id: str, has_time: Callable[[], bool]) -> None:
+        """Delete the job and as much of its history as `has_time()` allows; the rest expires by TTL."""
+
         def apply() -> None:
             job = self.get(job_id)
             if not self.deps.jobs.delete(job):
                 raise ConcurrentChange(job_id)
-            self.deps.history.delete_all(job_id)
+            self.deps.history.delete_all(job_id, has_time)
 
         retry_on_conflict(apply)
 

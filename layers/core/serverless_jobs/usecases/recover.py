@@ -11,9 +11,10 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from serverless_jobs.domain.job import Job, RunRequest, RunStatus
+from serverless_jobs.domain.job import Job, RunRequest, RunStatus, run_log_keys
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.timefmt import from_millis, to_millis
+from serverless_jobs.metrics import Metric, count
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.execute import close_entry, finish, history_entry
 
@@ -31,12 +32,17 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
     run = history_entry(job, job.run_id, started, deps.settings.history_retention_days)
     close_entry(run, status, now, error)
     deps.history.record(run)
-    logger.warning("run failed without reporting", extra={"jobId": job.id, "runId": job.run_id, "error": error})
+    keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
+    logger.warning(
+        "run failed without reporting", extra={**keys, "handler": job.handler, "status": status, "error": error}
+    )
     return True
 
 
 def fail_refused_runs(deps: Deps, runs: Sequence[RunRequest], now: datetime) -> None:
     """Runs Lambda would not start fail at once instead of waiting out their lease."""
+    if runs:
+        count(Metric.DISPATCH_REFUSED, len(runs))
     for run in runs:
         job = deps.jobs.get(run.jobId)
         if job is not None and job.run_id == run.runId:

@@ -6,16 +6,22 @@ over due items only.
 
 EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
 pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
+
+Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
+no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
+live one (`sweep_stranded_shards`), where the passes claim it as usual.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain.job import JobStatus, RunRequest
+from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain.job import Job, JobStatus, RunRequest
 from serverless_jobs.domain.timefmt import to_millis
+from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
@@ -25,6 +31,9 @@ from serverless_jobs.usecases.recover import LEASE_EXPIRED, fail_refused_runs, f
 WINDOW_SECONDS = 60.0
 # Time kept back from the Lambda's remaining time so the last pass always completes.
 SAFETY_MARGIN_SECONDS = 3.0
+# Jobs a sweep reads at most per invocation: a large backlog on stranded shards moves over a few minutes
+# instead of holding up the passes (about 200 conditional writes, a second or two on DynamoDB).
+SWEEP_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class TickReport:
     recovered: int = 0
     undelivered: int = 0
     passes: int = 1
+    moved: int = 0
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
@@ -53,7 +63,9 @@ def run_window(
 
     The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
     little time left the invocation still makes exactly one pass, and so does an event for a minute long
-    gone (Lambda redelivering a failed tick): later ticks already cover the time since.
+    gone (Lambda redelivering a failed tick): later ticks already cover the time since. An invocation with
+    a window sweeps the stranded shards once, after its first pass so work due now never waits for it;
+    a single-pass one (a stale event, the local stack's loop) leaves that to the next minute's.
     """
     clock = deps.clock
     start = clock.now()
@@ -62,9 +74,13 @@ def run_window(
         window = 0.0
     deadline = start + timedelta(seconds=window)
     total = TickReport(passes=0)
+    sweep_pending = window > 0
     while is_running():
         pass_started = clock.now()
         total += run_tick(deps, dispatcher)
+        if sweep_pending:
+            total += TickReport(passes=0, moved=sweep_stranded_shards(deps))
+            sweep_pending = False
         next_pass = pass_started + timedelta(seconds=poll_seconds)
         if next_pass >= deadline:
             break
@@ -73,7 +89,7 @@ def run_window(
 
 
 def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
-    """One pass over every shard of the `due` index at the clock's now."""
+    """One pass over the live shards of the `due` index at the clock's now."""
     now = deps.clock.now()
     examined = recovered = 0
     claimed: list[RunRequest] = []
@@ -81,11 +97,41 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
         for job in deps.jobs.due(str(shard), to_millis(now)):
             examined += 1
             if job.status == JobStatus.RUNNING:
-                recovered += fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+                if fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now):
+                    recovered += 1
+                    count(Metric.RUNS_TIMED_OUT)
             elif job.status == JobStatus.PENDING:
                 run = claim_due(deps, job, now)
                 if run is not None:
                     claimed.append(run)
     undelivered = dispatcher.dispatch(claimed)
     fail_refused_runs(deps, undelivered, now)
+    count(Metric.TICK_DUE_JOBS, examined)
+    milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
     return TickReport(examined, len(claimed), recovered, len(undelivered))
+
+
+def sweep_stranded_shards(deps: Deps, limit: int = SWEEP_LIMIT) -> int:
+    """Move jobs from shards past the live count up to MAX_DUE_SHARDS onto a live shard; how many moved.
+
+    One Query per unused shard (an empty one costs a single read), soonest `nextRunAt` first, at most
+    `limit` jobs read in all. Each move is conditioned on the job being as read: one a concurrent writer
+    changed is left for the next sweep, if it is still stranded then.
+    """
+    shards = deps.settings.due_shards
+    moved = 0
+    budget = limit
+    for shard in range(shards, lifecycle.MAX_DUE_SHARDS):
+        if budget <= 0:
+            break
+        jobs = deps.jobs.soonest(str(shard), budget)
+        budget -= len(jobs)
+        moved += sum(move_to_live_shard(deps, job) for job in jobs)
+    return moved
+
+
+def move_to_live_shard(deps: Deps, job: Job) -> bool:
+    """Put `job` on its shard among the live ones if it is still as read; False when it changed meanwhile."""
+    live = replace(job)
+    lifecycle.look_at(live, job.next_run_at, deps.settings.due_shards)
+    return deps.jobs.update(job, live, expect={"due_shard": job.due_shard})

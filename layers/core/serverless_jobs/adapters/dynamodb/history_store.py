@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -9,6 +10,8 @@ from serverless_jobs.adapters.dynamodb.models import RunItem, bound, connect
 from serverless_jobs.domain.job import Run
 from serverless_jobs.ports import Page
 
+# Keys read per Query when deleting a job's history, so the time left is checked between small steps.
+_HISTORY_PAGE = 100
 _STORED = tuple(field.name for field in fields(Run) if field.name not in ("claimed_at", "result_truncated"))
 
 
@@ -32,9 +35,11 @@ class DynamoHistoryStore:
         runs = [self._run(item) for item in results]
         return Page(runs, results.last_evaluated_key)
 
-    def delete_all(self, job_id: str) -> None:
+    def delete_all(self, job_id: str, has_time: Callable[[], bool]) -> None:
         with self._model.batch_write() as batch:
-            for item in self._model.query(job_id, attributes_to_get=["jobId", "runKey"]):
+            for item in self._model.query(job_id, attributes_to_get=["jobId", "runKey"], page_size=_HISTORY_PAGE):
+                if not has_time():
+                    break
                 batch.delete(item)
 
     @staticmethod

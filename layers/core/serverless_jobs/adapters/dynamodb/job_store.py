@@ -44,6 +44,8 @@ class DynamoJobStore:
             for name in _FIELDS
             if name != "version" and getattr(after, name) != getattr(before, name)
         ]
+        if not actions:  # nothing changed: still a conditional write, so a lost race is still seen
+            actions = [self._model.updated_at.set(after.updated_at)]
         condition: Condition | None = None
         for name, value in (expect or {}).items():
             attribute = getattr(self._model, name)
@@ -78,6 +80,9 @@ class DynamoJobStore:
         )
         items = [self._job(item) for item in results]
         return Page(items, results.last_evaluated_key)
+
+    def soonest(self, shard: str, limit: int) -> list[Job]:
+        return [self._job(item) for item in self._model.due_index.query(shard, limit=limit)]
 
     def due(self, shard: str, now_millis: int) -> list[Job]:
         return [self._job(item) for item in self._model.due_index.query(shard, self._model.next_run_at <= now_millis)]

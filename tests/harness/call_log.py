@@ -1,0 +1,32 @@
+"""Which tests a session ran: the least-privilege check needs the whole integration and e2e suites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devtools.template import ROOT
+
+# The suites whose calls, all together, must use every grant.
+SUITES = ("integration", "e2e")
+DESELECTED = pytest.StashKey[list[Path]]()
+
+
+def incomplete_because(session: pytest.Session) -> str | None:
+    """Why this session did not run the whole integration and end-to-end suites; None if it did."""
+    if any("::" in argument for argument in session.config.args):
+        return "tests were selected by node id"
+    deselected = [path for path in session.config.stash.get(DESELECTED, []) if _in_suites(path)]
+    if deselected:
+        return f"tests of {deselected[0].relative_to(ROOT)} were deselected"
+    collected = {item.path for item in session.items}
+    for suite in SUITES:
+        for path in sorted((ROOT / "tests" / suite).glob("test_*.py")):
+            if path not in collected:
+                return f"{path.relative_to(ROOT)} was not collected"
+    return None
+
+
+def _in_suites(path: Path) -> bool:
+    return any(path.is_relative_to(ROOT / "tests" / suite) for suite in SUITES)
