@@ -277,6 +277,12 @@ def test_job_data_stays_out_of_the_logs_unless_the_stack_says_so(monkeypatch: py
     assert Settings.from_environment().log_job_data is True
 
 
+@pytest.mark.parametrize("logical_id", function_ids())
+def test_traces_never_carry_job_data(logical_id: str) -> None:
+    # Powertools' Tracer records each handler's response in X-Ray unless told not to: the API's hold job data.
+    assert function_spec(logical_id).environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+
+
 def create_heartbeat_alarm() -> str:
     """The template's heartbeat alarm in moto, under the name the API function is given."""
     name = function_spec("ApiFunction").environment["HEARTBEAT_ALARM"]
