@@ -26,6 +26,7 @@ _TRANSIENT_CODES = frozenset(
         "PriorRequestNotComplete",
         "InternalServerError",
         "InternalFailure",
+        "InternalException",
         "ServiceUnavailable",
         "ServiceException",
         "TransactionConflictException",

@@ -105,7 +105,7 @@ def run_window(
                     total += TickReport(passes=0, moved=moved)
                 sweep_pending = False
         next_pass = pass_started + timedelta(seconds=poll_seconds)
-        if next_pass >= deadline or remaining_seconds() - SAFETY_MARGIN_SECONDS < poll_seconds:
+        if next_pass >= deadline or remaining_seconds() - SAFETY_MARGIN_SECONDS <= poll_seconds:
             break
         sleep(min(poll_seconds, max(0.0, (next_pass - clock.now()).total_seconds())))
     return total
