@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 
@@ -64,16 +64,19 @@ class FaultInjector:
             raise ReadTimeoutError(endpoint_url=params.get("url", "injected"))
         code = _THROTTLING[service] if kind == "throttling" else _SERVER[service]
         status = 400 if kind == "throttling" else 500
-        raise ClientError(
-            {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}, model.name
-        )
+        raise aws_error(code, status, model.name)
 
     def _after(self, model: Any, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
         if not self._strikes() or int(getattr(http_response, "status_code", 200)) >= 300:
             return
         if model.name in _CONDITIONAL_WRITES and self.rng.random() < 0.5:
             self.injected[f"after conflict {model.name}"] += 1
-            error = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "injected after applying"}}
-            raise ClientError({**error, "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
+            raise aws_error("ConditionalCheckFailedException", 400, model.name)
         self.injected[f"after timeout {model.name}"] += 1
         raise ReadTimeoutError(endpoint_url="injected after applying")
+
+
+def aws_error(code: str, status: int, operation: str) -> ClientError:
+    """The error botocore raises when AWS answers `status` with `code`."""
+    response = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(cast(Any, response), operation)

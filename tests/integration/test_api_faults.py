@@ -1,4 +1,4 @@
-"""The API under a failing AWS: 503 with Retry-After and nothing half-done; anything unforeseen a 500 naming the request."""
+"""The API under a failing AWS: 503 with Retry-After, nothing half-done; the unforeseen a 500 naming the request."""
 
 from __future__ import annotations
 
