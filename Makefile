@@ -62,6 +62,7 @@ e2e: venv
 
 fuzz: venv
 	FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) tests/unit/test_cron_oracle.py tests/e2e/test_readme_and_fuzz.py -k "oracle or fuzzing"
+	FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) -s tests/integration/test_faults.py -k for_long
 
 openapi: venv
 	UPDATE_OPENAPI_SNAPSHOT=1 $(PYTEST) -q tests/integration/test_openapi_snapshot.py

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from serverless_jobs.adapters.client_tuning import DYNAMODB_TUNINGS
 from serverless_jobs.adapters.dynamodb.models import JobItem, RunItem, bound
 from serverless_jobs.settings import Settings
 
@@ -22,16 +23,26 @@ def dynamodb_calls() -> Iterator[Counter[str]]:
     def count_items(model: Any, parsed: dict[str, Any], **_: Any) -> None:
         calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
 
-    # Each pynamodb model keeps its own botocore client: watch every distinct one.
-    settings = Settings.from_environment()
-    models = (bound(JobItem, settings.jobs_table), bound(RunItem, settings.history_table))
-    clients = {id(client): client for client in (model._get_connection().connection.client for model in models)}
-    for client in clients.values():
+    clients = dynamodb_clients()
+    for client in clients:
         client.meta.events.register("before-call.dynamodb", count)
         client.meta.events.register("after-call.dynamodb", count_items)
     try:
         yield calls
     finally:
-        for client in clients.values():
+        for client in clients:
             client.meta.events.unregister("before-call.dynamodb", count)
             client.meta.events.unregister("after-call.dynamodb", count_items)
+
+
+def dynamodb_clients() -> list[Any]:
+    """The botocore clients of the functions' DynamoDB models: pynamodb keeps one per model, so one per
+    table and per function's tuning."""
+    settings = Settings.from_environment()
+    models = [
+        bound(model, table, tuning)
+        for model, table in ((JobItem, settings.jobs_table), (RunItem, settings.history_table))
+        for tuning in DYNAMODB_TUNINGS
+    ]
+    clients = {id(client): client for client in (model._get_connection().connection.client for model in models)}
+    return list(clients.values())

@@ -47,6 +47,12 @@ def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) 
     }
 
 
+def failed_request() -> dict[str, Any]:
+    """What API Gateway answers when the function itself fails: 502 with a JSON message."""
+    body = json.dumps({"message": "Internal server error: the API function failed; the local stack's log has why"})
+    return {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": body}
+
+
 class LocalServer(ThreadingHTTPServer):
     # Room for many clients connecting at once (the default backlog of 5 drops some under load).
     request_queue_size = 128
@@ -62,10 +68,14 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            event = proxy_event(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
-            with resolve_lock:
-                response = api(event, FakeLambdaContext(function_name="ApiFunction"))
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+                event = proxy_event(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
+                with resolve_lock:
+                    response = api(event, FakeLambdaContext(function_name="ApiFunction"))
+            except Exception:  # as API Gateway would: an answer, never a dropped connection
+                log.exception("http %s %s failed", self.command, self.path)
+                response = failed_request()
             body = response.get("body") or ""
             payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
             self.send_response(response["statusCode"])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -16,6 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from serverless_jobs.adapters.aws_errors import is_transient
+from serverless_jobs.adapters.client_tuning import API_CLIENTS
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
@@ -53,6 +56,8 @@ AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 # Time kept back from the function's remaining time, so a long operation stops and answers before its timeout.
 ANSWER_MARGIN_MILLIS = 3_000
+# How long a client should wait before sending a request that met throttling or a failing AWS service again.
+RETRY_AFTER_SECONDS = 1
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -69,7 +74,7 @@ def build(
     settings: Settings, clients: AwsClients, clock: Clock, *, dispatcher: Dispatcher | None = None
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
-    deps = deps_on_dynamodb(settings, clock)
+    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning)
     service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
     runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
@@ -79,7 +84,11 @@ def build(
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return refuse_non_json_body(event) or app.resolve(event, context)
+        try:
+            return refuse_non_json_body(event) or app.resolve(event, context)
+        except Exception as error:  # outside the routes (shaping a reply): still an answer, never a raise
+            reply = failure_response(error, request_id(event))
+            return proxy_reply(reply.status_code, reply.body, reply.headers)
 
     return handle
 
@@ -120,6 +129,12 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
     @app.exception_handler(Conflict)
     def _conflict(error: Conflict) -> Response[Any]:
         return _message(409, str(error))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[Any]:
+        if isinstance(error, ServiceError):  # Powertools' own HTTP errors keep their status
+            return _message(error.status_code, str(error.msg))
+        return failure_response(error, request_id(app.current_event.raw_event))
 
     @app.exception_handler(ConcurrentChange)
     def _still_changing(error: ConcurrentChange) -> Response[Any]:
@@ -207,8 +222,30 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
     return app
 
 
-def _message(status: int, message: str) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})
+def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message}, headers=headers
+    )
+
+
+def request_id(event: dict[str, Any]) -> str:
+    """API Gateway's id of the request: the caller sees it (x-amzn-RequestId) and the log lines carry it."""
+    context = event.get("requestContext") or {}
+    return str(context.get("requestId") or "unknown")
+
+
+def failure_response(error: Exception, request: str) -> Response[Any]:
+    """503 with Retry-After for an AWS service throttling or failing, else 500 naming the request; both logged.
+
+    Every write is one conditional write (or ends in one), so a request that fails here changed nothing
+    or completed its change; the same request sent again converges.
+    """
+    if is_transient(error):
+        logger.warning("AWS is throttling or failing; answered 503", exc_info=error, extra={"requestId": request})
+        message = f"the service is busy or failing; retry in {RETRY_AFTER_SECONDS} s (request {request})"
+        return _message(503, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    logger.exception("unexpected error; answered 500", exc_info=error, extra={"requestId": request})
+    return _message(500, f"internal error; the log has it under request id {request}")
 
 
 def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -217,13 +254,18 @@ def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
     content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
     if not event.get("body") or content_type == "application/json" or content_type.endswith("+json"):
         return None
-    message = f"Content-Type: the body must be application/json, not {content_type}"
+    return proxy_reply(400, {"message": f"Content-Type: the body must be application/json, not {content_type}"})
+
+
+def proxy_reply(status: int, body: Any, headers: Mapping[str, str | list[str]] | None = None) -> dict[str, Any]:
+    """A JSON reply in API Gateway's proxy format, for answers given outside the resolver."""
+    multi = {name: value if isinstance(value, list) else [value] for name, value in (headers or {}).items()}
     return {
-        "statusCode": 400,
-        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
-        "body": json.dumps({"message": message}),
+        "statusCode": status,
+        "multiValueHeaders": {**multi, "Content-Type": [content_types.APPLICATION_JSON]},
+        "body": json.dumps(body),
         "isBase64Encoded": False,
     }
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(), SystemClock())
+lambda_handler = build(Settings.from_environment(), AwsClients(API_CLIENTS), SystemClock())

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, ClientTuning
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.metrics import metrics
@@ -23,16 +24,28 @@ tracer = Tracer()
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def build(settings: Settings, clock: Clock, *, rng: random.Random | None = None) -> LambdaHandler:
+def build(
+    settings: Settings, clock: Clock, *, rng: random.Random | None = None, tuning: ClientTuning = EXECUTOR_CLIENTS
+) -> LambdaHandler:
     """The executor's handler over the settings' tables: it calls no AWS service but DynamoDB."""
-    deps = deps_on_dynamodb(settings, clock, rng)
+    deps = deps_on_dynamodb(settings, clock, rng, tuning)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        request = RunRequest.from_payload(event)
-        execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000)
+        try:
+            request = RunRequest.from_payload(event)
+            execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000)
+        except Exception as error:
+            # Nothing is half-done: the run's lease covers it, and the tick settles it from its history entry.
+            logger.exception("run interrupted; the tick recovers it when its lease expires", extra={"event": event})
+            return {
+                "jobId": event.get("jobId"),
+                "runId": event.get("runId"),
+                "outcome": "interrupted",
+                "error": repr(error),
+            }
         return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
 
     return handle

@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
@@ -46,7 +47,7 @@ def build(
     rng: random.Random | None = None,
 ) -> LambdaHandler:
     """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
-    deps = deps_on_dynamodb(settings, clock, rng)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning)
     runs = dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function)
     runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
 
@@ -54,19 +55,23 @@ def build(
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        report = run_window(
-            deps,
-            runs,
-            remaining_seconds=context.get_remaining_time_in_millis() / 1000,
-            poll_seconds=settings.tick_poll_seconds,
-            is_running=runner.is_running,
-            sleep=sleep,
-            fired_at=fired_at(event),
-        )
+        try:
+            report = run_window(
+                deps,
+                runs,
+                remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
+                poll_seconds=settings.tick_poll_seconds,
+                is_running=runner.is_running,
+                sleep=sleep,
+                fired_at=fired_at(event),
+            )
+        except Exception:  # run_window guards its steps; this is for what nobody foresaw
+            logger.exception("tick failed; the next tick tries again")
+            return {"error": "tick failed; see the log"}
         logger.info("tick", extra=asdict(report))
         return asdict(report)
 
     return handle
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(), SystemClock())
+lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())

@@ -170,3 +170,38 @@ def test_with_10000_jobs_and_50_due_a_tick_reads_about_50_items(stack: Stack) ->
     assert report["dispatched"] == 50
     assert calls["ScannedCount"] == 50
     assert calls["Scan"] == 0
+
+
+class LambdaTimer:
+    """A Lambda context whose remaining time runs down as the tick sleeps, while the job clock stands still."""
+
+    def __init__(self, remaining_millis: int) -> None:
+        self.remaining_millis = remaining_millis
+        self.aws_request_id = "frozen-clock"
+        self.function_name = "TickFunction"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:TickFunction"
+
+    def sleep(self, seconds: float) -> None:
+        self.remaining_millis -= int(seconds * 1000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+@pytest.mark.parametrize("step_seconds", [0.0, -30.0])
+def test_a_frozen_or_stepped_back_clock_never_keeps_the_tick_past_its_lambda_time(
+    stack: Stack, step_seconds: float
+) -> None:
+    timer = LambdaTimer(remaining_millis=10_000)
+
+    def sleep(seconds: float) -> None:
+        timer.sleep(seconds)
+        stack.clock.advance(step_seconds)  # the wall clock stands still, or steps back, while time passes
+
+    event = {"time": stack.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    report = stack.build_tick(sleep)(event, timer)
+
+    # 10 s of Lambda time, 3 s kept back, a pass every second: 7 passes, and the invocation ends in time.
+    assert report["passes"] == 7
+    assert timer.remaining_millis >= 3_000

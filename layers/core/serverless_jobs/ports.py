@@ -61,8 +61,16 @@ class JobStore(Protocol):
 
 
 class HistoryStore(Protocol):
-    def record(self, run: Run) -> None:
-        """Write a history entry as it stands now; a later write of the same run replaces it."""
+    def record(self, run: Run) -> bool:
+        """Write a history entry as it stands now, unless the stored one is closed already; False then.
+
+        A run is closed once: whoever closes it first (the executor, or the tick for a lost run) decides how
+        it ended, and the job's finish follows that entry.
+        """
+        ...
+
+    def get(self, job_id: str, claimed_at: int, run_id: str) -> Run | None:
+        """One run's entry (a consistent read), or None if it was never written."""
         ...
 
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.ports import Clock
@@ -29,26 +30,32 @@ class AwsClients:
     """The boto3 clients the functions call besides DynamoDB (which pynamodb's models reach).
 
     Each is created on first use, by a function's build (in Lambda's init phase): a function pays only
-    for the clients it calls.
+    for the clients it calls. Each has the function's timeouts and retries (`tuning`; Invoke its own).
     """
+
+    def __init__(self, tuning: ClientTuning = API_CLIENTS, invoke_tuning: ClientTuning | None = None) -> None:
+        self.tuning = tuning
+        self.invoke_tuning = invoke_tuning or tuning
 
     @cached_property
     def lambda_(self) -> LambdaClient:
-        return boto3.client("lambda")
+        return boto3.client("lambda", config=self.invoke_tuning.botocore_config())
 
     @cached_property
     def events(self) -> EventBridgeClient:
-        return boto3.client("events")
+        return boto3.client("events", config=self.tuning.botocore_config())
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return boto3.client("cloudwatch")
+        return boto3.client("cloudwatch", config=self.tuning.botocore_config())
 
 
-def deps_on_dynamodb(settings: Settings, clock: Clock, rng: random.Random | None = None) -> Deps:
+def deps_on_dynamodb(
+    settings: Settings, clock: Clock, rng: random.Random | None = None, tuning: ClientTuning = API_CLIENTS
+) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run."""
     include_packages(settings.handler_packages)
-    jobs, history = DynamoJobStore(settings.jobs_table), DynamoHistoryStore(settings.history_table)
+    jobs, history = DynamoJobStore(settings.jobs_table, tuning), DynamoHistoryStore(settings.history_table, tuning)
     jobs.connect()
     history.connect()
     return Deps(settings, jobs, history, clock, rng or random.Random())

@@ -48,7 +48,9 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
         return Execution("skipped")
     started = deps.clock.now()
     run = history_entry(job, request.runId, started, deps.settings.history_retention_days)
-    deps.history.record(run)
+    if not deps.history.record(run):
+        logger.info("run skipped: the tick closed it as lost meanwhile", extra=request.log_keys())
+        return Execution("skipped")
     count_start(job, run)
     context = RunContext(
         job_id=job.id,
@@ -63,8 +65,9 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
     finished = deps.clock.now()
     close_entry(run, "completed" if outcome.succeeded else "failed", finished, outcome.error)
     run.result, run.result_truncated = bounded_result(result)
-    finish(deps, job.id, request.runId, outcome, finished)
-    deps.history.record(run)
+    if not settle(deps, run, finished):
+        logger.warning("run ended after the tick closed it as lost", extra=request.log_keys())
+        return Execution("skipped")
     count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
     milliseconds(Metric.RUN_DURATION_MS, run.duration or 0)
     log_outcome(request, job, run, with_data=deps.settings.log_job_data)
@@ -110,6 +113,30 @@ def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
         return retry_on_conflict(mark_started)
     except ConcurrentChange:
         return None
+
+
+def settle(deps: Deps, run: Run, now: datetime) -> bool:
+    """Close `run`'s history entry as it stands, then move its job on as the stored entry says.
+
+    The entry is closed once: by the executor, or by the tick for a run it takes for lost, whichever
+    comes first, and the job's finish always follows the entry. So a run never counts twice, and a job
+    never moves on past an entry still `running` (a finish that fails is applied again by the tick, from
+    the entry, when the lease expires). True when `run` is how the run ended; False when another closed
+    it first.
+    """
+    if deps.history.record(run):
+        stored: Run | None = run
+    else:  # closed already: by the tick, or by this very write (botocore retried it after a lost answer)
+        stored = deps.history.get(run.job_id, run.claimed_at, run.id)
+    if stored is None or stored.status == "running":
+        return False  # the job and its history were deleted meanwhile
+    follow_entry(deps, stored, now)
+    return (stored.status, stored.completed_at, stored.error) == (run.status, run.completed_at, run.error)
+
+
+def follow_entry(deps: Deps, entry: Run, now: datetime) -> bool:
+    """Move the job on as its closed history entry says; False if the job no longer holds that run."""
+    return finish(deps, entry.job_id, entry.id, Outcome(entry.status == "completed", entry.error), now)
 
 
 def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime) -> bool:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
@@ -23,6 +25,8 @@ from serverless_jobs.usecases.claim import claim_due, claim_manual
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.recover import fail_refused_runs
+
+logger = Logger(child=True)
 
 _MAX_ID_LENGTH = 128
 # Changing any of these re-times a job: its next occurrence is computed again.
@@ -97,7 +101,7 @@ class JobService:
         lifecycle.arm(job, first, self.deps.settings.due_shards)
         self.deps.jobs.insert(job)
         if first <= now:
-            return self._start_now(job, "schedule")[1]
+            return self._start_soon(job)
         return job
 
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
@@ -118,7 +122,7 @@ class JobService:
                 job.next_occurrence_at = to_millis(first) if job.timing().recurring else None
             self._write(before, job)
             if first is not None and job.status == JobStatus.PENDING and first <= now:
-                return self._start_now(job, "schedule")[1]
+                return self._start_soon(job)
             return job
 
         return retry_on_conflict(apply)
@@ -138,7 +142,7 @@ class JobService:
         """Run the job now, out of schedule; its schedule stays as it was."""
         job = self.get(job_id)
         lifecycle.check_triggerable(job)
-        run, _ = self._start_now(job, "manual")
+        run = self._start_now(job, "manual")
         if run is None:
             raise Conflict(f"job '{job_id}' started running meanwhile; it cannot be triggered now")
         return run.runId
@@ -152,7 +156,7 @@ class JobService:
         job = self._transition(job_id, unchanged, lambda paused, now: lifecycle.resume(paused, now, shards))
         overdue = job.status == JobStatus.PENDING and job.next_run_at is not None
         if overdue and from_millis(job.next_run_at or 0) <= self.deps.clock.now():
-            return self._start_now(job, "schedule")[1]
+            return self._start_soon(job)
         return job
 
     def cancel(self, job_id: str) -> Job:
@@ -164,17 +168,33 @@ class JobService:
         if not self.deps.jobs.update(before, after):
             raise ConcurrentChange(before.id)
 
-    def _start_now(self, job: Job, trigger: Trigger) -> tuple[RunRequest | None, Job]:
+    def _start_now(self, job: Job, trigger: Trigger) -> RunRequest | None:
         """Claim a run of `job` at once and dispatch it (immediate work never waits for the tick).
 
-        The run is None when another claimer won; the job is read again either way, so the caller shows
-        what is stored.
+        None when another claimer won. Once claimed, the run is the request's answer whatever happens to
+        its dispatch: a run that never starts is recovered when its lease expires.
         """
         now = self.deps.clock.now()
         run = claim_manual(self.deps, job, now) if trigger == "manual" else claim_due(self.deps, job, now)
         if run is not None:
-            fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
-        return run, self.get(job.id)
+            try:
+                fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
+            except Exception:
+                logger.exception("a refused run could not be failed; its lease covers it", extra=run.log_keys())
+        return run
+
+    def _start_soon(self, job: Job) -> Job:
+        """Start a stored job that is due now, and show it as stored then.
+
+        The job is already stored whole and due, so if starting it fails (AWS failing meanwhile) the request
+        still succeeded: the tick starts the job within a poll.
+        """
+        try:
+            self._start_now(job, "schedule")
+            return self.get(job.id)
+        except Exception:
+            logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})
+            return job
 
     def _transition(self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]) -> Job:
         def apply() -> Job:

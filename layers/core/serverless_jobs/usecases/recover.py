@@ -12,11 +12,10 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain.job import Job, RunRequest, RunStatus, run_log_keys
-from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
 from serverless_jobs.usecases.deps import Deps
-from serverless_jobs.usecases.execute import close_entry, finish, history_entry
+from serverless_jobs.usecases.execute import close_entry, follow_entry, history_entry, settle
 
 logger = Logger(child=True)
 
@@ -25,13 +24,23 @@ DISPATCH_REFUSED = "DispatchRefused: Lambda refused to start the run; the dispat
 
 
 def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now: datetime) -> bool:
-    """Fail `job`'s current run and record it in history; False if the job has moved on meanwhile."""
-    if job.run_id is None or not finish(deps, job.id, job.run_id, Outcome(False, error), now):
+    """Close `job`'s current run as `status` and move the job on; False if it was closed or moved on already.
+
+    An entry the executor closed but whose finish never landed (the write failed, the function died) is
+    not failed: the job follows the entry, as the executor would have moved it.
+    """
+    current = deps.jobs.get(job.id)  # the index is a candidate list: the run may have ended meanwhile
+    if current is None or job.run_id is None or current.run_id != job.run_id:
         return False
-    started = from_millis(job.last_run_at or to_millis(now))
-    run = history_entry(job, job.run_id, started, deps.settings.history_retention_days)
+    claimed_at = job.last_run_at or to_millis(now)
+    entry = deps.history.get(job.id, claimed_at, job.run_id)
+    if entry is not None and entry.status != "running":
+        follow_entry(deps, entry, now)
+        return False
+    run = entry or history_entry(job, job.run_id, from_millis(claimed_at), deps.settings.history_retention_days)
     close_entry(run, status, now, error)
-    deps.history.record(run)
+    if not settle(deps, run, now):
+        return False
     keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
     logger.warning(
         "run failed without reporting", extra={**keys, "handler": job.handler, "status": status, "error": error}

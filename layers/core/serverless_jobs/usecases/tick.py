@@ -17,6 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest
@@ -26,6 +30,9 @@ from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.recover import LEASE_EXPIRED, fail_refused_runs, fail_unreported_run
+
+logger = Logger(child=True)
+T = TypeVar("T")
 
 # The rule fires every minute: an invocation works through its own minute, never into the next one's.
 WINDOW_SECONDS = 60.0
@@ -44,6 +51,7 @@ class TickReport:
     undelivered: int = 0
     passes: int = 1
     moved: int = 0
+    faults: int = 0  # steps that met an error (logged) and were left for the next pass
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
@@ -53,62 +61,111 @@ def run_window(
     deps: Deps,
     dispatcher: Dispatcher,
     *,
-    remaining_seconds: float,
+    remaining_seconds: Callable[[], float],
     poll_seconds: float,
     is_running: Callable[[], bool],
     sleep: Callable[[float], None],
     fired_at: datetime | None = None,
 ) -> TickReport:
-    """Passes every `poll_seconds` until the minute (or the Lambda's time, less a margin) runs out.
+    """Passes every `poll_seconds` until the minute, or the Lambda's own time less a margin, runs out.
 
-    The runner switch is read before each pass, so stopping it stops dispatching within one poll. With
-    little time left the invocation still makes exactly one pass, and so does an event for a minute long
-    gone (Lambda redelivering a failed tick): later ticks already cover the time since. An invocation with
-    a window sweeps the stranded shards once, after its first pass so work due now never waits for it;
-    a single-pass one (a stale event, the local stack's loop) leaves that to the next minute's.
+    Both bound the loop: the minute by the clock, the Lambda's time by `remaining_seconds()` (the
+    context's countdown), so a clock that stands still or steps back cannot keep the invocation past its
+    deadline; a sleep is never longer than one poll for the same reason. The runner switch is read before
+    each pass, so stopping it stops dispatching within one poll. With little time left the invocation still
+    makes exactly one pass, and so does an event for a minute long gone (Lambda redelivering a failed
+    tick): later ticks already cover the time since. An invocation with a window sweeps the stranded
+    shards once, after its first pass so work due now never waits for it; a single-pass one (a stale
+    event, the local stack's loop) leaves that to the next minute's.
+
+    No error ends the window: a step that fails is logged and counted, and the next pass tries again.
     """
     clock = deps.clock
     start = clock.now()
-    window = min(WINDOW_SECONDS, remaining_seconds - SAFETY_MARGIN_SECONDS)
+    window = min(WINDOW_SECONDS, remaining_seconds() - SAFETY_MARGIN_SECONDS)
     if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
         window = 0.0
     deadline = start + timedelta(seconds=window)
     total = TickReport(passes=0)
     sweep_pending = window > 0
-    while is_running():
+    while True:
         pass_started = clock.now()
-        total += run_tick(deps, dispatcher)
-        if sweep_pending:
-            total += TickReport(passes=0, moved=sweep_stranded_shards(deps))
-            sweep_pending = False
-        next_pass = pass_started + timedelta(seconds=poll_seconds)
-        if next_pass >= deadline:
+        running = guarded("read the runner switch", is_running)
+        if running is False:
             break
-        sleep(max(0.0, (next_pass - clock.now()).total_seconds()))
+        if running is FAILED:  # the switch cannot be read: dispatch nothing this time, try again next pass
+            total += TickReport(passes=0, faults=1)
+        else:
+            total += run_tick(deps, dispatcher)
+            if sweep_pending:
+                moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
+                if isinstance(moved, Failed):
+                    total += TickReport(passes=0, faults=1)
+                else:
+                    total += TickReport(passes=0, moved=moved)
+                sweep_pending = False
+        next_pass = pass_started + timedelta(seconds=poll_seconds)
+        if next_pass >= deadline or remaining_seconds() - SAFETY_MARGIN_SECONDS <= poll_seconds:
+            break
+        sleep(min(poll_seconds, max(0.0, (next_pass - clock.now()).total_seconds())))
     return total
 
 
 def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
-    """One pass over the live shards of the `due` index at the clock's now."""
+    """One pass over the live shards of the `due` index at the clock's now.
+
+    Every run claimed is dispatched, whatever fails after its claim: a claimed run that is never dispatched
+    waits out its lease (minutes) before the tick recovers it. A shard or a job that meets an error is
+    logged and left for the next pass; nothing it did is half-done, since each step is one conditional write.
+    """
     now = deps.clock.now()
-    examined = recovered = 0
+    examined = recovered = faults = 0
     claimed: list[RunRequest] = []
     for shard in range(deps.settings.due_shards):
-        for job in deps.jobs.due(str(shard), to_millis(now)):
+        due = guarded(f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now)))
+        if isinstance(due, Failed):
+            faults += 1
+            continue
+        for job in due:
             examined += 1
-            if job.status == JobStatus.RUNNING:
-                if fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now):
-                    recovered += 1
-                    count(Metric.RUNS_TIMED_OUT)
-            elif job.status == JobStatus.PENDING:
-                run = claim_due(deps, job, now)
-                if run is not None:
-                    claimed.append(run)
-    undelivered = dispatcher.dispatch(claimed)
-    fail_refused_runs(deps, undelivered, now)
+            outcome = guarded(f"look at job {job.id}", partial(look_at_due, deps, job, now))
+            faults += outcome is FAILED
+            recovered += outcome is True
+            if isinstance(outcome, RunRequest):
+                claimed.append(outcome)
+    undelivered = dispatcher.dispatch(claimed)  # never raises: an unanswered Invoke is left to the lease
+    faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, undelivered, now)) is FAILED
     count(Metric.TICK_DUE_JOBS, examined)
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
-    return TickReport(examined, len(claimed), recovered, len(undelivered))
+    return TickReport(examined, len(claimed), recovered, len(undelivered), faults=faults)
+
+
+def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | bool:
+    """Claim a due pending job (its run to dispatch), or recover a due running one (True if it was lost)."""
+    if job.status == JobStatus.RUNNING:
+        lost = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+        if lost:
+            count(Metric.RUNS_TIMED_OUT)
+        return lost
+    if job.status == JobStatus.PENDING:
+        return claim_due(deps, job, now) or False
+    return False
+
+
+class Failed:
+    """What a guarded step returns when it raised."""
+
+
+FAILED = Failed()
+
+
+def guarded(step: str, action: Callable[[], T]) -> T | Failed:
+    """`action()`, or FAILED after logging what it raised: one failing step never ends the tick's window."""
+    try:
+        return action()
+    except Exception:
+        logger.exception("tick step failed; the next pass tries again", extra={"step": step})
+        return FAILED
 
 
 def sweep_stranded_shards(deps: Deps, limit: int = SWEEP_LIMIT) -> int:

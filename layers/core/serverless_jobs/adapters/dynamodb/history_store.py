@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.models import RunItem, bound, connect
 from serverless_jobs.domain.job import Run
 from serverless_jobs.ports import Page
@@ -16,19 +19,32 @@ _STORED = tuple(field.name for field in fields(Run) if field.name not in ("claim
 
 
 class DynamoHistoryStore:
-    def __init__(self, table_name: str) -> None:
-        self._model = bound(RunItem, table_name)
+    def __init__(self, table_name: str, tuning: ClientTuning = API_CLIENTS) -> None:
+        self._model = bound(RunItem, table_name, tuning)
 
     def connect(self) -> None:
         connect(self._model)
 
-    def record(self, run: Run) -> None:
+    def get(self, job_id: str, claimed_at: int, run_id: str) -> Run | None:
+        try:
+            return self._run(self._model.get(job_id, RunItem.key_for(claimed_at, run_id), consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def record(self, run: Run) -> bool:
         item = self._model(
             run_key=RunItem.key_for(run.claimed_at, run.id),
             result_truncated=1 if run.result_truncated else None,
             **{name: getattr(run, name) for name in _STORED},
         )
-        item.save()
+        try:
+            # Absent, or running: the open entry, or this very write retried by botocore after a lost answer.
+            item.save(condition=self._model.run_key.does_not_exist() | (self._model.status == "running"))
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         results = self._model.query(job_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)

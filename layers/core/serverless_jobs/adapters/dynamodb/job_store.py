@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
+from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.models import JobItem, bound, connect
 from serverless_jobs.domain.job import Job, JobStatus
 from serverless_jobs.ports import Page
@@ -21,8 +22,8 @@ def _lost_race(error: UpdateError | DeleteError) -> bool:
 
 
 class DynamoJobStore:
-    def __init__(self, table_name: str) -> None:
-        self._model = bound(JobItem, table_name)
+    def __init__(self, table_name: str, tuning: ClientTuning = API_CLIENTS) -> None:
+        self._model = bound(JobItem, table_name, tuning)
 
     def connect(self) -> None:
         connect(self._model)

@@ -13,6 +13,8 @@ from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
+
 
 class IntegerAttribute(Attribute[int]):
     """A DynamoDB number read back as `int` (pynamodb's NumberAttribute reads floats)."""
@@ -113,9 +115,21 @@ M = TypeVar("M", bound=Model)
 
 
 @cache
-def bound(model: type[M], table_name: str) -> type[M]:
-    """`model` on the table `table_name`: a subclass per table, created once and reused (its connection too)."""
-    meta = type("Meta", (), {"table_name": table_name})
+def bound(model: type[M], table_name: str, tuning: ClientTuning = API_CLIENTS) -> type[M]:
+    """`model` on the table `table_name`: a subclass per table and tuning, created once and reused (its
+    connection too). pynamodb's client retries in botocore's standard mode; `tuning` sets its attempts and
+    timeouts."""
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": table_name,
+            "connect_timeout_seconds": tuning.connect_timeout,
+            "read_timeout_seconds": tuning.read_timeout,
+            "max_retry_attempts": tuning.attempts - 1,
+            "max_pool_connections": tuning.max_pool_connections,
+        },
+    )
     return type(f"{model.__name__}On{table_name}", (model,), {"Meta": meta, "__module__": __name__})
 
 

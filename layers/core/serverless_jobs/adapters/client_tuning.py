@@ -1,0 +1,49 @@
+"""How long each function waits on AWS and how often botocore retries: one explicit setting per function.
+
+botocore's defaults (a 60 s connect and a 60 s read timeout, legacy mode with 5 attempts) suit none of the
+functions: the tick makes a pass every second, the API answers within 15 s, and only the executor, which
+records a run that has already happened, can afford to wait longer. docs/DESIGN.md §9 gives the reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from botocore.config import Config
+
+
+@dataclass(frozen=True)
+class ClientTuning:
+    """Timeouts (seconds) and retries for one function's clients; `attempts` counts the first call too."""
+
+    connect_timeout: float
+    read_timeout: float
+    attempts: int
+    retry_mode: Literal["standard", "adaptive"] = "standard"
+    max_pool_connections: int = 10
+
+    def botocore_config(self) -> Config:
+        return Config(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"mode": self.retry_mode, "total_max_attempts": self.attempts},
+            max_pool_connections=self.max_pool_connections,
+        )
+
+
+# The API: 15 s in all and 3 s kept back to answer; one call gives up after about 3 x 3 s plus backoff, so a
+# request whose AWS is failing answers 503 in time instead of meeting API Gateway's 504.
+API_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=3.0, attempts=3)
+# The tick: a pass every second; a DynamoDB call that has not answered in 2 s is better left to the next pass.
+TICK_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=2.0, attempts=3)
+# The tick's Invoke calls: up to 32 at once (the dispatcher's pool); adaptive mode slows the whole fan-out
+# down when Lambda throttles, instead of every thread retrying into the throttle.
+DISPATCH_CLIENTS = ClientTuning(
+    connect_timeout=1.0, read_timeout=3.0, attempts=3, retry_mode="adaptive", max_pool_connections=32
+)
+# The executor: its writes record a run that happened; it has minutes, so it waits and retries longer.
+EXECUTOR_CLIENTS = ClientTuning(connect_timeout=2.0, read_timeout=5.0, attempts=5)
+
+# Every tuning a function's DynamoDB models are bound with (one pynamodb client per table and tuning).
+DYNAMODB_TUNINGS = (API_CLIENTS, TICK_CLIENTS, EXECUTOR_CLIENTS)
