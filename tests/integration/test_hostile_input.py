@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from devtools.stack import Stack
 from serverless_jobs.http.page_tokens import PageTokens
-from serverless_jobs.registry import registered_for_now
+from serverless_jobs.registry import JobHandler, registered_for_now
 
 JOB = {"name": "job", "handler": "echo", "schedule": "1h"}
 STATES = ("completed", "running", "pending", "paused", "cancelled")
@@ -333,7 +334,7 @@ def loud_failure() -> Any:
     raise RuntimeError("boom " * 200_000)
 
 
-ODD_RESULTS: dict[str, Any] = {
+ODD_RESULTS: dict[str, Callable[[], Any]] = {
     "largest-result": lambda: LARGEST_RESULT,
     "result-over-limit": lambda: {"blob": "r" * RESULT_LIMIT},
     "result-nan": lambda: {"x": float("nan"), "y": float("inf")},
@@ -343,6 +344,11 @@ ODD_RESULTS: dict[str, Any] = {
     "result-surrogate": lambda: {"s": "\ud800"},
     "raises-a-megabyte": loud_failure,
 }
+
+
+def returning(result: Callable[[], Any]) -> JobHandler:
+    """A job handler that returns what `result()` makes."""
+    return lambda data, ctx: result()
 
 
 def read(stack: Stack, path: str, **query: str) -> Any:
@@ -369,7 +375,7 @@ def every_page(stack: Stack, path: str, key: str, **query: str) -> list[dict[str
 def test_nothing_accepted_poisons_a_later_read(stack: Stack) -> None:
     with contextlib.ExitStack() as handlers:
         for name, result in ODD_RESULTS.items():
-            handlers.enter_context(registered_for_now(name, lambda data, ctx, result=result: result()))
+            handlers.enter_context(registered_for_now(name, returning(result)))
         ids = {
             "deepest": stack.create(data=DEEPEST)["id"],
             "biggest-ascii": stack.create(data=BIGGEST_ASCII)["id"],
