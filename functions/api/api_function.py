@@ -26,6 +26,7 @@ from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.http.json_body import parse_body
 from serverless_jobs.http.page_tokens import PageTokens
 from serverless_jobs.http.schemas import (
     Health,
@@ -95,7 +96,7 @@ def build(
 
 def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, clock: Clock) -> APIGatewayRestResolver:
     """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_body)
     app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
 
     def route(
@@ -249,10 +250,10 @@ def failure_response(error: Exception, request: str) -> Response[Any]:
 
 
 def refuse_non_json_body(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The API reads JSON only; a form or multipart body is bad input, not a reason for a 500."""
+    """The API reads `application/json` only; any other body is bad input, not a reason for a 500 or a 415."""
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     content_type = (headers.get("content-type") or "application/json").split(";")[0].strip().lower()
-    if not event.get("body") or content_type == "application/json" or content_type.endswith("+json"):
+    if not event.get("body") or content_type == "application/json":
         return None
     return proxy_reply(400, {"message": f"Content-Type: the body must be application/json, not {content_type}"})
 

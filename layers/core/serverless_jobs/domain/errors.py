@@ -24,7 +24,8 @@ class ScheduleError(InvalidInput):
 
 class NotFound(JobsError):
     def __init__(self, job_id: str) -> None:
-        super().__init__(f"job '{job_id}' not found")
+        shown = job_id if len(job_id) <= 64 else f"{job_id[:64]}... ({len(job_id)} characters)"
+        super().__init__(f"job '{shown}' not found")
 
 
 class RunnerRuleMissing(JobsError):

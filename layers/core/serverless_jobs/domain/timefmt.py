@@ -1,12 +1,23 @@
-"""The one wire format for times (ISO 8601, UTC, milliseconds, `Z`) and the one storage format (epoch ms)."""
+"""The one wire format for times (ISO 8601, UTC, milliseconds, `Z`) and the one storage format (epoch ms).
+
+Every time lies within years 1..9999 in UTC, Python's own range: the API refuses one outside it (as UTC:
+`0001-01-01T00:30:00+01:00` is year 0), so every stored time converts back.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
 
 
 def to_millis(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
+    """Exact (no float rounding at year 9999); microseconds round half up to the millisecond."""
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return (micros + 500) // 1000
 
 
 def to_millis_or_none(moment: datetime | None) -> int | None:
@@ -14,17 +25,22 @@ def to_millis_or_none(moment: datetime | None) -> int | None:
 
 
 def from_millis(millis: int) -> datetime:
-    return datetime.fromtimestamp(millis / 1000, UTC)
+    return _EPOCH + millis * _MILLISECOND
 
 
 def from_millis_or_none(millis: int | None) -> datetime | None:
     return None if millis is None else from_millis(millis)
 
 
+def in_range(moment: datetime) -> bool:
+    """Whether `moment`, rounded to the millisecond as stored, lies within years 1..9999 in UTC."""
+    return to_millis(EARLIEST) <= to_millis(moment) <= to_millis(LATEST)
+
+
 def iso_z(moment: datetime) -> str:
-    """`2026-11-28T09:45:39.123Z`: always UTC, always milliseconds, so clients can compare strings."""
+    """`2026-11-28T09:45:39.123Z`: always UTC, a four-digit year, milliseconds, so clients can compare strings."""
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def iso_z_millis(millis: int | None) -> str | None:

@@ -6,22 +6,44 @@ read or written; rules that need "now" (an `endAt` in the past) live in the use 
 
 from __future__ import annotations
 
-import json
+import re
+import unicodedata
+from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationInfo,
+    model_validator,
+)
 
+from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
+from serverless_jobs.domain.timefmt import in_range
 from serverless_jobs.registry import is_registered, registered
 
 MAX_DATA_BYTES = 256 * 1024
+# EventBridge Scheduler's own limit on a schedule expression.
+MAX_SCHEDULE_LENGTH = 256
+# The longest IANA zone name is 32 characters; a longer one is refused before it reaches the file system.
+MAX_ZONE_LENGTH = 64
+_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
-def _not_blank(value: str) -> str:
+def _printable_name(value: str) -> str:
     if not value.strip():
         raise InvalidInput("name", "must not be blank")
+    for position, character in enumerate(value):
+        if unicodedata.category(character) in ("Cc", "Cs"):  # controls (NUL, ESC, newline), lone surrogates
+            raise InvalidInput("name", f"contains the control character U+{ord(character):04X} at {position}")
     return value
 
 
@@ -33,7 +55,11 @@ def _registered_handler(value: str) -> str:
 
 
 def _data_fits(value: dict[str, Any]) -> dict[str, Any]:
-    size = len(json.dumps(value, separators=(",", ":")).encode())
+    """JSON that reads back as given (depth, numbers, text: see `jsonvalue`), of at most 256 KB as stored."""
+    problem = jsonvalue.problem(value, "data")
+    if problem:
+        raise InvalidInput(*problem)
+    size = len(jsonvalue.compact(value).encode())
     if size > MAX_DATA_BYTES:
         raise InvalidInput("data", f"is {size} bytes as JSON; the limit is {MAX_DATA_BYTES} (256 KB)")
     return value
@@ -49,11 +75,25 @@ def _valid_zone(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+def _iso_8601_text(value: Any, info: ValidationInfo) -> Any:
+    """Times are ISO 8601 strings only: pydantic alone would take 1800000000 or "1800000000" as Unix time."""
+    if value is not None and not (isinstance(value, str) and _ISO_8601.match(value)):
+        raise InvalidInput(str(info.field_name), "must be an ISO 8601 time with an offset, e.g. 2026-11-28T09:45:39Z")
+    return value
+
+
+def _within_years(value: datetime, info: ValidationInfo) -> datetime:
+    if not in_range(value):
+        raise InvalidInput(str(info.field_name), "must lie within years 0001..9999 in UTC")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable_name)]
 HandlerName = Annotated[str, AfterValidator(_registered_handler)]
 JobData = Annotated[dict[str, Any], AfterValidator(_data_fits)]
-ScheduleText = Annotated[str, AfterValidator(_valid_schedule)]
-ZoneName = Annotated[str, AfterValidator(_valid_zone)]
+ScheduleText = Annotated[str, Field(max_length=MAX_SCHEDULE_LENGTH), AfterValidator(_valid_schedule)]
+ZoneName = Annotated[str, Field(max_length=MAX_ZONE_LENGTH), AfterValidator(_valid_zone)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidator(_within_years)]
 MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
 BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
@@ -66,8 +106,8 @@ class _Strict(BaseModel):
 class _Window(_Strict):
     """`runAt` starts a schedule's window and `endAt` closes it; a closed window must not end first."""
 
-    runAt: AwareDatetime | None = None
-    endAt: AwareDatetime | None = None
+    runAt: Instant | None = None
+    endAt: Instant | None = None
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Self:

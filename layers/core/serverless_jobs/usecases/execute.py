@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import reprlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain import jsonvalue, lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatus
 from serverless_jobs.domain.outcome import Outcome, next_state
 from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
@@ -28,6 +29,9 @@ from serverless_jobs.usecases.deps import Deps
 logger = Logger(child=True)
 
 RESULT_LIMIT_BYTES = 64 * 1024
+# A run's error is stored twice (the job's lastError, the run's error) next to up to 256 KB of data, in an
+# item DynamoDB caps at 400 KB: a handler raising with its whole input as the message must still fit.
+ERROR_LIMIT_CHARS = 4096
 # Time kept back from the Lambda's remaining time to record the outcome after a handler times out.
 FINISH_RESERVE_SECONDS = 5.0
 
@@ -194,7 +198,7 @@ def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_se
         try:
             box["result"] = handler(data, context)
         except Exception as error:  # the handler's failure is the run's outcome, not ours
-            box["error"] = f"{type(error).__name__}: {error}"
+            box["error"] = error_text(error)
 
     # In the executor's context (contextvars), as if called directly: what it set holds in the handler too.
     runner = contextvars.copy_context().run
@@ -208,9 +212,56 @@ def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_se
     return Outcome(True), box.get("result")
 
 
+def error_text(error: Exception) -> str:
+    """`Type: message`, at most ERROR_LIMIT_CHARS and valid text, whatever the exception's `__str__` does."""
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except Exception:  # an exception whose __str__ raises still fails its run, with its type
+        text = f"{type(error).__name__}: (its message could not be read)"
+    if len(text) > ERROR_LIMIT_CHARS:
+        text = text[: ERROR_LIMIT_CHARS - 40] + f"... ({len(text)} characters in all)"
+    return text.encode(errors="replace").decode()
+
+
 def bounded_result(result: Any) -> tuple[Any, bool]:
-    """The result as stored: JSON, or its first 64 KB as text, flagged as truncated."""
-    text = json.dumps(result, default=str)
-    if len(text.encode()) <= RESULT_LIMIT_BYTES:
-        return json.loads(text), False
-    return text.encode()[:RESULT_LIMIT_BYTES].decode(errors="ignore"), True
+    """The result as stored, and whether it was cut: the value itself when it is JSON that reads back as
+    given (`jsonvalue`: depth, numbers, text) of at most 64 KB as stored; otherwise its text, cut so that
+    it stores in 64 KB, and flagged truncated. Never raises: whatever a handler returns, its run is recorded.
+    """
+    if jsonvalue.problem(result, "result") is None:
+        stored = jsonvalue.compact(result)
+        if len(stored.encode()) <= RESULT_LIMIT_BYTES:
+            return json.loads(stored), False  # as it reads back (a tuple is a list)
+        return _cut(stored), True
+    return _cut(_as_text(result)), True
+
+
+def _short_repr() -> reprlib.Repr:
+    """repr that stops at 32 levels and long parts, so it never recurses out of the stack."""
+    short = reprlib.Repr()
+    short.maxlevel = jsonvalue.MAX_DEPTH
+    short.maxstring = short.maxother = short.maxlist = short.maxdict = short.maxtuple = short.maxset = 1024
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def _as_text(result: Any) -> str:
+    """What the handler returned, as readable as it can be made: JSON with NaN left as written, else repr."""
+    try:
+        return json.dumps(result, default=repr)
+    except (ValueError, TypeError, RecursionError):  # a circular, non-text-keyed or very deep value
+        try:
+            return _SHORT.repr(result)
+        except Exception:
+            return f"(a {type(result).__name__} that cannot be shown as text)"
+
+
+def _cut(text: str) -> str:
+    """The longest start of `text` that, valid UTF-8 and escaped as a JSON string, fits the result limit."""
+    text = text.encode(errors="replace").decode()
+    while len(stored := jsonvalue.compact(text).encode()) > RESULT_LIMIT_BYTES:
+        excess = len(stored) - RESULT_LIMIT_BYTES
+        text = text.encode()[: max(len(text.encode()) - excess, 0)].decode(errors="ignore")
+    return text

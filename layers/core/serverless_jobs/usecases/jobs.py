@@ -6,6 +6,7 @@ an executor, another request) got in between, so no request overwrites a change 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,10 @@ from serverless_jobs.usecases.recover import fail_refused_runs
 
 logger = Logger(child=True)
 
-_MAX_ID_LENGTH = 128
+
+# Ids this API issues are uuid4 hex; anything outside this shape (a `/`, unicode, 10,000 characters) is no
+# job, and is not sent to DynamoDB, whose keys must be valid UTF-8 of at most 2,048 bytes.
+_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Changing any of these re-times a job: its next occurrence is computed again.
 _TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone"})
 
@@ -65,7 +69,7 @@ class JobService:
     # -- reads ---------------------------------------------------------------------------------------
 
     def get(self, job_id: str) -> Job:
-        job = self.deps.jobs.get(job_id) if 0 < len(job_id) <= _MAX_ID_LENGTH else None
+        job = self.deps.jobs.get(job_id) if _ID_SHAPE.fullmatch(job_id) else None
         if job is None:
             raise NotFound(job_id)
         return job

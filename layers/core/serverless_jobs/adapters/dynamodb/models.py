@@ -6,7 +6,7 @@ The attribute names on the Python side are the domain's (`Job`, `Run`); `attr_na
 from __future__ import annotations
 
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.attributes import Attribute, JSONAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.constants import NUMBER
@@ -14,6 +14,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
+from serverless_jobs.domain.jsonvalue import compact
 
 
 class IntegerAttribute(Attribute[int]):
@@ -26,6 +27,17 @@ class IntegerAttribute(Attribute[int]):
 
     def deserialize(self, value: str) -> int:
         return int(value)
+
+
+class CompactJSONAttribute(JSONAttribute):
+    """JSON stored compact and in UTF-8, the form whose size the API bounds (`data` 256 KB, `result` 64 KB).
+
+    pynamodb's own writes `\\uXXXX` escapes and spaces: 256 KB of non-Latin text would take 768 KB, past
+    DynamoDB's 400 KB item limit. Both forms read back alike.
+    """
+
+    def serialize(self, value: Any) -> str | None:
+        return None if value is None else compact(value)
 
 
 class DueIndex(GlobalSecondaryIndex["JobItem"]):
@@ -56,7 +68,7 @@ class JobItem(Model):
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     handler = UnicodeAttribute()
-    data = JSONAttribute(default=dict)
+    data = CompactJSONAttribute(default=dict)
     schedule = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="UTC")
     run_at = IntegerAttribute(null=True, attr_name="runAt")
@@ -97,7 +109,7 @@ class RunItem(Model):
     started_at = IntegerAttribute(attr_name="startedAt")
     completed_at = IntegerAttribute(null=True, attr_name="completedAt")
     duration = IntegerAttribute(null=True)
-    result = JSONAttribute(null=True)
+    result = CompactJSONAttribute(null=True)
     result_truncated = IntegerAttribute(null=True, attr_name="resultTruncated")  # 1, or absent
     error = UnicodeAttribute(null=True)
     expires_at = IntegerAttribute(attr_name="expiresAt")

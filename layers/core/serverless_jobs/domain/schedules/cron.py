@@ -62,7 +62,7 @@ class Cron:
         for _ in range(_MAX_CANDIDATES):
             try:
                 candidate: datetime = iterator.get_next(datetime)
-            except CroniterBadDateError:
+            except (CroniterBadDateError, ValueError):  # ValueError: croniter's dates ran past year 9999
                 return best
             if best is not None and candidate > best.astimezone(zone).replace(tzinfo=None) + _DST_REACH:
                 return best

@@ -16,6 +16,8 @@ from serverless_jobs.domain.schedules.cron import Cron, parse_cron, parse_eventb
 from serverless_jobs.domain.schedules.wallclock import instants
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The longest interval or rate: ten years, far beyond any job's use and far from datetime's year 9999.
+MAX_INTERVAL_DAYS = 3650
 _INTERVAL_SHAPE = re.compile(r"^\s*([+-]?\d+)\s*([A-Za-z]*)\s*$")
 
 
@@ -90,7 +92,13 @@ def _parse_interval(expression: str, count: int, unit: str) -> Interval:
         )
     if count < 1:
         raise ScheduleError("schedule", f"interval '{expression}' must be at least 1{unit}")
-    return Interval(expression, count * _UNITS[unit])
+    return Interval(expression, _bounded_seconds(expression, count * _UNITS[unit]))
+
+
+def _bounded_seconds(expression: str, seconds: int) -> int:
+    if seconds > MAX_INTERVAL_DAYS * 86400:
+        raise ScheduleError("schedule", f"'{expression}' is longer than {MAX_INTERVAL_DAYS} days (ten years)")
+    return seconds
 
 
 def _parse_rate(expression: str, inner: str) -> Interval:
@@ -106,7 +114,7 @@ def _parse_rate(expression: str, inner: str) -> Interval:
     if (count == 1) != (match.group(2) == unit):
         wanted = unit if count == 1 else unit + "s"
         raise ScheduleError("schedule", f"'{expression}': EventBridge writes rate({count} {wanted})")
-    return Interval(expression, count * _RATE_UNITS[unit])
+    return Interval(expression, _bounded_seconds(expression, count * _RATE_UNITS[unit]))
 
 
 def _parse_at(expression: str, inner: str) -> At:
