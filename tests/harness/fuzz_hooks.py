@@ -33,11 +33,15 @@ def _usable(body: Any) -> Any:
     return usable
 
 
-@schemathesis.hook("map_body").apply_to(path="/jobs", method="POST")
-def a_creatable_job(context: schemathesis.HookContext, body: Any) -> Any:
+# Where a body describes a job: the create and the update.
+_JOB_BODIES = {("POST", "/jobs"), ("PUT", "/jobs/{id}")}
+
+
+def map_body(context: schemathesis.HookContext, body: Any) -> Any:
+    operation = context.operation
+    if operation is None or (operation.method.upper(), operation.path) not in _JOB_BODIES:
+        return body
     return _usable(body)
 
 
-@schemathesis.hook("map_body").apply_to(path="/jobs/{id}", method="PUT")
-def a_usable_update(context: schemathesis.HookContext, body: Any) -> Any:
-    return _usable(body)
+schemathesis.hook(map_body)
