@@ -42,14 +42,15 @@ def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
     assert paused["status"] == "paused"
 
 
-# Operations on a created job that the stateful phase must have reached through the links, with success.
-CHAIN = (
-    "GET /jobs/{id} 200",
-    "PUT /jobs/{id} 200",
-    "POST /jobs/{id}/trigger 202",
-    "GET /jobs/{id}/history 200",
-    "DELETE /jobs/{id} 204",
-)
+# Operations on a created job the stateful phase must have reached through the links, and the answers that
+# show it did: a trigger may find the job running, paused or cancelled (409), as the stack runs it meanwhile.
+CHAIN = {
+    "GET /jobs/{id}": {200},
+    "PUT /jobs/{id}": {200},
+    "POST /jobs/{id}/trigger": {202, 409},
+    "GET /jobs/{id}/history": {200},
+    "DELETE /jobs/{id}": {204},
+}
 
 
 def test_fuzzing_the_openapi_document_statefully_finds_no_server_error_and_no_schema_break(
@@ -85,5 +86,5 @@ def test_fuzzing_the_openapi_document_statefully_finds_no_server_error_and_no_sc
     assert result.returncode == 0, result.stdout[-6000:]
     assert sent.server_errors == []
     assert sent.requests >= MIN_REQUESTS_PER_EXAMPLE * examples
-    reached = {step: sent.on_created_jobs[step] for step in CHAIN}
-    assert all(reached.values()), reached
+    reached = {step: sum(sent.on_created_jobs[f"{step} {status}"] for status in CHAIN[step]) for step in CHAIN}
+    assert all(reached.values()), sent.on_created_jobs
