@@ -26,6 +26,13 @@ from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.http.idempotency import (
+    IN_PROGRESS_RETRY_AFTER,
+    CreateOnce,
+    IdempotencyKey,
+    KeyInProgress,
+    job_id_for,
+)
 from serverless_jobs.http.json_body import parse_body
 from serverless_jobs.http.page_tokens import PageTokens
 from serverless_jobs.http.schemas import (
@@ -67,7 +74,7 @@ NextToken = Annotated[str | None, Query(description="The nextToken of the previo
 _ERROR_MEANING = {
     400: "Invalid input",
     404: "No such job (or runner rule)",
-    409: "Not allowed in the job's current state",
+    409: "Not allowed in the job's current state, or an Idempotency-Key reused or still in progress",
 }
 
 
@@ -79,7 +86,8 @@ def build(
     service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
     runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
-    app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), clock)
+    once = CreateOnce(settings.idempotency_table, clients.dynamodb)
+    app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
@@ -94,18 +102,32 @@ def build(
     return handle
 
 
-def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, clock: Clock) -> APIGatewayRestResolver:
+def make_app(
+    service: JobService, runner: RunnerSwitch, tokens: PageTokens, once: CreateOnce, clock: Clock
+) -> APIGatewayRestResolver:
     """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
     app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_body)
     app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
 
     def route(
-        method: str, path: str, reply: type[BaseModel] | None, *errors: int, status: int = 200, tag: str = "jobs"
+        method: str,
+        path: str,
+        reply: type[BaseModel] | None,
+        *errors: int,
+        status: int = 200,
+        tag: str = "jobs",
+        job_id_from: str | None = None,
     ) -> Callable[[AnyCallable], AnyCallable]:
-        """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document."""
+        """A route with its success reply and every error reply (`{"message": ...}`) in the OpenAPI document.
+
+        `job_id_from` says where a success names a job (an OpenAPI runtime expression); the reply then links
+        to every operation on that job.
+        """
         # No reply model means no body at all (204); an empty `content` keeps Powertools from inventing one.
         content: dict[str, Any] = {} if reply is None else {"application/json": {"model": reply}}
         success: OpenAPIResponse = {"description": HTTPStatus(status).phrase, "content": content}
+        if job_id_from is not None:
+            success["links"] = _job_links(job_id_from)
         responses: dict[int, OpenAPIResponse] = {status: success}
         for code in errors:
             responses[code] = {
@@ -130,6 +152,10 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
     @app.exception_handler(Conflict)
     def _conflict(error: Conflict) -> Response[Any]:
         return _message(409, str(error))
+
+    @app.exception_handler(KeyInProgress)
+    def _key_in_progress(error: KeyInProgress) -> Response[Any]:
+        return _message(409, str(error), {"Retry-After": str(IN_PROGRESS_RETRY_AFTER)})
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[Any]:
@@ -166,9 +192,19 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
     def stop_runner() -> RunnerState:
         return RunnerState(running=runner.stop())
 
-    @route("POST", "/jobs", JobView, 400, status=201)
-    def create_job(request: Annotated[JobCreate, Body()]) -> JobView:
-        return job_view(service.create(job_spec(request)))
+    @route("POST", "/jobs", JobView, 400, 409, status=201, job_id_from=_JOB_ID_IN_REPLY)
+    def create_job(request: Annotated[JobCreate, Body()], idempotency_key: IdempotencyKey = None) -> JobView:
+        if idempotency_key is None:
+            return job_view(service.create(job_spec(request)))
+
+        # The body as a JSON document: key order and spacing aside, a repeat must be what was first sent.
+        body = app.current_event.json_body
+
+        def create() -> dict[str, Any]:
+            job = service.create(job_spec(request), job_id_for(idempotency_key, body))
+            return job_view(job).model_dump(mode="json")
+
+        return JobView.model_validate(once.run(idempotency_key, body, create, app.lambda_context))
 
     @route("GET", "/jobs", JobList, 400)
     def list_jobs(
@@ -180,36 +216,36 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
         page = service.list_jobs(status, limit, tokens.decode(nextToken, query))
         return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
 
-    @route("GET", "/jobs/<id>", JobView, 404)
+    @route("GET", "/jobs/<id>", JobView, 404, job_id_from=_JOB_ID_IN_REPLY)
     def get_job(id: JobId) -> JobView:
         return job_view(service.get(id))
 
-    @route("PUT", "/jobs/<id>", JobView, 400, 404)
+    @route("PUT", "/jobs/<id>", JobView, 400, 404, job_id_from=_JOB_ID_IN_REPLY)
     def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
         return job_view(service.update(id, job_changes(changes)))
 
-    @route("DELETE", "/jobs/<id>", None, 404, status=204)
+    @route("DELETE", "/jobs/<id>", None, 404, status=204, job_id_from=_JOB_ID_IN_PATH)
     def delete_job(id: JobId) -> Response[None]:
         service.delete(id, has_time)
         return Response(status_code=204)  # no body, so no Content-Type either
 
-    @route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202)
+    @route("POST", "/jobs/<id>/trigger", TriggerAccepted, 404, 409, status=202, job_id_from=_JOB_ID_IN_PATH)
     def trigger_job(id: JobId) -> TriggerAccepted:
         return TriggerAccepted(runId=service.trigger(id))
 
-    @route("POST", "/jobs/<id>/pause", JobView, 404, 409)
+    @route("POST", "/jobs/<id>/pause", JobView, 404, 409, job_id_from=_JOB_ID_IN_REPLY)
     def pause_job(id: JobId) -> JobView:
         return job_view(service.pause(id))
 
-    @route("POST", "/jobs/<id>/resume", JobView, 404, 409)
+    @route("POST", "/jobs/<id>/resume", JobView, 404, 409, job_id_from=_JOB_ID_IN_REPLY)
     def resume_job(id: JobId) -> JobView:
         return job_view(service.resume(id))
 
-    @route("POST", "/jobs/<id>/cancel", JobView, 404, 409)
+    @route("POST", "/jobs/<id>/cancel", JobView, 404, 409, job_id_from=_JOB_ID_IN_REPLY)
     def cancel_job(id: JobId) -> JobView:
         return job_view(service.cancel(id))
 
-    @route("GET", "/jobs/<id>/history", RunList, 400, 404)
+    @route("GET", "/jobs/<id>/history", RunList, 400, 404, job_id_from=_JOB_ID_IN_PATH)
     def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> RunList:
         query = f"history:{id}"
         page = service.history(id, limit, tokens.decode(nextToken, query))
@@ -221,6 +257,30 @@ def make_app(service: JobService, runner: RunnerSwitch, tokens: PageTokens, cloc
         return Occurrences(occurrences=[iso_z(moment) for moment in moments])
 
     return app
+
+
+# Every operation on one job, for the OpenAPI links of replies that name a job: a client (and schemathesis'
+# stateful phase) can follow create -> get -> update -> trigger -> history -> delete.
+_JOB_OPERATIONS = {
+    "getJob": ("get", "/jobs/{id}"),
+    "updateJob": ("put", "/jobs/{id}"),
+    "triggerJob": ("post", "/jobs/{id}/trigger"),
+    "pauseJob": ("post", "/jobs/{id}/pause"),
+    "resumeJob": ("post", "/jobs/{id}/resume"),
+    "cancelJob": ("post", "/jobs/{id}/cancel"),
+    "jobHistory": ("get", "/jobs/{id}/history"),
+    "deleteJob": ("delete", "/jobs/{id}"),
+}
+_JOB_ID_IN_REPLY = "$response.body#/id"
+_JOB_ID_IN_PATH = "$request.path.id"
+
+
+def _job_links(job_id_from: str) -> dict[str, Any]:
+    """OpenAPI links from a reply to each operation on the job it names (`operationRef`: no operation ids)."""
+    return {
+        name: {"operationRef": f"#/paths/{path.replace('/', '~1')}/{method}", "parameters": {"id": job_id_from}}
+        for name, (method, path) in _JOB_OPERATIONS.items()
+    }
 
 
 def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:

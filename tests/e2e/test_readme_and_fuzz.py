@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from devtools.local_http import LocalStack
 from devtools.template import ROOT
 from harness.fuzz import fuzz_examples
+from harness.fuzz_report import FuzzReport
+
+# Requests a run makes at the least per `--max-examples` (about 15 at 100): `make fuzz`, at 2,000, makes 5,000+.
+MIN_REQUESTS_PER_EXAMPLE = 10
 
 
 def quickstart_script() -> str:
@@ -35,13 +42,26 @@ def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
     assert paused["status"] == "paused"
 
 
-def test_fuzzing_the_openapi_document_finds_no_server_error_and_no_schema_break(local: LocalStack) -> None:
+# Operations on a created job the stateful phase must have reached through the links, and the answers that
+# show it did: a trigger may find the job running, paused or cancelled (409), as the stack runs it meanwhile.
+CHAIN = {
+    "GET /jobs/{id}": {200},
+    "PUT /jobs/{id}": {200},
+    "POST /jobs/{id}/trigger": {202, 409},
+    "GET /jobs/{id}/history": {200},
+    "DELETE /jobs/{id}": {204},
+}
+
+
+def test_fuzzing_the_openapi_document_statefully_finds_no_server_error_and_no_schema_break(
+    local: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     schemathesis = Path(sys.executable).parent / "schemathesis"
     checks = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
     examples = fuzz_examples(100)
     bounds = [
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--max-examples",
         str(examples),
         "--seed",
@@ -49,13 +69,22 @@ def test_fuzzing_the_openapi_document_finds_no_server_error_and_no_schema_break(
         "--workers",
         "1",
     ]
+    report = ["--report", "har", "--report-dir", str(tmp_path)]
     result = subprocess.run(
-        [str(schemathesis), "run", f"{local.base}/swagger?format=json", "--checks", checks, *bounds],
+        [str(schemathesis), "run", f"{local.base}/swagger?format=json", "--checks", checks, *bounds, *report],
         check=False,
         capture_output=True,
         text=True,
         timeout=240 * examples // 100,
         cwd=ROOT,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(ROOT / "tests" / "harness" / "fuzz_hooks.py")},
     )
 
+    sent = FuzzReport.read(tmp_path)
+    with capsys.disabled():  # the figures the README states, in `make test` and `make fuzz` alike
+        print(f"\nschemathesis: {sent.requests} requests, {len(sent.server_errors)} server errors, examples {examples}")
     assert result.returncode == 0, result.stdout[-6000:]
+    assert sent.server_errors == []
+    assert sent.requests >= MIN_REQUESTS_PER_EXAMPLE * examples
+    reached = {step: sum(sent.on_created_jobs[f"{step} {status}"] for status in CHAIN[step]) for step in CHAIN}
+    assert all(reached.values()), sent.on_created_jobs

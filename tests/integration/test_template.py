@@ -55,6 +55,15 @@ def test_tables_are_durable(name: str) -> None:
     assert spec["Properties"]["SSESpecification"]["SSEEnabled"] is True
 
 
+def test_idempotency_records_are_kept_as_powertools_expects_and_expire() -> None:
+    records = table("IdempotencyTable")
+    assert records["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert records["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert records["BillingMode"] == "PAY_PER_REQUEST"
+    assert records["SSESpecification"]["SSEEnabled"] is True
+    assert function_spec("ApiFunction").environment["IDEMPOTENCY_TABLE"] == "IdempotencyTable"
+
+
 def test_executor_is_never_retried_by_lambda_and_undeliverable_events_reach_a_queue() -> None:
     config = resources("AWS::Serverless::Function")["ExecutorFunction"]["Properties"]["EventInvokeConfig"]
     assert config["MaximumRetryAttempts"] == 0

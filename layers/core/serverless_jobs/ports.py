@@ -29,8 +29,8 @@ class JobStore(Protocol):
         """The job as stored now (a consistent read), or None."""
         ...
 
-    def insert(self, job: Job) -> None:
-        """Store a new job; its id must be new."""
+    def insert(self, job: Job) -> bool:
+        """Store a new job; False when a job with its id exists already."""
         ...
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:

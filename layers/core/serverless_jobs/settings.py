@@ -31,6 +31,7 @@ class Settings:
     handler_packages: tuple[str, ...] = ()  # more handler packages than the built-in job_handlers
     lease_margin_seconds: int = 60
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
+    idempotency_table: str = ""  # the API's record of answers to requests with an Idempotency-Key
     log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
 
     @classmethod
@@ -49,6 +50,7 @@ class Settings:
             ),
             lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
+            idempotency_table=values.get("IDEMPOTENCY_TABLE", ""),
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
         )
 

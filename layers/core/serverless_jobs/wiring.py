@@ -22,12 +22,13 @@ from serverless_jobs.usecases.deps import Deps
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
 
 
 class AwsClients:
-    """The boto3 clients the functions call besides DynamoDB (which pynamodb's models reach).
+    """The boto3 clients the functions call (the job and history tables are reached by pynamodb's models).
 
     Each is created on first use, by a function's build (in Lambda's init phase): a function pays only
     for the clients it calls. Each has the function's timeouts and retries (`tuning`; Invoke its own).
@@ -48,6 +49,11 @@ class AwsClients:
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
         return boto3.client("cloudwatch", config=self.tuning.botocore_config())
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        """For Powertools' idempotency records, which it reads and writes with a boto3 client."""
+        return boto3.client("dynamodb", config=self.tuning.botocore_config())
 
 
 def deps_on_dynamodb(

@@ -83,10 +83,12 @@ class JobService:
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def create(self, spec: JobSpec) -> Job:
+    def create(self, spec: JobSpec, job_id: str | None = None) -> Job:
+        """A new job; with `job_id` (derived from the request), a repeat of a create that stored it
+        already (its answer lost to a timeout) returns that job instead of making a second one."""
         now = self.deps.clock.now()
         job = Job(
-            id=uuid.uuid4().hex,
+            id=job_id or uuid.uuid4().hex,
             name=spec.name,
             handler=spec.handler,
             data=spec.data,
@@ -103,7 +105,8 @@ class JobService:
         )
         first = first_occurrence(job.timing(), now)
         lifecycle.arm(job, first, self.deps.settings.due_shards)
-        self.deps.jobs.insert(job)
+        if not self.deps.jobs.insert(job):
+            return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
         if first <= now:
             return self._start_soon(job)
         return job

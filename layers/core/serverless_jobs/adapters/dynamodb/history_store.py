@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.models import RunItem, bound, connect
+from serverless_jobs.adapters.dynamodb.models import RunItem, bound, condition_failed, connect
 from serverless_jobs.domain.job import Run
 from serverless_jobs.ports import Page
 
@@ -41,7 +41,7 @@ class DynamoHistoryStore:
             # Absent, or running: the open entry, or this very write retried by botocore after a lost answer.
             item.save(condition=self._model.run_key.does_not_exist() | (self._model.status == "running"))
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True

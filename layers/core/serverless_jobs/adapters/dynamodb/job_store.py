@@ -6,19 +6,15 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.models import JobItem, bound, connect
+from serverless_jobs.adapters.dynamodb.models import JobItem, bound, condition_failed, connect
 from serverless_jobs.domain.job import Job, JobStatus
 from serverless_jobs.ports import Page
 
 _FIELDS = tuple(field.name for field in fields(Job))
-
-
-def _lost_race(error: UpdateError | DeleteError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
 
 
 class DynamoJobStore:
@@ -34,10 +30,16 @@ class DynamoJobStore:
         except DoesNotExist:
             return None
 
-    def insert(self, job: Job) -> None:
+    def insert(self, job: Job) -> bool:
         item = self._item(job)
-        item.save(condition=self._model.id.does_not_exist())
+        try:
+            item.save(condition=self._model.id.does_not_exist())
+        except PutError as error:
+            if condition_failed(error):
+                return False
+            raise
         job.version = item.version
+        return True
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
         actions = [
@@ -56,7 +58,7 @@ class DynamoJobStore:
         try:
             item.update(actions=actions, condition=condition)  # pynamodb adds the version condition
         except UpdateError as error:
-            if _lost_race(error):
+            if condition_failed(error):
                 return False
             raise
         after.version = item.version
@@ -66,7 +68,7 @@ class DynamoJobStore:
         try:
             self._item(job).delete()
         except DeleteError as error:
-            if _lost_race(error):
+            if condition_failed(error):
                 return False
             raise
         return True

@@ -1,0 +1,142 @@
+"""Create at most once: `POST /jobs` with an `Idempotency-Key`, on Powertools' idempotency utility.
+
+The first request with a key claims it in the idempotency table (a conditional PutItem) and stores its
+answer there; a repeat within 24 h with the same body gets that answer back without creating anything, a
+repeat with another body is refused, and one arriving while the first still runs is told to retry. A
+request that is refused (400) releases its key, so fixing the body and sending it again with the same key
+works. Keys are scoped to this API, not to the caller: every caller may read and change every job, so
+per-caller keys would protect nothing, and a retry must converge even when the caller's credentials (and
+so its IAM session) changed in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from pydantic import AfterValidator
+
+from serverless_jobs.domain.errors import Conflict, InvalidInput
+from serverless_jobs.settings import SettingsError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAY_SECONDS = 24 * 60 * 60
+# Seconds a client should wait before asking again about a key whose first request is still running.
+IN_PROGRESS_RETRY_AFTER = 1
+# Part of every stored key: a key sent before a deploy still matches after it, whatever the code is called.
+_KEY_PREFIX = "POST /jobs"
+
+
+def _printable_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not 0 < len(value) <= MAX_KEY_LENGTH:
+        raise InvalidInput(HEADER, f"must be 1..{MAX_KEY_LENGTH} characters, not {len(value)}")
+    if not all(" " <= character <= "~" for character in value):
+        raise InvalidInput(HEADER, "must be printable ASCII (a UUID is a good key)")
+    return value
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern="^[ -~]+$",
+        description=(
+            "Creates the job at most once: a repeat with this key and the same body within 24 h answers the "
+            "first request's answer again; the same key with another body is a 409. 1..255 printable ASCII "
+            "characters, e.g. a UUID."
+        ),
+    ),
+    AfterValidator(_printable_key),
+]
+
+
+class KeyReused(Conflict):
+    """The key was used within 24 h for a request with another body."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"{HEADER} '{key}' was used for a different request within the last 24 h; "
+            "send a new key to create another job"
+        )
+
+
+class KeyInProgress(Conflict):
+    """The first request with this key has not answered yet."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{HEADER} '{key}': a request with this key is still in progress; send it again shortly")
+
+
+class CreateOnce:
+    """Runs a create at most once per key, replaying the stored answer to repeats."""
+
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        if not table_name:
+            raise SettingsError("IDEMPOTENCY_TABLE is not set; template.yaml sets it for the API function")
+        self._config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="body",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=REPLAY_SECONDS,
+        )
+        store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+        self._once = idempotent_function(
+            _answer,
+            data_keyword_argument="request",
+            persistence_store=store,
+            config=self._config,
+            key_prefix=_KEY_PREFIX,
+        )
+
+    def run(
+        self, key: str, body: dict[str, Any], create: Callable[[], dict[str, Any]], context: LambdaContext
+    ) -> dict[str, Any]:
+        """`create()`'s answer, or the answer stored for `key` when the same `body` came with it before.
+
+        The Lambda context bounds how long the key stays "in progress" if this invocation dies mid-create.
+        """
+        self._config.register_lambda_context(context)
+        try:
+            answer: dict[str, Any] = self._once(request={"key": key, "body": body}, create=create)
+        except IdempotencyValidationError:
+            raise KeyReused(key) from None
+        except IdempotencyAlreadyInProgressError:
+            raise KeyInProgress(key) from None
+        return answer
+
+
+def job_id_for(key: str, body: dict[str, Any]) -> str:
+    """The id a create with this key and body gives its job, the same on every retry.
+
+    Powertools forgets a key whose request failed; if that request had stored the job before failing (a
+    write whose answer was lost), the retry's insert finds this id taken and answers with that job instead
+    of creating a second one. The body is part of it, so another body under the same key is another job.
+    """
+    document = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{_KEY_PREFIX}\n{key}\n{document}".encode()).hexdigest()[:32]
+
+
+def _answer(request: dict[str, Any], create: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """What Powertools runs once per key; `request` is only what it hashes and compares."""
+    return create()
