@@ -40,10 +40,27 @@ def arm(job: Job, first: datetime, shards: int) -> None:
     look_at(job, to_millis(first), shards)
 
 
+def holds_detached_run(job: Job) -> bool:
+    """A paused or cancelled job still holding the run its pause or cancel detached (until its lease ends)."""
+    return job.status in (JobStatus.PAUSED, JobStatus.CANCELLED) and job.run_id is not None
+
+
 def disarm(job: Job, status: JobStatus) -> None:
-    """Leave the tick's sight and detach any running run, whose finish then changes nothing."""
+    """Leave the schedule and detach any running run: no longer `running`, its finish changes nothing.
+
+    A run its executor has started is held (its id, claim time and lease stay, and the job stays on the
+    `due` index at the lease's expiry) so that the tick can close its history entry if that executor never
+    does (DESIGN §9). A run not started yet never will be: the executor starts only a `running` job's run.
+    """
     job.status = status
     job.next_occurrence_at = None
+    if job.run_id is not None and job.run_started_at is not None:
+        return
+    release(job)
+
+
+def release(job: Job) -> None:
+    """Let go of the run a pause or cancel detached, and leave the tick's sight."""
     job.run_id = None
     job.run_started_at = None
     look_at(job, None, 0)
@@ -55,16 +72,27 @@ def pause(job: Job) -> None:
     disarm(job, JobStatus.PAUSED)
 
 
-def resume(job: Job, now: datetime, shards: int) -> None:
-    """Schedule again from now: occurrences missed while paused are skipped, not replayed."""
+def resume(job: Job, now: datetime, shards: int) -> bool:
+    """Schedule again from now: occurrences missed while paused are skipped, not replayed.
+
+    A job still holding the run its pause detached takes that run back (True) instead of starting another
+    beside it (one run of a job at a time): it is `running` again under the run's own lease, and the run's
+    outcome moves it on; its next occurrence is the first from now.
+    """
     if job.status != JobStatus.PAUSED:
         raise Conflict(f"job '{job.id}' is {job.status}; only paused jobs can be resumed")
-    first = job.timing().next_at_or_after(now)
+    timing = job.timing()
+    if holds_detached_run(job):
+        job.status = JobStatus.RUNNING
+        job.next_occurrence_at = to_millis_or_none(timing.next_at_or_after(now) if timing.recurring else None)
+        return True
+    first = timing.next_at_or_after(now)
     job.attempts = 0
     if first is None:
         disarm(job, JobStatus.COMPLETED)
     else:
         arm(job, first, shards)
+    return False
 
 
 def cancel(job: Job) -> None:

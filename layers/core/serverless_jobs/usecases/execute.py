@@ -102,7 +102,11 @@ def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> 
 
 
 def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
-    """Mark the claimed run started, once: the job to run, or None for a stale or duplicate event."""
+    """Mark the claimed run started, once: the job to run, or None for a stale or duplicate event.
+
+    Only a `running` job's run starts: a paused or cancelled job holding the run its pause detached (for
+    its lease) never starts it, so a run detached before it started never writes an entry at all.
+    """
 
     def mark_started() -> Job | None:
         job = deps.jobs.get(job_id)

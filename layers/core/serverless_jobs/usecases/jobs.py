@@ -25,7 +25,7 @@ from serverless_jobs.ports import Dispatcher, Page
 from serverless_jobs.usecases.claim import claim_due, claim_manual
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
-from serverless_jobs.usecases.recover import fail_refused_runs
+from serverless_jobs.usecases.recover import fail_refused_runs, follow_if_closed
 
 logger = Logger(child=True)
 
@@ -160,7 +160,15 @@ class JobService:
     def resume(self, job_id: str) -> Job:
         shards = self.deps.settings.due_shards
         unchanged = {JobStatus.PENDING, JobStatus.RUNNING}
-        job = self._transition(job_id, unchanged, lambda paused, now: lifecycle.resume(paused, now, shards))
+        took_back = False
+
+        def rule(paused: Job, now: datetime) -> None:
+            nonlocal took_back
+            took_back = lifecycle.resume(paused, now, shards)
+
+        job = self._transition(job_id, unchanged, rule)
+        if took_back:
+            return self._follow_ended_run(job)
         overdue = job.status == JobStatus.PENDING and job.next_run_at is not None
         if overdue and from_millis(job.next_run_at or 0) <= self.deps.clock.now():
             return self._start_soon(job)
@@ -202,6 +210,19 @@ class JobService:
         except Exception:
             logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})
             return job
+
+    def _follow_ended_run(self, job: Job) -> Job:
+        """A job that took back the run its pause detached, moved on at once if that run has ended.
+
+        Its executor's finish was refused while the job was paused; otherwise the job would wait for the
+        lease. The resume is stored already, so a failure here is logged and left to the lease (the tick).
+        """
+        try:
+            if follow_if_closed(self.deps, job, self.deps.clock.now()):
+                return self.get(job.id)
+        except Exception:
+            logger.exception("a resumed job's ended run could not be followed; the tick does", extra={"jobId": job.id})
+        return job
 
     def _transition(self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]) -> Job:
         def apply() -> Job:

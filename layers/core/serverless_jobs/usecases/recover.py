@@ -2,15 +2,19 @@
 
 Two ways to get here: the executor died (its lease expired; the tick finds the job due while `running`), or
 Lambda refused the dispatch (`Invoke` answered with an error, so no executor will ever start the run).
+A run that pause or cancel detached is closed the same way when its lease expires, but moves nothing:
+the job only lets go of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, RunRequest, RunStatus, run_log_keys
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
@@ -27,7 +31,8 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
     """Close `job`'s current run as `status` and move the job on; False if it was closed or moved on already.
 
     An entry the executor closed but whose finish never landed (the write failed, the function died) is
-    not failed: the job follows the entry, as the executor would have moved it.
+    not failed: the job follows the entry, as the executor would have moved it. A paused or cancelled job
+    holding the run is not moved (the finish takes only a `running` job on).
     """
     current = deps.jobs.get(job.id)  # the index is a candidate list: the run may have ended meanwhile
     if current is None or job.run_id is None or current.run_id != job.run_id:
@@ -46,6 +51,35 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
         "run failed without reporting", extra={**keys, "handler": job.handler, "status": status, "error": error}
     )
     return True
+
+
+def close_detached_run(deps: Deps, job: Job, now: datetime) -> bool:
+    """A paused or cancelled job's held run, its lease over: close its entry, then let the job go of it.
+
+    The entry is closed `timed_out` as a lost run's is, with the same conditional write, unless the executor
+    closed it (then it is left as it is); the job's finish refuses a job that is not `running`, so its status
+    and attempts stay. Letting go is a write conditioned on the run id: one that loses a race (an edit, a
+    resume taking the run back) leaves the job due, and the next pass looks again. True if this closed it.
+    """
+    closed = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+    current = deps.jobs.get(job.id)
+    if current is not None and current.run_id == job.run_id and lifecycle.holds_detached_run(current):
+        released = replace(current)
+        lifecycle.release(released)
+        deps.jobs.update(current, released, expect={"run_id": job.run_id})
+    return closed
+
+
+def follow_if_closed(deps: Deps, job: Job, now: datetime) -> bool:
+    """Move `job` on from its current run's entry if that is closed already; True if it moved.
+
+    For a job that took back the run its pause detached: that run may have finished meanwhile, its finish
+    refused while the job was paused.
+    """
+    if job.run_id is None:
+        return False
+    entry = deps.history.get(job.id, job.last_run_at or to_millis(now), job.run_id)
+    return entry is not None and entry.status != "running" and follow_entry(deps, entry, now)
 
 
 def fail_refused_runs(deps: Deps, runs: Sequence[RunRequest], now: datetime) -> None:

@@ -1,8 +1,9 @@
 """The tick's work: find due jobs through the sparse index, claim each, dispatch the winners at once.
 
 A due `running` job is a lost run (its lease expired): it is recorded `timed_out` and retried or failed
-like any failure, as is a run Lambda refused to start. Nothing here scans; each shard costs one Query
-over due items only.
+like any failure, as is a run Lambda refused to start. A due paused or cancelled job holds a run its pause
+or cancel detached: its entry is closed the same way if its executor never closed it, and the job lets go
+of it. Nothing here scans; each shard costs one Query over due items only.
 
 EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
 pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
@@ -29,7 +30,12 @@ from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
-from serverless_jobs.usecases.recover import LEASE_EXPIRED, fail_refused_runs, fail_unreported_run
+from serverless_jobs.usecases.recover import (
+    LEASE_EXPIRED,
+    close_detached_run,
+    fail_refused_runs,
+    fail_unreported_run,
+)
 
 logger = Logger(child=True)
 T = TypeVar("T")
@@ -141,15 +147,22 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
 
 
 def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | bool:
-    """Claim a due pending job (its run to dispatch), or recover a due running one (True if it was lost)."""
-    if job.status == JobStatus.RUNNING:
-        lost = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
-        if lost:
-            count(Metric.RUNS_TIMED_OUT)
-        return lost
+    """Claim a due pending job (its run to dispatch), or recover a due running one (True if it was lost).
+
+    A due paused or cancelled job holds the run its pause or cancel detached, whose lease is over: its
+    entry is closed if the executor never closed it (True then), and the job leaves the index.
+    """
     if job.status == JobStatus.PENDING:
         return claim_due(deps, job, now) or False
-    return False
+    if job.status == JobStatus.RUNNING:
+        lost = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+    elif lifecycle.holds_detached_run(job):
+        lost = close_detached_run(deps, job, now)
+    else:
+        return False
+    if lost:
+        count(Metric.RUNS_TIMED_OUT)
+    return lost
 
 
 class Failed:
