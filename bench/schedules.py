@@ -1,5 +1,7 @@
 """Next-occurrence cost per call, as median microseconds: what the tick and every finished run pay.
 
+Two figures per schedule: the computation alone on a parsed schedule, and a job's whole path as the tick and
+the executor take it (`Job.timing()` from the stored text, then the next occurrence).
 Run: `make bench` (or `python -m bench.schedules`). Figures are from this machine; compare them as ratios.
 """
 
@@ -8,14 +10,17 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "core"))
 
+from serverless_jobs.domain.job import Job, JobStatus
 from serverless_jobs.domain.schedules.expressions import parse_schedule
 from serverless_jobs.domain.schedules.timing import Timing
+from serverless_jobs.domain.timefmt import to_millis
 
 CASES = [
     ("interval 30s", "30s", "UTC"),
@@ -28,26 +33,38 @@ CASES = [
     ("EventBridge cron(0 9 LW * ? *)", "cron(0 9 LW * ? *)", "Australia/Sydney"),
 ]
 CALLS = 300
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def median_microseconds(expression: str, zone: str) -> float:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    timing = Timing(parse_schedule(expression), ZoneInfo(zone), None, None, start)
+def median_microseconds(next_after: Callable[[datetime], datetime | None]) -> float:
+    """Walks CALLS occurrences one after another, timing each call."""
     samples = []
-    moment = start
+    moment = START
     for _ in range(CALLS):
         began = time.perf_counter()
-        following = timing.next_at_or_after(moment)
+        following = next_after(moment)
         samples.append((time.perf_counter() - began) * 1e6)
         assert following is not None
         moment = following + timedelta(milliseconds=1)
     return statistics.median(samples)
 
 
+def parsed(expression: str, zone: str) -> Callable[[datetime], datetime | None]:
+    return Timing(parse_schedule(expression), ZoneInfo(zone), None, None, START).next_at_or_after
+
+
+def from_job(expression: str, zone: str) -> Callable[[datetime], datetime | None]:
+    created = to_millis(START)
+    job = Job("job", "bench", "noop", JobStatus.PENDING, 1, 1, 60, created, created, schedule=expression, timezone=zone)
+    return lambda moment: job.timing().next_at_or_after(moment)
+
+
 def main() -> None:
-    print(f"{'next occurrence of':<36} {'median µs':>10}")
+    print(f"{'next occurrence of':<36} {'median µs':>10} {'from a job':>11}")
     for label, expression, zone in CASES:
-        print(f"{label:<36} {median_microseconds(expression, zone):>10.1f}")
+        alone = median_microseconds(parsed(expression, zone))
+        whole = median_microseconds(from_job(expression, zone))
+        print(f"{label:<36} {alone:>10.1f} {whole:>11.1f}")
 
 
 if __name__ == "__main__":

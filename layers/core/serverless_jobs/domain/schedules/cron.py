@@ -1,25 +1,24 @@
-"""Cron schedules: standard 5-field cron (croniter) and EventBridge's six-field `cron(...)`, in any zone.
+"""Cron schedules: standard 5-field cron and EventBridge's six-field `cron(...)`, in any zone.
 
-croniter enumerates matching local wall-clock times; `wallclock` turns each into real instants with the
-DST rules. EventBridge's day tokens (`L`, `LW`, `15W`, `6L`, `6#3`), its 1-7 = SUN-SAT week and its year
-field have no croniter form that behaves, so they are applied here as a filter on the days croniter offers.
+croniter validates and expands the fields once; `cronfields` finds the matching local wall-clock times and
+`wallclock` turns each into real instants with the DST rules. EventBridge's day tokens (`L`, `LW`, `15W`,
+`6L`, `6#3`), its 1-7 = SUN-SAT week and its year field have no croniter form that behaves, so they are
+applied as a filter on the days the fields allow.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import CroniterBadDateError, croniter
+from croniter import croniter
 
 from serverless_jobs.domain.errors import ScheduleError
+from serverless_jobs.domain.schedules.cronfields import CronFields, DayFilter
 from serverless_jobs.domain.schedules.wallclock import instants
-
-DayFilter = Callable[[date], bool]
 
 
 def _invalid(problem: str) -> ScheduleError:
@@ -30,17 +29,16 @@ def _invalid(problem: str) -> ScheduleError:
 # far back and ahead so occurrences in a repeated hour are found in real-time order.
 _DST_REACH = timedelta(hours=3)
 _MAX_CANDIDATES = 200_000
+_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class Cron:
-    """A cron schedule: `croniter_expression` matches wall times, `day_filter` and `years` narrow them."""
+    """A cron schedule: `fields` match local wall times, `follows_elapsed` picks the DST rule."""
 
     expression: str
-    croniter_expression: str
     follows_elapsed: bool
-    day_filter: DayFilter | None = field(default=None, compare=False)
-    years: frozenset[int] | None = None
+    fields: CronFields = field(compare=False)
     recurring: bool = True
 
     def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
@@ -51,43 +49,26 @@ class Cron:
 
         Wall times are enumerated from a little before `moment` when a DST change is near (a repeated hour
         maps earlier wall times to later instants) and stop as soon as an occurrence with no change near
-        it is found, which is the common case: one croniter step.
+        it is found, which is the common case: one matching wall time.
         """
         moment = max(moment, first)
         best: datetime | None = None
         wall = moment.astimezone(zone).replace(tzinfo=None)
         if not _steady(zone, moment - _DST_REACH, moment + _DST_REACH):  # a repeated hour may lie just ahead
             wall -= _DST_REACH
-        iterator = croniter(self.croniter_expression, wall - timedelta(seconds=1))
+        candidate = self.fields.at_or_after(wall)
         for _ in range(_MAX_CANDIDATES):
-            try:
-                candidate: datetime = iterator.get_next(datetime)
-            except (CroniterBadDateError, ValueError):  # ValueError: croniter's dates ran past year 9999
+            if candidate is None:
                 return best
             if best is not None and candidate > best.astimezone(zone).replace(tzinfo=None) + _DST_REACH:
                 return best
-            resume = self._next_allowed_day(candidate.date())
-            if resume is None:
-                return best
-            if resume != candidate.date():
-                day_start = datetime.combine(resume, datetime.min.time())
-                iterator.set_current(day_start - timedelta(seconds=1), force=True)
-                continue
             for instant in instants(candidate, zone, self.follows_elapsed):
                 if instant >= moment and (best is None or instant < best):
                     best = instant
             if best is not None and _steady(zone, best - _DST_REACH, best + _DST_REACH):
                 return best
+            candidate = self.fields.at_or_after(candidate + _MINUTE)
         return best
-
-    def _next_allowed_day(self, day: date) -> date | None:
-        """`day` if the filters allow it, else the next day worth trying; None when no year is left."""
-        if self.years is not None and day.year not in self.years:
-            later = [year for year in self.years if year > day.year]
-            return date(min(later), 1, 1) if later else None
-        if self.day_filter is not None and not self.day_filter(day):
-            return day + timedelta(days=1)
-        return day
 
 
 def _steady(zone: ZoneInfo, earlier: datetime, later: datetime) -> bool:
@@ -154,7 +135,7 @@ def parse_cron(expression: str) -> Cron:
         if text.lower() not in MACROS:
             raise _invalid(f"unknown macro '{text}'; use one of {', '.join(MACROS)}")
         standard = MACROS[text.lower()]
-        return Cron(expression, standard, _follows_elapsed(standard.split()[1]))
+        return Cron(expression, _follows_elapsed(standard.split()[1]), CronFields.expand(standard, None, None))
     fields = text.split()
     if len(fields) != 5:
         hint = (
@@ -169,7 +150,7 @@ def parse_cron(expression: str) -> Cron:
     joined = " ".join(_check_fields(fields, FIVE_FIELDS))
     if not croniter.is_valid(joined):
         raise _invalid(f"cron expression '{expression}' is not valid")
-    return Cron(expression, joined, _follows_elapsed(fields[1]))
+    return Cron(expression, _follows_elapsed(fields[1]), CronFields.expand(joined, None, None))
 
 
 # -- EventBridge cron(min hour day-of-month month day-of-week year) ------------------------------------
@@ -188,6 +169,13 @@ def _last_day(day: date) -> int:
 def _aws_weekday(day: date) -> int:
     """EventBridge numbers days 1-7 from Sunday."""
     return (day.isoweekday() % 7) + 1
+
+
+def _last_weekday(day: date) -> int:
+    """The last Monday-to-Friday of `day`'s month."""
+    last = _last_day(day)
+    weekend = date(day.year, day.month, last).weekday() - 4  # Saturday 1, Sunday 2
+    return last - weekend if weekend > 0 else last
 
 
 def _nearest_weekday(day: date, target: int) -> bool:
@@ -209,16 +197,7 @@ def _day_of_month(token: str) -> tuple[str, DayFilter | None]:
     if token == "L":
         return "*", lambda day: day.day == _last_day(day)
     if token == "LW":
-        return (
-            "*",
-            lambda day: (
-                day.weekday() < 5
-                and all(
-                    (day + timedelta(days=step)).month != day.month or (day + timedelta(days=step)).weekday() >= 5
-                    for step in range(1, 4)
-                )
-            ),
-        )
+        return "*", lambda day: day.day == _last_weekday(day)
     nearest = _NEAREST_WEEKDAY.match(token)
     if nearest:
         target = int(nearest.group(1))
@@ -293,10 +272,5 @@ def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
     croniter_day, day_filter = _day_of_month(day_of_month)
     croniter_weekday, weekday_filter = _day_of_week(day_of_week)
     checked = _check_fields([minute, hour, croniter_day, month, croniter_weekday], _EVENTBRIDGE_FIELDS)
-    return Cron(
-        expression,
-        " ".join(checked),
-        _follows_elapsed(hour),
-        day_filter or weekday_filter,
-        _years(year),
-    )
+    expanded = CronFields.expand(" ".join(checked), day_filter or weekday_filter, _years(year))
+    return Cron(expression, _follows_elapsed(hour), expanded)
