@@ -2,8 +2,8 @@
 
 croniter validates and expands the fields once; `cronfields` finds the matching local wall-clock times and
 `wallclock` turns each into real instants with the DST rules. EventBridge's day tokens (`L`, `LW`, `15W`,
-`6L`, `6#3`), its 1-7 = SUN-SAT week and its year field have no croniter form that behaves, so they are
-applied as a filter on the days the fields allow.
+`6L`, `6#3`), its 1-7 = SUN-SAT week and its year field have no croniter form that behaves, so each day
+token picks its one day a month here, and the years bound the search.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
 from serverless_jobs.domain.errors import ScheduleError
-from serverless_jobs.domain.schedules.cronfields import CronFields, DayFilter
+from serverless_jobs.domain.schedules.cronfields import CronFields, DayPick
 from serverless_jobs.domain.schedules.wallclock import instants
 
 
@@ -162,64 +162,83 @@ _WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _YEAR_RANGE = (1970, 2199)
 
 
-def _last_day(day: date) -> int:
-    return calendar.monthrange(day.year, day.month)[1]
+def _month(year: int, month: int) -> tuple[int, int]:
+    """The month's length and the EventBridge weekday (1-7 from Sunday) of its first day."""
+    first_weekday, length = calendar.monthrange(year, month)  # 0 = Monday
+    return length, (first_weekday + 1) % 7 + 1
 
 
-def _aws_weekday(day: date) -> int:
-    """EventBridge numbers days 1-7 from Sunday."""
-    return (day.isoweekday() % 7) + 1
+def _last_day(year: int, month: int) -> int:
+    return _month(year, month)[0]
 
 
-def _last_weekday(day: date) -> int:
-    """The last Monday-to-Friday of `day`'s month."""
-    last = _last_day(day)
-    weekend = date(day.year, day.month, last).weekday() - 4  # Saturday 1, Sunday 2
-    return last - weekend if weekend > 0 else last
+def _last_weekday(year: int, month: int) -> int:
+    """The last Monday-to-Friday of the month."""
+    length, first = _month(year, month)
+    last = (first + length - 2) % 7 + 1
+    return length - 1 if last == 7 else length - 2 if last == 1 else length  # Saturday, Sunday
 
 
-def _nearest_weekday(day: date, target: int) -> bool:
-    last = _last_day(day)
-    if target > last:
-        return False
-    wanted = date(day.year, day.month, target)
-    if wanted.weekday() == 5:  # Saturday: the Friday before, or Monday when that leaves the month
-        wanted = wanted - timedelta(days=1) if target > 1 else wanted + timedelta(days=2)
-    elif wanted.weekday() == 6:  # Sunday: the Monday after, or Friday when that leaves the month
-        wanted = wanted + timedelta(days=1) if target < last else wanted - timedelta(days=2)
-    return day == wanted
+def _nearest_weekday(target: int) -> DayPick:
+    def pick(year: int, month: int) -> int | None:
+        length, first = _month(year, month)
+        if target > length:
+            return None
+        weekday = (first + target - 2) % 7 + 1
+        if weekday == 7:  # Saturday: the Friday before, or Monday when that leaves the month
+            return target - 1 if target > 1 else target + 2
+        if weekday == 1:  # Sunday: the Monday after, or Friday when that leaves the month
+            return target + 1 if target < length else target - 2
+        return target
+
+    return pick
 
 
-def _day_of_month(token: str) -> tuple[str, DayFilter | None]:
-    """The croniter day-of-month field and the filter for EventBridge's own tokens."""
+def _last_of_weekday(weekday: int) -> DayPick:
+    def pick(year: int, month: int) -> int:
+        length, first = _month(year, month)
+        return length - (first + length - 1 - weekday) % 7
+
+    return pick
+
+
+def _nth_weekday(weekday: int, week: int) -> DayPick:
+    def pick(year: int, month: int) -> int | None:
+        length, first = _month(year, month)
+        day = 1 + (weekday - first) % 7 + 7 * (week - 1)
+        return day if day <= length else None
+
+    return pick
+
+
+def _day_of_month(token: str) -> tuple[str, DayPick | None]:
+    """The croniter day-of-month field and the day EventBridge's own tokens pick each month."""
     if token == "?":
         return "*", None
     if token == "L":
-        return "*", lambda day: day.day == _last_day(day)
+        return "*", _last_day
     if token == "LW":
-        return "*", lambda day: day.day == _last_weekday(day)
+        return "*", _last_weekday
     nearest = _NEAREST_WEEKDAY.match(token)
     if nearest:
         target = int(nearest.group(1))
         if not 1 <= target <= 31:
             raise _invalid(f"cron day-of-month field '{token}' is not valid; W needs a day 1-31 (e.g. 15W)")
-        return "*", lambda day: _nearest_weekday(day, target)
+        return "*", _nearest_weekday(target)
     if "L" in token or "W" in token or "#" in token:
         raise _invalid(f"cron day-of-month field '{token}' is not valid; allowed: 1-31, L, LW, 15W, ?, {_SYNTAX}")
     return token, None
 
 
-def _day_of_week(token: str) -> tuple[str, DayFilter | None]:
+def _day_of_week(token: str) -> tuple[str, DayPick | None]:
     if token == "?":
         return "*", None
     last = _LAST_WEEKDAY_OF_MONTH.match(token)
     if last:
-        weekday = int(last.group(1))
-        return "*", lambda day: _aws_weekday(day) == weekday and day.day + 7 > _last_day(day)
+        return "*", _last_of_weekday(int(last.group(1)))
     nth = _NTH_WEEKDAY.match(token)
     if nth:
-        weekday, week = int(nth.group(1)), int(nth.group(2))
-        return "*", lambda day: _aws_weekday(day) == weekday and (day.day - 1) // 7 + 1 == week
+        return "*", _nth_weekday(int(nth.group(1)), int(nth.group(2)))
     if re.search(r"[L#/]", token) or re.search(r"\b[89]\b|\b0\b|\d{2,}", token):
         raise _invalid(
             f"cron day-of-week field '{token}' is not valid; allowed: 1-7 or SUN-SAT (1 = SUN), 6L, 6#3, ?, "
@@ -269,8 +288,8 @@ def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
             f"'{expression}': exactly one of day-of-month and day-of-week must be '?' "
             "(EventBridge cannot match both; e.g. cron(0 12 * * ? *) or cron(0 12 ? * MON-FRI *))",
         )
-    croniter_day, day_filter = _day_of_month(day_of_month)
-    croniter_weekday, weekday_filter = _day_of_week(day_of_week)
+    croniter_day, day_pick = _day_of_month(day_of_month)
+    croniter_weekday, weekday_pick = _day_of_week(day_of_week)
     checked = _check_fields([minute, hour, croniter_day, month, croniter_weekday], _EVENTBRIDGE_FIELDS)
-    expanded = CronFields.expand(" ".join(checked), day_filter or weekday_filter, _years(year))
+    expanded = CronFields.expand(" ".join(checked), day_pick or weekday_pick, _years(year))
     return Cron(expression, _follows_elapsed(hour), expanded)

@@ -4,7 +4,7 @@ croniter validates and expands an expression once, at parse time; stepping a cro
 100-900 µs (its setup, then a date search one field at a time), and the tick pays it for every due job.
 Here a match is found by walking months and days over the expanded sets, and bisecting the hours and
 minutes of the day found. Tokens with croniter-only day semantics (`L`, `15W`, `5#2` in a 5-field
-expression) still ask croniter which day comes next; EventBridge's own tokens are a `day_filter`.
+expression) still ask croniter which day comes next; EventBridge's own tokens pick one day a month.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 
 from croniter import CroniterBadDateError, croniter
 
-DayFilter = Callable[[date], bool]
+# The one day of a month (year, month) that an EventBridge day token picks, None when the month has none.
+DayPick = Callable[[int, int], int | None]
 
 # The Gregorian calendar repeats every 400 years, weekdays included: a day not found within 400 years
 # (and no year field to wait for) is never found.
@@ -43,17 +44,17 @@ class CronFields:
     # The day and month fields as croniter reads them, when they use its own tokens (`L`, `W`, `#`), which
     # only 5-field expressions do; else None.
     croniter_days: str | None
-    day_filter: DayFilter | None  # EventBridge's day tokens
+    day_pick: DayPick | None  # EventBridge's day tokens
     years: frozenset[int] | None  # EventBridge's year field; None: any year
 
     @classmethod
-    def expand(cls, expression: str, day_filter: DayFilter | None, years: frozenset[int] | None) -> CronFields:
+    def expand(cls, expression: str, day_pick: DayPick | None, years: frozenset[int] | None) -> CronFields:
         """`expression` is valid for croniter (the parser checked it); its fields are expanded once here."""
         cron = croniter(expression)
         minute, hour, day, month, weekday = cron.expanded
         day_tokens = bool(cron.nth_weekday_of_month or cron.nearest_weekday) or "l" in day
-        if day_tokens and (day_filter is not None or years is not None):  # EventBridge's parser never does this
-            raise ValueError(f"croniter's day tokens in '{expression}' cannot take a day filter or years")
+        if day_tokens and (day_pick is not None or years is not None):  # EventBridge's parser never does this
+            raise ValueError(f"croniter's day tokens in '{expression}' cannot take EventBridge's day tokens or years")
         _, _, day_text, month_text, weekday_text = expression.split()
         return cls(
             minutes=_values(minute, 0, 59),
@@ -63,7 +64,7 @@ class CronFields:
             weekdays=None if weekday[0] == "*" or day_tokens else frozenset(int(value) for value in weekday),
             either_day=day[0] != "*" and weekday[0] != "*",
             croniter_days=f"0 0 {day_text} {month_text} {weekday_text}" if day_tokens else None,
-            day_filter=day_filter,
+            day_pick=day_pick,
             years=years,
         )
 
@@ -115,14 +116,16 @@ class CronFields:
 
     def _day_in_month(self, year: int, month: int, first_day: int) -> date | None:
         first_weekday, length = calendar.monthrange(year, month)  # 0 = Monday
-        days, weekdays, either_day, day_filter = self.days, self.weekdays, self.either_day, self.day_filter
-        for number in range(first_day, length + 1):
+        days, weekdays, either_day = self.days, self.weekdays, self.either_day
+        numbers = range(first_day, length + 1)
+        if self.day_pick is not None:
+            picked = self.day_pick(year, month)
+            numbers = range(picked, picked + 1) if picked is not None and picked >= first_day else range(0)
+        for number in numbers:
             day_ok = days is None or number in days
             weekday_ok = weekdays is None or (first_weekday + number) % 7 in weekdays  # cron's 0 = Sunday
             if (day_ok or weekday_ok) if either_day else (day_ok and weekday_ok):
-                candidate = date(year, month, number)
-                if day_filter is None or day_filter(candidate):
-                    return candidate
+                return date(year, month, number)
         return None
 
     def _next_year(self, year: int) -> int | None:
