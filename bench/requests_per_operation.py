@@ -1,19 +1,24 @@
-"""What each operation costs in DynamoDB requests and items read, and how that grows with the table.
+"""What each operation costs in DynamoDB requests, items written and read, and how that grows with the table.
 
 Counts, not seconds: moto's speed says nothing about DynamoDB's, but request and item counts are what
-DynamoDB bills and what makes a path O(1) or O(jobs). Run: `make bench`.
+DynamoDB bills and what makes a path O(1) or O(jobs). Write units count a small item's write as 1 and one
+written in a transaction as 2, as on-demand billing does. `before` is the requests each operation made
+before issue 13 (measured at commit e4721be). Run: `make bench`.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import moto
 
 from devtools.clock import ManualClock
-from devtools.dynamo import dynamodb_calls
+from devtools.dynamo import dynamodb_calls, dynamodb_clients
 from devtools.environment import use_template_environment
 from devtools.resources import create_rules, create_tables
 from devtools.stack import START, Stack
@@ -22,18 +27,74 @@ from serverless_jobs.domain.timefmt import iso_z
 DUE = 50
 
 
-def _row(label: str, calls: Counter[str]) -> str:
+# Requests per operation before issue 13 (the executor: GetItem and UpdateItem to start, PutItem of the
+# running entry, PutItem of the closed entry, GetItem and UpdateItem to finish).
+BEFORE = {
+    "POST /jobs (scheduled)": 1,
+    "POST /jobs (immediate: claim + dispatch)": 3,
+    "GET /jobs/{id}": 1,
+    "PUT /jobs/{id}": 2,
+    "POST /jobs/{id}/trigger": 2,
+    "GET /jobs?status=pending&limit=50": 1,
+    "GET /jobs/{id}/history": 2,
+    "executor, one run (start, record, finish)": 6,
+}
+TICK_BEFORE = 54  # 4 shard queries and 50 claims, at any table size
+
+
+@contextmanager
+def dynamodb_items() -> Iterator[Counter[str]]:
+    """Counts items `read` (got, or scanned by a Query or Scan), `written`, and write `units` in the block."""
+    items: Counter[str] = Counter()
+
+    def count(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            items.update(written=1, units=1)
+        elif model.name == "TransactWriteItems":
+            writes = sum(1 for entry in params["TransactItems"] if "ConditionCheck" not in entry)
+            items.update(written=writes, units=2 * writes)
+        elif model.name == "BatchWriteItem":
+            writes = sum(len(requests) for requests in params["RequestItems"].values())
+            items.update(written=writes, units=writes)
+
+    def count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        items["read"] += int(parsed.get("ScannedCount", 0)) + (1 if parsed.get("Item") else 0)
+
+    clients = dynamodb_clients()
+    for client in clients:
+        client.meta.events.register("before-parameter-build.dynamodb", count)
+        client.meta.events.register("after-call.dynamodb", count_read)
+    try:
+        yield items
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-parameter-build.dynamodb", count)
+            client.meta.events.unregister("after-call.dynamodb", count_read)
+
+
+@contextmanager
+def measured() -> Iterator[tuple[Counter[str], Counter[str]]]:
+    with dynamodb_calls() as calls, dynamodb_items() as items:
+        yield calls, items
+
+
+def _row(label: str, measures: tuple[Counter[str], Counter[str]], before: int | None = None) -> str:
+    calls, items = measures
     requests = sum(count for name, count in calls.items() if name != "ScannedCount")
-    return f"{label:<44} {requests:>9} {calls['ScannedCount']:>12}"
+    earlier = BEFORE.get(label) if before is None else before
+    return (
+        f"{label:<44} {earlier if earlier is not None else '-':>7} {requests:>9}"
+        f" {items['written']:>8} {items['units']:>6} {items['read']:>6}"
+    )
 
 
 def _api_costs(stack: Stack) -> list[str]:
     rows = []
     api = stack.api
-    with dynamodb_calls() as calls:
+    with measured() as calls:
         job = api.post("/jobs", {"name": "bench", "handler": "echo", "schedule": "1h"}).body
     rows.append(_row("POST /jobs (scheduled)", calls))
-    with dynamodb_calls() as calls:
+    with measured() as calls:
         api.post("/jobs", {"name": "bench", "handler": "echo"})
     rows.append(_row("POST /jobs (immediate: claim + dispatch)", calls))
     for label, method, path in [
@@ -45,11 +106,11 @@ def _api_costs(stack: Stack) -> list[str]:
     ]:
         body = {"name": "renamed"} if method == "PUT" else None
         query = {"status": "pending", "limit": "50"} if path == "/jobs" else None
-        with dynamodb_calls() as calls:
+        with measured() as calls:
             api.request(method, path, body, query=query)
         rows.append(_row(label, calls))
     first_run = stack.invocations.payloads[0]
-    with dynamodb_calls() as calls:
+    with measured() as calls:
         stack.execute(first_run)
     rows.append(_row("executor, one run (start, record, finish)", calls))
     return rows
@@ -66,20 +127,23 @@ def _tick_cost(total_jobs: int) -> str:
                 run_at = stack.clock.now() + timedelta(minutes=1 if number < DUE else 60 + number % idle)
                 stack.api.post("/jobs", {"name": f"j{number}", "handler": "echo", "runAt": iso_z(run_at)})
             stack.clock.advance(61)
-            with dynamodb_calls() as calls:
+            with measured() as calls:
                 report = stack.tick()
         finally:
             stack.close()
-    return _row(f"tick: {total_jobs:>5} jobs, {DUE} due -> {report['dispatched']} dispatched", calls)
+    return _row(f"tick: {total_jobs:>5} jobs, {DUE} due -> {report['dispatched']} dispatched", calls, TICK_BEFORE)
 
 
 def main() -> None:
     use_template_environment()
     # the functions' JSON logs and EMF metric lines would drown the table
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    header = f"{'operation':<44} {'requests':>9} {'items read':>12}"
+    header = (
+        f"{'operation':<44} {'before':>7} {'requests':>9} {'written':>8} {'units':>6} {'read':>6}\n"
+        f"{'':<44} {'requests':>7} {'now':>9} {'items':>8} {'(WRU)':>6} {'items':>6}"
+    )
     print(header)
-    print("-" * len(header))
+    print("-" * len(header.splitlines()[0]))
     with moto.mock_aws():
         create_tables()
         create_rules()

@@ -49,7 +49,7 @@ class Stack:
         self.tick_handler = self.build_tick(self._advance)
         self.executor_handler = build_function("ExecutorFunction", self.settings, clock, rng=rng)
         self.api = ApiClient(self.api_handler)
-        self.jobs = DynamoJobStore(self.settings.jobs_table)
+        self.jobs = DynamoJobStore(self.settings.jobs_table, self.settings.history_table)
         self.delivered = 0
 
     def build_tick(self, sleep: Callable[[float], None] | None = None, **settings: Any) -> LambdaHandler:

@@ -97,7 +97,8 @@ def api(clock: ManualClock, clients: AwsClients, invocations: InvokeRecorder) ->
 @pytest.fixture
 def job_store(aws: list[str]) -> DynamoJobStore:
     """The Jobs table as the functions read it, for what the API does not show (e.g. the `due` fields)."""
-    return DynamoJobStore(Settings.from_environment().jobs_table)
+    settings = Settings.from_environment()
+    return DynamoJobStore(settings.jobs_table, settings.history_table)
 
 
 @pytest.fixture

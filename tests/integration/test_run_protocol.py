@@ -239,7 +239,47 @@ def test_executor_never_scans(stack: Stack) -> None:
         stack.deliver()
 
     assert calls["Scan"] == 0
-    assert calls["GetItem"] > 0  # the hook saw the executor's reads
+    assert calls["UpdateItem"] > 0  # the hook saw the executor's requests
+
+
+def test_a_successful_run_costs_the_executor_three_requests_and_no_read(stack: Stack) -> None:
+    job = create(stack, schedule="1h")
+    stack.api.post(f"/jobs/{job['id']}/trigger")
+
+    with dynamodb_calls() as calls:
+        [result] = stack.deliver()
+
+    assert result["outcome"] == "completed"
+    # the start mark answering with the job, the running entry, the entry's close with the job's finish
+    assert +calls == {"UpdateItem": 1, "PutItem": 1, "TransactWriteItems": 1}
+    done = stack.job(job["id"])
+    assert (done["status"], done["attempts"], done["nextRunAt"]) == ("pending", 0, job["nextRunAt"])
+    [run] = stack.history(job["id"])
+    assert (run["status"], run["trigger"]) == ("completed", "manual")
+
+
+def test_an_edit_landing_while_the_run_is_out_is_kept_and_the_outcome_applied_on_top(stack: Stack) -> None:
+    seen_running: list[dict[str, Any]] = []
+
+    def rename_while_running(data: dict[str, Any], ctx: RunContext) -> Any:
+        """Plays a user editing the job through the API while its run is out."""
+        seen_running.extend(stack.history(ctx.job_id))
+        assert stack.api.put(f"/jobs/{ctx.job_id}", {"name": "renamed"}).status == 200
+        raise RuntimeError("after the edit")
+
+    job = create(stack, schedule="1h", maxAttempts=2)
+    with registered_for_now("test-rename-while-running", rename_while_running):
+        stack.api.put(f"/jobs/{job['id']}", {"handler": "test-rename-while-running"})
+        stack.api.post(f"/jobs/{job['id']}/trigger")
+        [result] = stack.deliver()
+
+    assert result["outcome"] == "failed"
+    assert [run["status"] for run in seen_running] == ["running"]  # visible while it runs
+    moved = stack.job(job["id"])
+    assert (moved["name"], moved["status"], moved["attempts"]) == ("renamed", "pending", 1)
+    assert moved["lastError"] == "RuntimeError: after the edit"
+    [run] = stack.history(job["id"])
+    assert (run["status"], run["error"]) == ("failed", "RuntimeError: after the edit")
 
 
 def test_the_tick_runs_jobs_even_where_its_rule_was_never_created(stack: Stack) -> None:

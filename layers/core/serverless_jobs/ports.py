@@ -42,6 +42,23 @@ class JobStore(Protocol):
         """
         ...
 
+    def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
+        """Mark `run_id` started (`run_started_at`) in one conditional write, and return the job as written.
+
+        Only if the job is `running` that run and has not started it yet; None otherwise (no such job, a
+        stale run, a duplicate delivery). No read first: the write answers with the job.
+        """
+        ...
+
+    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
+        """Write the job's update (as `update`, on `before.version`) and `entry`, a closed history entry
+        (as `HistoryStore.record`), in one transaction: both or neither.
+
+        False, with nothing written, when either condition failed (the job changed, the entry was closed
+        already) or the transaction was cancelled by a concurrent write.
+        """
+        ...
+
     def delete(self, job: Job) -> bool:
         """Delete the job if it is still at `job.version`; False when another writer got there first."""
         ...

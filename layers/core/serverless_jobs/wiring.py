@@ -61,7 +61,8 @@ def deps_on_dynamodb(
 ) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run."""
     include_packages(settings.handler_packages)
-    jobs, history = DynamoJobStore(settings.jobs_table, tuning), DynamoHistoryStore(settings.history_table, tuning)
+    jobs = DynamoJobStore(settings.jobs_table, settings.history_table, tuning)
+    history = DynamoHistoryStore(settings.history_table, tuning)
     jobs.connect()
     history.connect()
     return Deps(settings, jobs, history, clock, rng or random.Random())

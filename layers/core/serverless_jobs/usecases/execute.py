@@ -11,7 +11,7 @@ import json
 import reprlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,7 +69,7 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
     finished = deps.clock.now()
     close_entry(run, "completed" if outcome.succeeded else "failed", finished, outcome.error)
     run.result, run.result_truncated = bounded_result(result)
-    if not settle(deps, run, finished):
+    if not settle(deps, run, finished, job):
         logger.warning("run ended after the tick closed it as lost", extra=request.log_keys())
         return Execution("skipped")
     count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
@@ -104,34 +104,28 @@ def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> 
 def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
     """Mark the claimed run started, once: the job to run, or None for a stale or duplicate event.
 
-    Only a `running` job's run starts: a paused or cancelled job holding the run its pause detached (for
-    its lease) never starts it, so a run detached before it started never writes an entry at all.
+    One conditional write that answers with the job, no read before it. Only a `running` job's run
+    starts: a paused or cancelled job holding the run its pause detached (for its lease) never starts it,
+    so a run detached before it started never writes an entry at all.
     """
-
-    def mark_started() -> Job | None:
-        job = deps.jobs.get(job_id)
-        if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING or job.run_started_at:
-            return None
-        started = replace(job, run_started_at=to_millis(now))
-        if not deps.jobs.update(job, started, expect={"run_id": run_id, "run_started_at": None}):
-            raise ConcurrentChange(job_id)
-        return started
-
-    try:
-        return retry_on_conflict(mark_started)
-    except ConcurrentChange:
-        return None
+    return deps.jobs.start(job_id, run_id, to_millis(now))
 
 
-def settle(deps: Deps, run: Run, now: datetime) -> bool:
+def settle(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bool:
     """Close `run`'s history entry as it stands, then move its job on as the stored entry says.
 
     The entry is closed once: by the executor, or by the tick for a run it takes for lost, whichever
-    comes first, and the job's finish always follows the entry. So a run never counts twice, and a job
-    never moves on past an entry still `running` (a finish that fails is applied again by the tick, from
-    the entry, when the lease expires). True when `run` is how the run ended; False when another closed
-    it first.
+    comes first, and the job's finish never precedes the entry's close. So a run never counts twice, and a
+    job never moves on past an entry still `running` (a finish that fails is applied again by the tick,
+    from the entry, when the lease expires). True when `run` is how the run ended; False when another
+    closed it first.
+
+    `job`, the job as the caller last wrote it (the executor's start mark), lets the close and the finish
+    go in one transaction, with no read. If the job changed since (an API edit, a pause) or the entry was
+    closed already, that writes nothing, and the entry is closed on its own and followed as above.
     """
+    if job is not None and deps.jobs.finish_run(job, moved_on(deps, job, outcome_of(run), now), run):
+        return True
     if deps.history.record(run):
         stored: Run | None = run
     else:  # closed already: by the tick, or by this very write (botocore retried it after a lost answer)
@@ -144,7 +138,17 @@ def settle(deps: Deps, run: Run, now: datetime) -> bool:
 
 def follow_entry(deps: Deps, entry: Run, now: datetime) -> bool:
     """Move the job on as its closed history entry says; False if the job no longer holds that run."""
-    return finish(deps, entry.job_id, entry.id, Outcome(entry.status == "completed", entry.error), now)
+    return finish(deps, entry.job_id, entry.id, outcome_of(entry), now)
+
+
+def outcome_of(entry: Run) -> Outcome:
+    """How a closed run ended, as its job's finish reads it."""
+    return Outcome(entry.status == "completed", entry.error)
+
+
+def moved_on(deps: Deps, job: Job, outcome: Outcome, now: datetime) -> Job:
+    """`job` after its current run ended with `outcome`."""
+    return lifecycle.finished(job, next_state(job, outcome, now, deps.rng), now, deps.settings.due_shards)
 
 
 def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime) -> bool:
@@ -157,8 +161,7 @@ def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime
         job = deps.jobs.get(job_id)
         if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING:
             return False
-        moved = lifecycle.finished(job, next_state(job, outcome, now, deps.rng), now, deps.settings.due_shards)
-        if not deps.jobs.update(job, moved, expect={"run_id": run_id}):
+        if not deps.jobs.update(job, moved_on(deps, job, outcome, now), expect={"run_id": run_id}):
             raise ConcurrentChange(job_id)
         return True
 

@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.condition import Condition
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.models import RunItem, bound, condition_failed, connect
@@ -32,14 +33,8 @@ class DynamoHistoryStore:
             return None
 
     def record(self, run: Run) -> bool:
-        item = self._model(
-            run_key=RunItem.key_for(run.claimed_at, run.id),
-            result_truncated=1 if run.result_truncated else None,
-            **{name: getattr(run, name) for name in _STORED},
-        )
         try:
-            # Absent, or running: the open entry, or this very write retried by botocore after a lost answer.
-            item.save(condition=self._model.run_key.does_not_exist() | (self._model.status == "running"))
+            entry_item(self._model, run).save(condition=still_open(self._model))
         except PutError as error:
             if condition_failed(error):
                 return False
@@ -65,3 +60,19 @@ class DynamoHistoryStore:
             result_truncated=bool(item.result_truncated),
             **{name: getattr(item, name) for name in _STORED},
         )
+
+
+def entry_item(model: type[RunItem], run: Run) -> RunItem:
+    """`run`'s history entry as an item of `model`'s table."""
+    return model(
+        run_key=RunItem.key_for(run.claimed_at, run.id),
+        result_truncated=1 if run.result_truncated else None,
+        **{name: getattr(run, name) for name in _STORED},
+    )
+
+
+def still_open(model: type[RunItem]) -> Condition:
+    """An entry may be written while absent or running: the open entry, or this very write retried by
+    botocore after a lost answer; never once closed (a run is closed once)."""
+    condition: Condition = model.run_key.does_not_exist() | (model.status == "running")
+    return condition

@@ -6,20 +6,25 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from botocore.exceptions import ClientError
+from pynamodb.constants import ALL_NEW
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.models import JobItem, bound, condition_failed, connect
-from serverless_jobs.domain.job import Job, JobStatus
+from serverless_jobs.adapters.dynamodb.history_store import entry_item, still_open
+from serverless_jobs.adapters.dynamodb.models import JobItem, RunItem, bound, condition_failed, connect
+from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.ports import Page
 
 _FIELDS = tuple(field.name for field in fields(Job))
 
 
 class DynamoJobStore:
-    def __init__(self, table_name: str, tuning: ClientTuning = API_CLIENTS) -> None:
+    def __init__(self, table_name: str, history_table: str, tuning: ClientTuning = API_CLIENTS) -> None:
         self._model = bound(JobItem, table_name, tuning)
+        self._history = bound(RunItem, history_table, tuning)
 
     def connect(self) -> None:
         connect(self._model)
@@ -42,27 +47,66 @@ class DynamoJobStore:
         return True
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
-        actions = [
-            _set_or_remove(getattr(self._model, name), getattr(after, name))
-            for name in _FIELDS
-            if name != "version" and getattr(after, name) != getattr(before, name)
-        ]
-        if not actions:  # nothing changed: still a conditional write, so a lost race is still seen
-            actions = [self._model.updated_at.set(after.updated_at)]
-        condition: Condition | None = None
-        for name, value in (expect or {}).items():
-            attribute = getattr(self._model, name)
-            clause = attribute.does_not_exist() if value is None else attribute == value
-            condition = clause if condition is None else condition & clause
         item = self._item(before)
         try:
-            item.update(actions=actions, condition=condition)  # pynamodb adds the version condition
+            # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
+            item.update(actions=self._changes(before, after), condition=self._expected(expect))
         except UpdateError as error:
             if condition_failed(error):
                 return False
             raise
         after.version = item.version
         return True
+
+    def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
+        model = self._model
+        condition = (
+            (model.run_id == run_id) & (model.status == JobStatus.RUNNING.value) & model.run_started_at.does_not_exist()
+        )
+        # A new version as any write makes, so a writer that read the job before it sees the change.
+        actions = [model.run_started_at.set(started_at), model.version.add(1)]
+        try:
+            written = model._get_connection().update_item(
+                job_id, actions=actions, condition=condition, return_values=ALL_NEW
+            )
+        except UpdateError as error:
+            if condition_failed(error):
+                return None
+            raise
+        return self._job(model.from_raw_data(written["Attributes"]))
+
+    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
+        item = self._item(before)
+        # On the Jobs model's client (its tuning); committed as the block ends, both items or neither.
+        try:
+            with TransactWrite(connection=self._model._get_connection().connection) as transaction:
+                transaction.update(item, actions=self._changes(before, after))  # on the version read
+                transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+        except TransactWriteError as error:
+            if _cancelled(error):
+                return False
+            raise
+        after.version = item.version
+        return True
+
+    def _changes(self, before: Job, after: Job) -> list[Any]:
+        """Update actions for the fields where `after` differs from `before` (pynamodb adds the version)."""
+        actions = [
+            _set_or_remove(getattr(self._model, name), getattr(after, name))
+            for name in _FIELDS
+            if name != "version" and getattr(after, name) != getattr(before, name)
+        ]
+        # nothing changed: still a conditional write, so a lost race is still seen
+        return actions or [self._model.updated_at.set(after.updated_at)]
+
+    def _expected(self, expect: Mapping[str, object] | None) -> Condition | None:
+        """The condition that each field of `expect` still holds its value (None: absent)."""
+        condition: Condition | None = None
+        for name, value in (expect or {}).items():
+            attribute = getattr(self._model, name)
+            clause = attribute.does_not_exist() if value is None else attribute == value
+            condition = clause if condition is None else condition & clause
+        return condition
 
     def delete(self, job: Job) -> bool:
         try:
@@ -101,6 +145,14 @@ class DynamoJobStore:
         values = {name: getattr(item, name) for name in _FIELDS}
         values["status"] = JobStatus(item.status)
         return Job(**values)
+
+
+def _cancelled(error: TransactWriteError) -> bool:
+    """Whether DynamoDB cancelled the transaction (a condition failed, or a concurrent write): nothing
+    was written. Not pynamodb's `cause_response_code`, which itself raises when the cause is a timeout."""
+    cause = error.cause
+    code = cause.response.get("Error", {}).get("Code") if isinstance(cause, ClientError) else None
+    return code == "TransactionCanceledException"
 
 
 def _set_or_remove(attribute: Any, value: Any) -> Any:
