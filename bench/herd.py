@@ -4,8 +4,10 @@ Each sample is a fresh moto account with `HERD` jobs due at one instant and one 
 AWS call the functions make delayed by 0 ms or by 20 ms (devtools.latency, outside moto's lock), the two
 alternated so both meet the same machine. Latency hidden = 1 - (pass at 20 ms - pass at 0 ms) / (calls x
 20 ms): 100% means the pass took no longer than with an infinitely fast network, 0% that every call's
-round trip was waited for in turn. moto's own CPU (one call at a time, on a shared 2-core machine) caps the
-absolute rate, so the pass times say little about AWS's. Run: `make bench` (or `python -m bench.herd`).
+round trip was waited for in turn. Over 100% means the pass was faster with latency than without: while
+its threads sleep they stop contending for moto's lock and the GIL. moto's own CPU (one call at a time,
+on a shared 2-core machine) caps the absolute rate, so the pass times say little about AWS's.
+Run: `make bench` (or `python -m bench.herd`).
 """
 
 from __future__ import annotations
