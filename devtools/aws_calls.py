@@ -4,7 +4,7 @@ moto enforces no IAM, so the tests prove the deployed roles allow what the funct
 call here and checking it against the role SAM deploys (tests/harness/permissions.py). Three functions share
 one process (and pynamodb's connections) locally and in tests, so a call belongs to the function whose
 handler is running: `attributed` marks it in a context variable, which threads started for a handler's
-work inherit only when they are given its context (the dispatcher's pool and the job handler's thread are).
+work inherit only when they are given its context (a tick pass's threads and the job handler's thread are).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +17,15 @@ from serverless_jobs.settings import Settings
 def dynamodb_calls() -> Iterator[Counter[str]]:
     """Counts operations by name (Scan, Query, UpdateItem ...) and items read (`ScannedCount`) in the block."""
     calls: Counter[str] = Counter()
+    lock = threading.Lock()  # a tick pass makes its calls from many threads
 
     def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
+        with lock:
+            calls[model.name] += 1
 
     def count_items(model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
+        with lock:
+            calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
 
     clients = dynamodb_clients()
     for client in clients:

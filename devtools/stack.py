@@ -14,6 +14,7 @@ from devtools.api import ApiClient
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.functions import FakeLambdaContext, LambdaHandler, build_function
+from devtools.moto_backend import serialise_moto_calls
 from devtools.template import ROOT
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
@@ -40,6 +41,7 @@ class Stack:
 
     def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
         """Settings are the template's, changed as given (`log_job_data=True`)."""
+        serialise_moto_calls()  # a tick pass calls moto from many threads at once
         self.clock = clock
         self.settings = replace(Settings.from_environment(), **settings)
         self.clients = AwsClients()

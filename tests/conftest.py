@@ -19,6 +19,7 @@ from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.environment import use_template_environment
 from devtools.functions import build_function
+from devtools.moto_backend import serialise_moto_calls
 from devtools.resources import create_rules, create_tables, table_contents
 from devtools.stack import START, Stack
 from harness.call_log import DESELECTED
@@ -30,6 +31,8 @@ from serverless_jobs.wiring import AwsClients
 use_template_environment()
 
 record_calls(CALLS.add)
+# A tick pass, the dispatcher and the local stack call moto from many threads at once.
+serialise_moto_calls()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -36,8 +36,9 @@ class ClientTuning:
 # request whose AWS is failing answers 503 in time instead of meeting API Gateway's 504.
 API_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=3.0, attempts=3)
 # The tick: a pass every second; a DynamoDB call that has not answered in 2 s is better left to the next pass.
-TICK_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=2.0, attempts=3)
-# The tick's Invoke calls: up to 32 at once (the dispatcher's pool); adaptive mode slows the whole fan-out
+# A pass keeps 32 calls in flight (usecases.tick.CALLS_IN_FLIGHT): a connection each, none opened and dropped.
+TICK_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=2.0, attempts=3, max_pool_connections=32)
+# The tick's Invoke calls: up to 32 at once (a pass's calls in flight); adaptive mode slows the whole fan-out
 # down when Lambda throttles, instead of every thread retrying into the throttle.
 DISPATCH_CLIENTS = ClientTuning(
     connect_timeout=1.0, read_timeout=3.0, attempts=3, retry_mode="adaptive", max_pool_connections=32

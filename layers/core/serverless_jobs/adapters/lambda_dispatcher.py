@@ -1,11 +1,9 @@
-"""Handing claimed runs to the executor on AWS: Lambda async invoke, ids only, many at once."""
+"""Handing claimed runs to the executor on AWS: Lambda async invoke, ids only."""
 
 from __future__ import annotations
 
-import contextvars
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
@@ -20,21 +18,15 @@ logger = Logger(child=True)
 
 
 class LambdaDispatcher:
-    """`Invoke` with `InvocationType=Event`, many at once: each call is a network round trip."""
+    """`Invoke` with `InvocationType=Event`, in the caller's thread: the tick overlaps its runs' dispatches
+    itself, each by the thread that claimed the run (usecases.tick), and the API dispatches one run."""
 
-    def __init__(self, client: LambdaClient, function_name: str, concurrency: int = 32) -> None:
+    def __init__(self, client: LambdaClient, function_name: str) -> None:
         self._client = client
         self._function_name = function_name
-        self._concurrency = concurrency
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
-        if len(runs) <= 1:
-            return [run for run in runs if self._refused(run)]
-        with ThreadPoolExecutor(max_workers=min(self._concurrency, len(runs))) as pool:
-            # Each invoke runs in a copy of the caller's context (contextvars), as it would without the pool.
-            calls = [pool.submit(contextvars.copy_context().run, self._refused, run) for run in runs]
-            refused = [call.result() for call in calls]
-        return [run for run, was_refused in zip(runs, refused, strict=True) if was_refused]
+        return [run for run in runs if self._refused(run)]
 
     def _refused(self, run: RunRequest) -> bool:
         """Invoke; True only when Lambda answered that it will not queue the event."""

@@ -1,4 +1,4 @@
-"""The tick's work: find due jobs through the sparse index, claim each, dispatch the winners at once.
+"""The tick's work: find due jobs through the sparse index, claim each, dispatch each winner as it wins.
 
 A due `running` job is a lost run (its lease expired): it is recorded `timed_out` and retried or failed
 like any failure, as is a run Lambda refused to start. A due paused or cancelled job holds a run its pause
@@ -15,7 +15,9 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -47,6 +49,10 @@ SAFETY_MARGIN_SECONDS = 3.0
 # Jobs a sweep reads at most per invocation: a large backlog on stranded shards moves over a few minutes
 # instead of holding up the passes (about 200 conditional writes, a second or two on DynamoDB).
 SWEEP_LIMIT = 200
+# AWS calls one pass keeps in flight (shard queries, claims and each claim's Invoke): enough to hide a
+# 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
+# connection pools (client_tuning.TICK_CLIENTS). docs/DESIGN.md §9 gives the reasons.
+CALLS_IN_FLIGHT = 32
 
 
 @dataclass(frozen=True)
@@ -118,32 +124,65 @@ def run_window(
 
 
 def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
-    """One pass over the live shards of the `due` index at the clock's now.
+    """One pass over the live shards of the `due` index at the clock's now, its AWS calls overlapped.
 
-    Every run claimed is dispatched, whatever fails after its claim: a claimed run that is never dispatched
-    waits out its lease (minutes) before the tick recovers it. A shard or a job that meets an error is
-    logged and left for the next pass; nothing it did is half-done, since each step is one conditional write.
+    The shards are queried at once; each due job is looked at as soon as its shard answers, up to
+    `CALLS_IN_FLIGHT` at a time, and a run claimed is dispatched at once by the thread that claimed it, so a
+    herd costs about (jobs / CALLS_IN_FLIGHT) round trips instead of one per job. Every run claimed is
+    dispatched, whatever fails after its claim: a claimed run that is never dispatched waits out its lease
+    (minutes) before the tick recovers it. A shard or a job that meets an error is logged and left for the
+    next pass; nothing it did is half-done, since each step is one conditional write. Metrics and the
+    refused runs' failing are done here, after the calls: Powertools' metric buffer is not for threads.
     """
     now = deps.clock.now()
-    examined = recovered = faults = 0
-    claimed: list[RunRequest] = []
-    for shard in range(deps.settings.due_shards):
-        due = guarded(f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now)))
-        if isinstance(due, Failed):
-            faults += 1
-            continue
-        for job in due:
-            examined += 1
-            outcome = guarded(f"look at job {job.id}", partial(look_at_due, deps, job, now))
-            faults += outcome is FAILED
-            recovered += outcome is True
-            if isinstance(outcome, RunRequest):
-                claimed.append(outcome)
-    undelivered = dispatcher.dispatch(claimed)  # never raises: an unanswered Invoke is left to the lease
-    faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, undelivered, now)) is FAILED
-    count(Metric.TICK_DUE_JOBS, examined)
+    faults = 0
+    with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
+
+        def in_context(action: Callable[[], T]) -> Future[T]:
+            # Each step runs in a copy of the pass's context (contextvars), as it would without the pool.
+            return pool.submit(contextvars.copy_context().run, action)
+
+        shards = [
+            in_context(partial(guarded, f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now))))
+            for shard in range(deps.settings.due_shards)
+        ]
+        looks: list[Future[Settled]] = []
+        for shard in as_completed(shards):
+            due = shard.result()
+            if isinstance(due, Failed):
+                faults += 1
+                continue
+            looks += [in_context(partial(settle, deps, dispatcher, job, now)) for job in due]
+        settled = [look.result() for look in looks]
+    claimed = [each.claimed for each in settled if each.claimed is not None]
+    refused = [each.claimed for each in settled if each.claimed is not None and each.refused]
+    recovered = sum(each.recovered for each in settled)
+    faults += sum(each.failed for each in settled)
+    faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, refused, now)) is FAILED
+    if recovered:
+        count(Metric.RUNS_TIMED_OUT, recovered)
+    count(Metric.TICK_DUE_JOBS, len(settled))
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
-    return TickReport(examined, len(claimed), recovered, len(undelivered), faults=faults)
+    return TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a pass did with one due job."""
+
+    claimed: RunRequest | None = None  # the run it claimed and dispatched
+    refused: bool = False  # Lambda answered that it will not start the claimed run
+    recovered: bool = False  # a lost or detached run closed
+    failed: bool = False  # the look met an error (logged); the next pass tries again
+
+
+def settle(deps: Deps, dispatcher: Dispatcher, job: Job, now: datetime) -> Settled:
+    """Look at one due job and dispatch the run it claims, if any, right away (never raises)."""
+    outcome = guarded(f"look at job {job.id}", partial(look_at_due, deps, job, now))
+    if isinstance(outcome, RunRequest):
+        # The dispatcher never raises: an unanswered Invoke is left to the lease.
+        return Settled(claimed=outcome, refused=bool(dispatcher.dispatch([outcome])))
+    return Settled(recovered=outcome is True, failed=outcome is FAILED)
 
 
 def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | bool:
@@ -155,14 +194,10 @@ def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | bool:
     if job.status == JobStatus.PENDING:
         return claim_due(deps, job, now) or False
     if job.status == JobStatus.RUNNING:
-        lost = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
-    elif lifecycle.holds_detached_run(job):
-        lost = close_detached_run(deps, job, now)
-    else:
-        return False
-    if lost:
-        count(Metric.RUNS_TIMED_OUT)
-    return lost
+        return fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+    if lifecycle.holds_detached_run(job):
+        return close_detached_run(deps, job, now)
+    return False
 
 
 class Failed:
