@@ -41,13 +41,13 @@ class FaultInjector:
 
     def attach(self, clients: list[Any]) -> None:
         for client in clients:
-            client.meta.events.register_first("before-call", self._before)
+            client.meta.events.register_first(_before_call(client), self._before)
             client.meta.events.register("after-call", self._after)
             self._clients.append(client)
 
     def detach(self) -> None:
         for client in self._clients:
-            client.meta.events.unregister("before-call", self._before)
+            client.meta.events.unregister(_before_call(client), self._before)
             client.meta.events.unregister("after-call", self._after)
         self._clients.clear()
 
@@ -74,6 +74,12 @@ class FaultInjector:
             raise aws_error("ConditionalCheckFailedException", 400, model.name)
         self.injected[f"after timeout {model.name}"] += 1
         raise ReadTimeoutError(endpoint_url="injected after applying")
+
+
+def _before_call(client: Any) -> str:
+    """The harness answers Invoke in a handler of its own for that operation, which botocore runs before any
+    less specific one: a fault before Invoke must be registered for the operation itself to come first."""
+    return "before-call.lambda.Invoke" if client.meta.service_model.service_name == "lambda" else "before-call"
 
 
 def aws_error(code: str, status: int, operation: str) -> ClientError:
