@@ -175,6 +175,28 @@ def test_a_run_that_never_finishes_is_recovered_after_its_lease(stack: Stack) ->
     assert stack.job(job["id"])["status"] == "completed"
 
 
+def test_a_run_that_outlives_its_lease_counts_once_as_the_tick_closed_it(stack: Stack) -> None:
+    """The executor is still running when the tick takes the run for lost: the tick's close stands."""
+
+    def outlive_the_lease(data: dict[str, Any], ctx: RunContext) -> Any:
+        stack.clock.advance(30 + stack.settings.lease_margin_seconds + 1)
+        assert stack.tick()["recovered"] == 1
+        return "too late"
+
+    job = create(stack, schedule="1h", timeoutSeconds=30, maxAttempts=2)
+    with registered_for_now("test-outlive-the-lease", outlive_the_lease):
+        stack.api.put(f"/jobs/{job['id']}", {"handler": "test-outlive-the-lease"})
+        stack.api.post(f"/jobs/{job['id']}/trigger")
+        [payload] = stack.invocations.payloads
+        stack.execute(payload)
+
+    [run] = stack.history(job["id"])
+    assert (run["id"], run["status"], run["result"]) == (payload["runId"], "timed_out", None)
+    retry = stack.job(job["id"])
+    assert (retry["status"], retry["attempts"]) == ("pending", 1)
+    assert retry["lastError"].startswith("LeaseExpired")
+
+
 def test_a_run_lambda_refuses_to_start_fails_its_attempt_at_once(stack: Stack) -> None:
     job = create(stack, runAt="2026-11-28T09:00:10.000Z", maxAttempts=2)
     stack.invocations.refusing = "ResourceNotFoundException"
