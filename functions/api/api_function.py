@@ -87,7 +87,7 @@ def build(
     service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
     runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
-    once = CreateOnce(settings.idempotency_table, clients.dynamodb)
+    once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
