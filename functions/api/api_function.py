@@ -84,9 +84,9 @@ def build(
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
     deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session)
-    service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
-    heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
-    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
+    service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
+    heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=heartbeat.follow)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 

@@ -49,8 +49,8 @@ def build(
 ) -> LambdaHandler:
     """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
-    runs = dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function)
-    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
+    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler

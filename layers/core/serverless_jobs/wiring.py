@@ -7,8 +7,9 @@ the tests call the same `build` with their own clock, sleeper, randomness or dis
 from __future__ import annotations
 
 import random
+import threading
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
 
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 class AwsClients:
     """The botocore clients the functions call (the job and history tables are reached by pynamodb's models).
 
-    Each is created on first use, by a function's build (in Lambda's init phase): a function pays only
-    for the clients it calls. Each has the function's timeouts and retries (`tuning`; Invoke its own).
+    Each is created on first use, by the request that first calls its service: a cold start pays only for
+    the clients its first request calls (a GET none of these). Each has the function's timeouts and
+    retries (`tuning`; Invoke its own).
     botocore, not boto3 (whose import alone costs a cold start ~40 ms), and one session for all of them,
     so its service data and credentials are loaded once.
     """
@@ -39,28 +41,37 @@ class AwsClients:
     def __init__(self, tuning: ClientTuning = API_CLIENTS, invoke_tuning: ClientTuning | None = None) -> None:
         self.tuning = tuning
         self.invoke_tuning = invoke_tuning or tuning
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
 
     @cached_property
     def session(self) -> botocore.session.Session:
         """The botocore session every client of the function is made from, the tables' included."""
         return botocore.session.get_session()
 
-    @cached_property
+    @property
     def lambda_(self) -> LambdaClient:
-        return cast("LambdaClient", self.session.create_client("lambda", config=self.invoke_tuning.botocore_config()))
+        return cast("LambdaClient", self._client("lambda", self.invoke_tuning))
 
-    @cached_property
+    @property
     def events(self) -> EventBridgeClient:
-        return cast("EventBridgeClient", self.session.create_client("events", config=self.tuning.botocore_config()))
+        return cast("EventBridgeClient", self._client("events", self.tuning))
 
-    @cached_property
+    @property
     def cloudwatch(self) -> CloudWatchClient:
-        return cast("CloudWatchClient", self.session.create_client("cloudwatch", config=self.tuning.botocore_config()))
+        return cast("CloudWatchClient", self._client("cloudwatch", self.tuning))
 
-    @cached_property
+    @property
     def dynamodb(self) -> DynamoDBClient:
         """For Powertools' idempotency records, which it reads and writes with this client."""
-        return cast("DynamoDBClient", self.session.create_client("dynamodb", config=self.tuning.botocore_config()))
+        return cast("DynamoDBClient", self._client("dynamodb", self.tuning))
+
+    def _client(self, service: str, tuning: ClientTuning) -> Any:
+        """One client per service, made once even when many threads first need it at once (a tick's dispatches)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.session.create_client(service, config=tuning.botocore_config())
+            return self._clients[service]
 
 
 def deps_on_dynamodb(
