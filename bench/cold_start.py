@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,6 +74,10 @@ def _free_port() -> int:
         return port
 
 
+def _reset(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on localhost with the template's tables and rule; yields its endpoint."""
@@ -84,10 +89,12 @@ def moto_server() -> Iterator[str]:
     previous = os.environ.get("AWS_ENDPOINT_URL")
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     try:
+        _reset(endpoint)  # moto's backends are this process's: another server's or mock's state is in them
         create_tables()
         create_rules()
         yield endpoint
     finally:
+        _reset(endpoint)
         server.stop()
         if previous is None:
             del os.environ["AWS_ENDPOINT_URL"]
@@ -106,7 +113,8 @@ def _timed(arguments: list[str], environment: dict[str, str]) -> tuple[float, di
     return seconds, reply
 
 
-def _function_command(logical_id: str) -> tuple[list[str], dict[str, str]]:
+def function_command(logical_id: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a fresh process that loads the function and serves its first request."""
     spec = function_spec(logical_id)
     event, remaining = FIRST_REQUESTS[logical_id]
     environment = {
@@ -134,7 +142,7 @@ def measure(samples: int = SAMPLES) -> dict[str, float]:
         baseline_environment = dict(os.environ)
         jobs_table = function_spec("ApiFunction").environment["JOBS_TABLE"]
         baseline = [sys.executable, "-c", BASELINE_PROCESS, jobs_table]
-        commands = {logical_id: _function_command(logical_id) for logical_id in FIRST_REQUESTS}
+        commands = {logical_id: function_command(logical_id) for logical_id in FIRST_REQUESTS}
         for _ in range(samples):
             times["baseline"].append(_timed(baseline, baseline_environment)[0])
             for logical_id, (arguments, environment) in commands.items():
