@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -23,6 +23,7 @@ from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.timefmt import iso_z
@@ -58,7 +59,7 @@ from serverless_jobs.usecases.jobs import JobService, preview
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 
 AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -82,11 +83,11 @@ def build(
     settings: Settings, clients: AwsClients, clock: Clock, *, dispatcher: Dispatcher | None = None
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
-    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning)
-    service = JobService(deps, dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function))
-    heartbeat = HeartbeatAlarm(clients.cloudwatch, settings.heartbeat_alarm)
-    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule, on_switch=heartbeat.follow)
-    once = CreateOnce(settings.idempotency_table, clients.dynamodb)
+    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session)
+    service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
+    heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=heartbeat.follow)
+    once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,11 +6,12 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, ClientTuning
 from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock
@@ -19,7 +20,7 @@ from serverless_jobs.usecases.execute import execute
 from serverless_jobs.wiring import deps_on_dynamodb
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

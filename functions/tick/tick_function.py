@@ -9,13 +9,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher
 from serverless_jobs.settings import Settings
@@ -23,7 +24,7 @@ from serverless_jobs.usecases.tick import run_window
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -47,9 +48,9 @@ def build(
     rng: random.Random | None = None,
 ) -> LambdaHandler:
     """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning)
-    runs = dispatcher or LambdaDispatcher(clients.lambda_, settings.executor_function)
-    runner = EventBridgeRunnerSwitch(clients.events, settings.runner_rule)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
+    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler

@@ -7,10 +7,11 @@ the tests call the same `build` with their own clock, sleeper, randomness or dis
 from __future__ import annotations
 
 import random
+import threading
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
+import botocore.session
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
@@ -28,41 +29,63 @@ if TYPE_CHECKING:
 
 
 class AwsClients:
-    """The boto3 clients the functions call (the job and history tables are reached by pynamodb's models).
+    """The botocore clients the functions call (the job and history tables are reached by pynamodb's models).
 
-    Each is created on first use, by a function's build (in Lambda's init phase): a function pays only
-    for the clients it calls. Each has the function's timeouts and retries (`tuning`; Invoke its own).
+    Each is created on first use, by the request that first calls its service: a cold start pays only for
+    the clients its first request calls (a GET none of these). Each has the function's timeouts and
+    retries (`tuning`; Invoke its own).
+    botocore, not boto3 (whose import alone costs a cold start ~40 ms), and one session for all of them,
+    so its service data and credentials are loaded once.
     """
 
     def __init__(self, tuning: ClientTuning = API_CLIENTS, invoke_tuning: ClientTuning | None = None) -> None:
         self.tuning = tuning
         self.invoke_tuning = invoke_tuning or tuning
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
 
     @cached_property
+    def session(self) -> botocore.session.Session:
+        """The botocore session every client of the function is made from, the tables' included."""
+        return botocore.session.get_session()
+
+    @property
     def lambda_(self) -> LambdaClient:
-        return boto3.client("lambda", config=self.invoke_tuning.botocore_config())
+        return cast("LambdaClient", self._client("lambda", self.invoke_tuning))
 
-    @cached_property
+    @property
     def events(self) -> EventBridgeClient:
-        return boto3.client("events", config=self.tuning.botocore_config())
+        return cast("EventBridgeClient", self._client("events", self.tuning))
 
-    @cached_property
+    @property
     def cloudwatch(self) -> CloudWatchClient:
-        return boto3.client("cloudwatch", config=self.tuning.botocore_config())
+        return cast("CloudWatchClient", self._client("cloudwatch", self.tuning))
 
-    @cached_property
+    @property
     def dynamodb(self) -> DynamoDBClient:
-        """For Powertools' idempotency records, which it reads and writes with a boto3 client."""
-        return boto3.client("dynamodb", config=self.tuning.botocore_config())
+        """For Powertools' idempotency records, which it reads and writes with this client."""
+        return cast("DynamoDBClient", self._client("dynamodb", self.tuning))
+
+    def _client(self, service: str, tuning: ClientTuning) -> Any:
+        """One client per service, made once even when many threads first need it at once (a tick's dispatches)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.session.create_client(service, config=tuning.botocore_config())
+            return self._clients[service]
 
 
 def deps_on_dynamodb(
-    settings: Settings, clock: Clock, rng: random.Random | None = None, tuning: ClientTuning = API_CLIENTS
+    settings: Settings,
+    clock: Clock,
+    rng: random.Random | None = None,
+    tuning: ClientTuning = API_CLIENTS,
+    session: botocore.session.Session | None = None,
 ) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run."""
     include_packages(settings.handler_packages)
     jobs = DynamoJobStore(settings.jobs_table, settings.history_table, tuning)
     history = DynamoHistoryStore(settings.history_table, tuning)
-    jobs.connect()
-    history.connect()
+    session = session or botocore.session.get_session()
+    jobs.connect(session)
+    history.connect(session)
     return Deps(settings, jobs, history, clock, rng or random.Random())

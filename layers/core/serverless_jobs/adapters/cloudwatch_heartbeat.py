@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,9 +10,14 @@ if TYPE_CHECKING:
 
 
 class HeartbeatAlarm:
-    def __init__(self, client: CloudWatchClient, alarm_name: str) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], CloudWatchClient], alarm_name: str) -> None:
+        self._client_of = client
         self._alarm_name = alarm_name
+
+    @property
+    def _client(self) -> CloudWatchClient:
+        """Made by the first call that needs it: a cold start pays for no client its first request leaves unused."""
+        return self._client_of()
 
     def follow(self, running: bool) -> None:
         """Notify on missing ticks only while the rule is enabled; the alarm still shows its state either way.

@@ -13,12 +13,17 @@ if TYPE_CHECKING:
 
 class EventBridgeRunnerSwitch:
     def __init__(
-        self, client: EventBridgeClient, rule_name: str, on_switch: Callable[[bool], None] | None = None
+        self, client: Callable[[], EventBridgeClient], rule_name: str, on_switch: Callable[[bool], None] | None = None
     ) -> None:
         """`on_switch` hears the rule's state after every start and stop (the heartbeat alarm follows it)."""
-        self._client = client
+        self._client_of = client
         self._rule_name = rule_name
         self._on_switch = on_switch
+
+    @property
+    def _client(self) -> EventBridgeClient:
+        """Made by the first call that needs it: a cold start pays for no client its first request leaves unused."""
+        return self._client_of()
 
     def is_running(self) -> bool:
         """Whether the rule is enabled. A missing rule stopped nothing, so the tick keeps working without it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
@@ -21,9 +21,14 @@ class LambdaDispatcher:
     """`Invoke` with `InvocationType=Event`, in the caller's thread: the tick overlaps its runs' dispatches
     itself, each by the thread that claimed the run (usecases.tick), and the API dispatches one run."""
 
-    def __init__(self, client: LambdaClient, function_name: str) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], LambdaClient], function_name: str) -> None:
+        self._client_of = client
         self._function_name = function_name
+
+    @property
+    def _client(self) -> LambdaClient:
+        """Made by the first call that needs it: a cold start pays for no client its first request leaves unused."""
+        return self._client_of()
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         return [run for run in runs if self._refused(run)]

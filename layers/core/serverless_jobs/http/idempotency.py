@@ -14,24 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from pydantic import AfterValidator
 
 from serverless_jobs.domain.errors import Conflict, InvalidInput
 from serverless_jobs.settings import SettingsError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -89,25 +82,41 @@ class KeyInProgress(Conflict):
 
 
 class CreateOnce:
-    """Runs a create at most once per key, replaying the stored answer to repeats."""
+    """Runs a create at most once per key, replaying the stored answer to repeats.
 
-    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+    Powertools' idempotency utility (which imports boto3) and the table's client are loaded by the first
+    create with a key, not at init: most requests never need them, and every cold start would pay ~60 ms.
+    """
+
+    def __init__(self, table_name: str, client: Callable[[], DynamoDBClient]) -> None:
         if not table_name:
             raise SettingsError("IDEMPOTENCY_TABLE is not set; template.yaml sets it for the API function")
-        self._config = IdempotencyConfig(
+        self._table_name = table_name
+        self._client = client
+
+    @cached_property
+    def _once(self) -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        config = IdempotencyConfig(
             event_key_jmespath="key",
             payload_validation_jmespath="body",
             raise_on_no_idempotency_key=True,
             expires_after_seconds=REPLAY_SECONDS,
         )
-        store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
-        self._once = idempotent_function(
+        store = DynamoDBPersistenceLayer(table_name=self._table_name, boto3_client=self._client())
+        once = idempotent_function(
             _answer,
             data_keyword_argument="request",
             persistence_store=store,
-            config=self._config,
+            config=config,
             key_prefix=_KEY_PREFIX,
         )
+        return config, once
 
     def run(
         self, key: str, body: dict[str, Any], create: Callable[[], dict[str, Any]], context: LambdaContext
@@ -116,9 +125,15 @@ class CreateOnce:
 
         The Lambda context bounds how long the key stays "in progress" if this invocation dies mid-create.
         """
-        self._config.register_lambda_context(context)
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        config, once = self._once
+        config.register_lambda_context(context)
         try:
-            answer: dict[str, Any] = self._once(request={"key": key, "body": body}, create=create)
+            answer: dict[str, Any] = once(request={"key": key, "body": body}, create=create)
         except IdempotencyValidationError:
             raise KeyReused(key) from None
         except IdempotencyAlreadyInProgressError:

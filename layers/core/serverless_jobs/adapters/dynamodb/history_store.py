@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from botocore.session import Session
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 
@@ -23,8 +24,8 @@ class DynamoHistoryStore:
     def __init__(self, table_name: str, tuning: ClientTuning = API_CLIENTS) -> None:
         self._model = bound(RunItem, table_name, tuning)
 
-    def connect(self) -> None:
-        connect(self._model)
+    def connect(self, session: Session) -> None:
+        connect(self._model, session)
 
     def get(self, job_id: str, claimed_at: int, run_id: str) -> Run | None:
         try:

@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.session import Session
 from pynamodb.constants import ALL_NEW
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -26,8 +27,8 @@ class DynamoJobStore:
         self._model = bound(JobItem, table_name, tuning)
         self._history = bound(RunItem, history_table, tuning)
 
-    def connect(self) -> None:
-        connect(self._model)
+    def connect(self, session: Session) -> None:
+        connect(self._model, session)
 
     def get(self, job_id: str) -> Job | None:
         try:

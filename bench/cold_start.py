@@ -1,0 +1,166 @@
+"""Cold starts as a user pays them: a fresh interpreter loads a function and serves its first request.
+
+Each sample is a fresh process of this venv's python that imports a function's handler module from its
+CodeUri folder by its Handler string, with the template's environment and LAMBDA_TASK_ROOT as Lambda sets
+them (so its `build(...)` runs as in Lambda's init phase), then serves one real request: the API a GET of
+an unknown job (events/api/get-job.json), the tick one pass (a scheduled event, 0 ms left), the executor
+one run of an unknown job (events/executor/dispatch.json). The baseline is a fresh process that creates a
+bare botocore DynamoDB client and makes one call. Both talk to one local moto server (AWS_ENDPOINT_URL)
+holding the template's tables and rule; samples are alternated so both meet the same machine. Tracing is
+off (POWERTOOLS_TRACE_DISABLED: there is no X-Ray daemon here). Figures are wall time per process, the
+interpreter's own start included on both sides.
+Run: `make bench` (or `python -m bench.cold_start`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from moto.server import ThreadedMotoServer
+
+from devtools.moto_backend import use_fake_credentials
+from devtools.resources import create_rules, create_tables
+from devtools.template import ROOT, function_spec
+
+SAMPLES = int(os.environ.get("BENCH_COLD_SAMPLES", "5"))
+# Each function and the event its first request carries; the tick's context has no time left: one pass.
+FIRST_REQUESTS = {
+    "ApiFunction": ("events/api/get-job.json", 30_000),
+    "TickFunction": ("events/tick/scheduled.json", 0),
+    "ExecutorFunction": ("events/executor/dispatch.json", 30_000),
+}
+
+# What Lambda's runtime does: import the handler's module from the task root, then call it once.
+FUNCTION_PROCESS = """
+import importlib, json, sys
+code_dir, module, attribute, event_path, remaining = sys.argv[1:]
+sys.path.insert(0, code_dir)
+handler = getattr(importlib.import_module(module), attribute)
+
+class Context:
+    function_name = "cold-start"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold-start"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    def get_remaining_time_in_millis(self):
+        return int(remaining)
+
+with open(event_path) as event:
+    print(json.dumps(handler(json.load(event), Context()), default=str))
+"""
+
+BASELINE_PROCESS = """
+import sys, botocore.session
+client = botocore.session.get_session().create_client("dynamodb")
+client.describe_table(TableName=sys.argv[1])
+print("{}")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _reset(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on localhost with the template's tables and rule; yields its endpoint."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    previous = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        _reset(endpoint)  # moto's backends are this process's: another server's or mock's state is in them
+        create_tables()
+        create_rules()
+        yield endpoint
+    finally:
+        _reset(endpoint)
+        server.stop()
+        if previous is None:
+            del os.environ["AWS_ENDPOINT_URL"]
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = previous
+
+
+def _timed(arguments: list[str], environment: dict[str, str]) -> tuple[float, dict[str, object]]:
+    """Seconds from spawning the process to its exit, and the reply it printed."""
+    started = time.perf_counter()
+    done = subprocess.run(arguments, env=environment, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{arguments[2:4]} failed:\n{done.stderr}")
+    reply: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seconds, reply
+
+
+def function_command(logical_id: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of a fresh process that loads the function and serves its first request."""
+    spec = function_spec(logical_id)
+    event, remaining = FIRST_REQUESTS[logical_id]
+    environment = {
+        **os.environ,
+        **spec.environment,
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    arguments = [sys.executable, "-c", FUNCTION_PROCESS, str(spec.code_dir), spec.module, spec.attribute]
+    return [*arguments, str(ROOT / event), str(remaining)], environment
+
+
+def _check(logical_id: str, reply: dict[str, object]) -> None:
+    """A first request that failed would measure the wrong thing."""
+    if logical_id == "ApiFunction" and reply.get("statusCode") != 404:
+        raise RuntimeError(f"the API answered {reply} to a GET of an unknown job")
+    if reply.get("error"):
+        raise RuntimeError(f"{logical_id} failed its first request: {reply}")
+
+
+def measure(samples: int = SAMPLES) -> dict[str, float]:
+    """Median milliseconds per function and for the bare client ("baseline"), samples alternated."""
+    times: dict[str, list[float]] = {"baseline": [], **{logical_id: [] for logical_id in FIRST_REQUESTS}}
+    with moto_server():
+        baseline_environment = dict(os.environ)
+        jobs_table = function_spec("ApiFunction").environment["JOBS_TABLE"]
+        baseline = [sys.executable, "-c", BASELINE_PROCESS, jobs_table]
+        commands = {logical_id: function_command(logical_id) for logical_id in FIRST_REQUESTS}
+        for _ in range(samples):
+            times["baseline"].append(_timed(baseline, baseline_environment)[0])
+            for logical_id, (arguments, environment) in commands.items():
+                seconds, reply = _timed(arguments, environment)
+                _check(logical_id, reply)
+                times[logical_id].append(seconds)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def main() -> None:
+    use_fake_credentials()
+    medians = measure()
+    baseline = medians["baseline"]
+    print(f"cold start, init + first request (median of {SAMPLES}, alternated; moto server over HTTP):")
+    print(f"  {'bare botocore client + 1 call':<32} {baseline:7.0f} ms  1.00x")
+    for logical_id in FIRST_REQUESTS:
+        print(f"  {logical_id:<32} {medians[logical_id]:7.0f} ms  {medians[logical_id] / baseline:4.2f}x")
+
+
+if __name__ == "__main__":
+    main()
