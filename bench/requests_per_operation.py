@@ -18,7 +18,7 @@ from typing import Any
 import moto
 
 from devtools.clock import ManualClock
-from devtools.dynamo import dynamodb_calls, dynamodb_clients
+from devtools.dynamo import dynamodb_calls, watching
 from devtools.environment import use_template_environment
 from devtools.resources import create_rules, create_tables
 from devtools.stack import START, Stack
@@ -60,16 +60,8 @@ def dynamodb_items() -> Iterator[Counter[str]]:
     def count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
         items["read"] += int(parsed.get("ScannedCount", 0)) + (1 if parsed.get("Item") else 0)
 
-    clients = dynamodb_clients()
-    for client in clients:
-        client.meta.events.register("before-parameter-build.dynamodb", count)
-        client.meta.events.register("after-call.dynamodb", count_read)
-    try:
+    with watching({"before-parameter-build.dynamodb": count, "after-call.dynamodb": count_read}):
         yield items
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-parameter-build.dynamodb", count)
-            client.meta.events.unregister("after-call.dynamodb", count_read)
 
 
 @contextmanager

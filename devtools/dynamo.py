@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,16 +27,23 @@ def dynamodb_calls() -> Iterator[Counter[str]]:
         with lock:
             calls["ScannedCount"] += int(parsed.get("ScannedCount", 0))
 
+    with watching({"before-call.dynamodb": count, "after-call.dynamodb": count_items}):
+        yield calls
+
+
+@contextmanager
+def watching(handlers: dict[str, Callable[..., None]]) -> Iterator[None]:
+    """botocore event handlers (event name -> handler) on every DynamoDB client of the functions, in the block."""
     clients = dynamodb_clients()
     for client in clients:
-        client.meta.events.register("before-call.dynamodb", count)
-        client.meta.events.register("after-call.dynamodb", count_items)
+        for event, handler in handlers.items():
+            client.meta.events.register(event, handler)
     try:
-        yield calls
+        yield
     finally:
         for client in clients:
-            client.meta.events.unregister("before-call.dynamodb", count)
-            client.meta.events.unregister("after-call.dynamodb", count_items)
+            for event, handler in handlers.items():
+                client.meta.events.unregister(event, handler)
 
 
 def dynamodb_clients() -> list[Any]:
