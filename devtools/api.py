@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,18 @@ class Reply:
 
 
 class ApiClient:
-    """Requests to the API function's handler; each gets a Lambda context with `remaining_millis` left."""
+    """Requests to the API function's handler; each gets a Lambda context with `remaining_millis` left, or
+    the one `context` makes (a clock of its own)."""
 
-    def __init__(self, handler: LambdaHandler, remaining_millis: int = 30_000) -> None:
+    def __init__(
+        self,
+        handler: LambdaHandler,
+        remaining_millis: int = 30_000,
+        context: Callable[[], FakeLambdaContext] | None = None,
+    ) -> None:
         self.handler = handler
         self.remaining_millis = remaining_millis
+        self.context = context
 
     def request(
         self,
@@ -86,7 +94,11 @@ class ApiClient:
         return self.send(event)
 
     def send(self, event: dict[str, Any]) -> Reply:
-        context = FakeLambdaContext(function_name="ApiFunction", remaining_millis=self.remaining_millis)
+        context = (
+            self.context()
+            if self.context
+            else FakeLambdaContext(function_name="ApiFunction", remaining_millis=self.remaining_millis)
+        )
         response = self.handler(event, context)
         raw = response.get("body") or ""
         headers = {key.lower(): value for key, value in (response.get("headers") or {}).items()}

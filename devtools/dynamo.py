@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from serverless_jobs.adapters.client_tuning import DYNAMODB_TUNINGS
-from serverless_jobs.adapters.dynamodb.models import JobItem, RunItem, bound
+from serverless_jobs.adapters.dynamodb.models import JobItem, LabelItem, RunItem, bound
 from serverless_jobs.settings import Settings
 
 
@@ -48,12 +48,9 @@ def watching(handlers: dict[str, Callable[..., None]]) -> Iterator[None]:
 
 def dynamodb_clients() -> list[Any]:
     """The botocore clients of the functions' DynamoDB models: pynamodb keeps one per model, so one per
-    table and per function's tuning."""
+    table and per function's tuning (the labels table's only the API's has calls)."""
     settings = Settings.from_environment()
-    models = [
-        bound(model, table, tuning)
-        for model, table in ((JobItem, settings.jobs_table), (RunItem, settings.history_table))
-        for tuning in DYNAMODB_TUNINGS
-    ]
+    tables = [(JobItem, settings.jobs_table), (RunItem, settings.history_table), (LabelItem, settings.labels_table)]
+    models = [bound(model, table, tuning) for model, table in tables for tuning in DYNAMODB_TUNINGS]
     clients = {id(client): client for client in (model._get_connection().connection.client for model in models)}
     return list(clients.values())

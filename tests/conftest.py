@@ -101,7 +101,7 @@ def api(clock: ManualClock, clients: AwsClients, invocations: InvokeRecorder) ->
 def job_store(aws: list[str]) -> DynamoJobStore:
     """The Jobs table as the functions read it, for what the API does not show (e.g. the `due` fields)."""
     settings = Settings.from_environment()
-    return DynamoJobStore(settings.jobs_table, settings.history_table)
+    return DynamoJobStore(settings.jobs_table, settings.history_table, labels_table=settings.labels_table)
 
 
 @pytest.fixture

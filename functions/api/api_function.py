@@ -26,6 +26,7 @@ from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.labels import parse_selector
 from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.http.idempotency import (
     IN_PROGRESS_RETRY_AFTER,
@@ -37,6 +38,9 @@ from serverless_jobs.http.idempotency import (
 from serverless_jobs.http.json_body import parse_body
 from serverless_jobs.http.page_tokens import PageTokens
 from serverless_jobs.http.schemas import (
+    BulkConflict,
+    BulkResult,
+    BulkSelector,
     Health,
     JobCreate,
     JobList,
@@ -54,6 +58,7 @@ from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
 from serverless_jobs.settings import Settings
+from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
@@ -212,10 +217,30 @@ def make_app(
         status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
         limit: Limit = 50,
         nextToken: NextToken = None,
+        label: Annotated[str | None, Query(description="Only jobs carrying this label, as key=value")] = None,
     ) -> JobList:
-        query = f"jobs:{status or ''}"
-        page = service.list_jobs(status, limit, tokens.decode(nextToken, query))
+        selector = None if label is None else parse_selector(label)
+        query = f"jobs:{status or ''}" + ("" if selector is None else f":{selector.text()}")
+        page = service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
         return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
+
+    # Before /jobs/<id>/<action>, which would otherwise take "bulk" for a job's id.
+    @route("POST", "/jobs/bulk/<action>", BulkResult, 400)
+    def bulk(
+        action: Annotated[BulkAction, Path(description="The operation applied to each job")],
+        selector: Annotated[BulkSelector, Body()],
+    ) -> BulkResult:
+        label = parse_selector(selector.label)
+        query = f"bulk:{action}:{selector.status or ''}:{label.text()}"
+        start = tokens.decode(selector.nextToken, query)
+        outcome = run_bulk(service, action, label, selector.status, start, has_time)
+        return BulkResult(
+            matched=outcome.matched,
+            changed=outcome.changed,
+            unchanged=outcome.unchanged,
+            conflicts=[BulkConflict(id=job_id, message=message) for job_id, message in outcome.conflicts],
+            nextToken=tokens.encode(outcome.resume_at, query),
+        )
 
     @route("GET", "/jobs/<id>", JobView, 404, job_id_from=_JOB_ID_IN_REPLY)
     def get_job(id: JobId) -> JobView:

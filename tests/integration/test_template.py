@@ -46,7 +46,7 @@ def test_history_is_one_query_per_job_with_ttl() -> None:
     assert history["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
 
 
-@pytest.mark.parametrize("name", ["JobsTable", "HistoryTable"])
+@pytest.mark.parametrize("name", ["JobsTable", "HistoryTable", "LabelsTable"])
 def test_tables_are_durable(name: str) -> None:
     spec = resources("AWS::DynamoDB::Table")[name]
     assert spec["DeletionPolicy"] == spec["UpdateReplacePolicy"] == "Retain"

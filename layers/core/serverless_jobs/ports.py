@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
+from serverless_jobs.domain.labels import Label
 
 T = TypeVar("T")
 
@@ -34,7 +35,8 @@ class JobStore(Protocol):
         ...
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
-        """Write the fields where `after` differs from `before`, in one conditional write.
+        """Write the fields where `after` differs from `before`, in one conditional write (with the label
+        memberships in one transaction when the labels change).
 
         Only if the stored job is still at `before.version` and each field of `expect` (a Job attribute)
         still holds its value (None: absent). False when another writer got there first. On success
@@ -65,6 +67,18 @@ class JobStore(Protocol):
 
     def page(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
         """A page of jobs: by status, newest first, without a Scan; without status, a bounded Scan page."""
+        ...
+
+    def labelled(self, label: Label, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        """A page of the jobs carrying `label`, newest first, from the label's group (no Scan).
+
+        At most `limit` memberships are read; a job that changed or went between the group's read and its
+        own is left out, so a page may be short.
+        """
+        ...
+
+    def after(self, label: Label, job: Job) -> dict[str, Any]:
+        """Where a `labelled` listing resumes right after `job`: a page key, as `Page.last_key`."""
         ...
 
     def soonest(self, shard: str, limit: int) -> list[Job]:

@@ -32,6 +32,7 @@ class Settings:
     lease_margin_seconds: int = 60
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
     idempotency_table: str = ""  # the API's record of answers to requests with an Idempotency-Key
+    labels_table: str = ""  # the API's label groups (a membership per label and job)
     log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
 
     @classmethod
@@ -51,6 +52,7 @@ class Settings:
             lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
             idempotency_table=values.get("IDEMPOTENCY_TABLE", ""),
+            labels_table=values.get("LABELS_TABLE", ""),
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
         )
 

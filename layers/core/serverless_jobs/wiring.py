@@ -83,7 +83,7 @@ def deps_on_dynamodb(
 ) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run."""
     include_packages(settings.handler_packages)
-    jobs = DynamoJobStore(settings.jobs_table, settings.history_table, tuning)
+    jobs = DynamoJobStore(settings.jobs_table, settings.history_table, tuning, settings.labels_table)
     history = DynamoHistoryStore(settings.history_table, tuning)
     session = session or botocore.session.get_session()
     jobs.connect(session)

@@ -41,6 +41,8 @@ class Job:
     created_at: int
     updated_at: int
     data: dict[str, Any] = field(default_factory=dict)
+    # Grouping only (`GET /jobs?label=`, bulk operations); the label index holds a membership per pair.
+    labels: dict[str, str] = field(default_factory=dict)
     schedule: str | None = None
     timezone: str = "UTC"
     run_at: int | None = None

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StrictStr,
     ValidationInfo,
     model_validator,
 )
@@ -26,6 +27,7 @@ from pydantic import (
 from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.labels import check_labels, parse_selector
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.timefmt import in_range
 from serverless_jobs.registry import is_registered, registered
@@ -75,6 +77,11 @@ def _valid_zone(value: str) -> str:
     return value
 
 
+def _valid_selector(value: str) -> str:
+    parse_selector(value)
+    return value
+
+
 def _iso_8601_text(value: Any, info: ValidationInfo) -> Any:
     """Times are ISO 8601 strings only: pydantic alone would take 1800000000 or "1800000000" as Unix time."""
     if value is not None and not (isinstance(value, str) and _ISO_8601.match(value)):
@@ -91,6 +98,14 @@ def _within_years(value: datetime, info: ValidationInfo) -> datetime:
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable_name)]
 HandlerName = Annotated[str, AfterValidator(_registered_handler)]
 JobData = Annotated[dict[str, Any], AfterValidator(_data_fits)]
+Labels = Annotated[
+    dict[str, StrictStr],
+    AfterValidator(check_labels),
+    Field(description="At most 10 pairs; keys and values as the README says (e.g. {\"team\": \"billing\"})"),
+]
+LabelSelector = Annotated[
+    str, AfterValidator(_valid_selector), Field(description="One label as key=value", examples=["team=billing"])
+]
 ScheduleText = Annotated[str, Field(max_length=MAX_SCHEDULE_LENGTH), AfterValidator(_valid_schedule)]
 ZoneName = Annotated[str, Field(max_length=MAX_ZONE_LENGTH), AfterValidator(_valid_zone)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidator(_within_years)]
@@ -120,6 +135,7 @@ class JobCreate(_Window):
     name: Name
     handler: HandlerName
     data: JobData = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     schedule: ScheduleText | None = None
     timezone: ZoneName = "UTC"
     maxAttempts: MaxAttempts = 3
@@ -133,6 +149,7 @@ class JobUpdate(_Window):
     name: Name | None = None
     handler: HandlerName | None = None
     data: JobData | None = None
+    labels: Labels | None = None
     schedule: ScheduleText | None = None
     timezone: ZoneName | None = None
     maxAttempts: MaxAttempts | None = None
@@ -159,6 +176,7 @@ class JobView(BaseModel):
     name: str
     handler: str
     data: dict[str, Any]
+    labels: dict[str, str]
     schedule: str | None
     timezone: str
     runAt: str | None
@@ -197,6 +215,29 @@ class RunView(BaseModel):
 
 class RunList(BaseModel):
     history: list[RunView]
+    nextToken: str | None
+
+
+class BulkSelector(_Strict):
+    """Which jobs a bulk operation acts on: those carrying `label` (and in `status`, if given)."""
+
+    label: LabelSelector
+    status: JobStatus | None = None
+    nextToken: str | None = Field(default=None, description="The nextToken of the previous answer, to go on")
+
+
+class BulkConflict(BaseModel):
+    id: str
+    message: str
+
+
+class BulkResult(BaseModel):
+    """What one bulk request did: matched = changed + unchanged + len(conflicts)."""
+
+    matched: int
+    changed: int
+    unchanged: int
+    conflicts: list[BulkConflict]
     nextToken: str | None
 
 

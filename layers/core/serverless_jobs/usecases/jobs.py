@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
+from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.timefmt import from_millis, to_millis, to_millis_or_none
@@ -35,6 +36,8 @@ logger = Logger(child=True)
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Changing any of these re-times a job: its next occurrence is computed again.
 _TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone"})
+# Reads of a label's group for one page listed by label and status: a page may come back short, never slow.
+_FILTERED_READS = 10
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,19 @@ class JobSpec:
     retry_backoff_seconds: int
     timeout_seconds: int
     data: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     schedule: str | None = None
     timezone: str = "UTC"
     run_at: datetime | None = None
     end_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Transitioned:
+    """A job after a pause, resume or cancel, and whether the request changed it (a repeat does not)."""
+
+    job: Job
+    changed: bool
 
 
 def preview(
@@ -74,8 +86,25 @@ class JobService:
             raise NotFound(job_id)
         return job
 
-    def list_jobs(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
-        return self.deps.jobs.page(status, limit, start)
+    def list_jobs(
+        self, status: JobStatus | None, limit: int, start: dict[str, Any] | None, label: Label | None = None
+    ) -> Page[Job]:
+        """A page of jobs, by status and/or label, each from its index; with both, the label's group filtered.
+
+        Filtered, a page holds the jobs of up to `_FILTERED_READS` reads of the group, so it may hold fewer
+        than `limit` jobs (even none) and still have a next page.
+        """
+        if label is None:
+            return self.deps.jobs.page(status, limit, start)
+        found: list[Job] = []
+        key = start
+        for _ in range(_FILTERED_READS):
+            page = self.deps.jobs.labelled(label, limit - len(found), key)
+            found.extend(job for job in page.items if status is None or job.status == status)
+            key = page.last_key
+            if key is None or len(found) >= limit:
+                break
+        return Page(found, key)
 
     def history(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         self.get(job_id)
@@ -92,6 +121,7 @@ class JobService:
             name=spec.name,
             handler=spec.handler,
             data=spec.data,
+            labels=spec.labels,
             schedule=spec.schedule,
             timezone=spec.timezone,
             run_at=to_millis_or_none(spec.run_at),
@@ -155,9 +185,21 @@ class JobService:
         return run.runId
 
     def pause(self, job_id: str) -> Job:
-        return self._transition(job_id, {JobStatus.PAUSED}, lambda job, now: lifecycle.pause(job))
+        return self.pausing(job_id).job
 
     def resume(self, job_id: str) -> Job:
+        return self.resuming(job_id).job
+
+    def cancel(self, job_id: str) -> Job:
+        return self.cancelling(job_id).job
+
+    def pausing(self, job_id: str) -> Transitioned:
+        return self._transition(job_id, {JobStatus.PAUSED}, lambda job, now: lifecycle.pause(job))
+
+    def cancelling(self, job_id: str) -> Transitioned:
+        return self._transition(job_id, {JobStatus.CANCELLED}, lambda job, now: lifecycle.cancel(job))
+
+    def resuming(self, job_id: str) -> Transitioned:
         shards = self.deps.settings.due_shards
         unchanged = {JobStatus.PENDING, JobStatus.RUNNING}
         took_back = False
@@ -166,16 +208,14 @@ class JobService:
             nonlocal took_back
             took_back = lifecycle.resume(paused, now, shards)
 
-        job = self._transition(job_id, unchanged, rule)
+        resumed = self._transition(job_id, unchanged, rule)
+        job = resumed.job
         if took_back:
-            return self._follow_ended_run(job)
+            return replace(resumed, job=self._follow_ended_run(job))
         overdue = job.status == JobStatus.PENDING and job.next_run_at is not None
         if overdue and from_millis(job.next_run_at or 0) <= self.deps.clock.now():
-            return self._start_soon(job)
-        return job
-
-    def cancel(self, job_id: str) -> Job:
-        return self._transition(job_id, {JobStatus.CANCELLED}, lambda job, now: lifecycle.cancel(job))
+            return replace(resumed, job=self._start_soon(job))
+        return resumed
 
     # -- steps ---------------------------------------------------------------------------------------
 
@@ -224,15 +264,17 @@ class JobService:
             logger.exception("a resumed job's ended run could not be followed; the tick does", extra={"jobId": job.id})
         return job
 
-    def _transition(self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]) -> Job:
-        def apply() -> Job:
+    def _transition(
+        self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]
+    ) -> Transitioned:
+        def apply() -> Transitioned:
             before = self.get(job_id)
             if before.status in already:
-                return before  # repeating a transition is harmless and changes nothing
+                return Transitioned(before, changed=False)  # repeating a transition is harmless, changes nothing
             now = self.deps.clock.now()
             job = replace(before, updated_at=to_millis(now))
             rule(job, now)
             self._write(before, job)
-            return job
+            return Transitioned(job, changed=True)
 
         return retry_on_conflict(apply)

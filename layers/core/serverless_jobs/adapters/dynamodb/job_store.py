@@ -1,4 +1,10 @@
-"""JobStore on DynamoDB: every write a conditional write, on the version read (pynamodb's VersionAttribute)."""
+"""JobStore on DynamoDB: every write a conditional write, on the version read (pynamodb's VersionAttribute).
+
+A job's labels are mirrored by membership items in the labels table (`LabelItem`, one per pair), written in
+the same transaction as the job whenever its labels change (create, update, delete), so a group never holds
+a job that lacks its label or misses one that has it. Writes that leave the labels alone (the tick's, the
+executor's, transitions) stay single conditional writes on the job.
+"""
 
 from __future__ import annotations
 
@@ -15,20 +21,35 @@ from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, still_open
-from serverless_jobs.adapters.dynamodb.models import JobItem, RunItem, bound, condition_failed, connect
+from serverless_jobs.adapters.dynamodb.models import (
+    JobItem,
+    LabelItem,
+    RunItem,
+    bound,
+    condition_failed,
+    connect,
+    share_session,
+)
 from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.labels import Label
 from serverless_jobs.ports import Page
 
 _FIELDS = tuple(field.name for field in fields(Job))
 
 
 class DynamoJobStore:
-    def __init__(self, table_name: str, history_table: str, tuning: ClientTuning = API_CLIENTS) -> None:
+    def __init__(
+        self, table_name: str, history_table: str, tuning: ClientTuning = API_CLIENTS, labels_table: str = ""
+    ) -> None:
         self._model = bound(JobItem, table_name, tuning)
         self._history = bound(RunItem, history_table, tuning)
+        # Only the API changes labels; the tick and the executor have no labels table (and no grant on it).
+        self._labels = bound(LabelItem, labels_table, tuning) if labels_table else None
 
     def connect(self, session: Session) -> None:
         connect(self._model, session)
+        if self._labels is not None:
+            share_session(self._labels, session)  # its client is made by the first request that lists a label
 
     def get(self, job_id: str) -> Job | None:
         try:
@@ -38,22 +59,51 @@ class DynamoJobStore:
 
     def insert(self, job: Job) -> bool:
         item = self._item(job)
+        absent = self._model.id.does_not_exist()
         try:
-            item.save(condition=self._model.id.does_not_exist())
+            if job.labels:
+                with self._transaction() as transaction:
+                    transaction.save(item, condition=absent)
+                    self._add_memberships(transaction, job, job.labels)
+            else:
+                item.save(condition=absent)
         except PutError as error:
             if condition_failed(error):
+                return False
+            raise
+        except TransactWriteError as error:
+            if _first_condition_failed(error):
                 return False
             raise
         job.version = item.version
         return True
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
+        if after.labels != before.labels:
+            return self._update_with_labels(before, after, expect)
         item = self._item(before)
         try:
             # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
             item.update(actions=self._changes(before, after), condition=self._expected(expect))
         except UpdateError as error:
             if condition_failed(error):
+                return False
+            raise
+        after.version = item.version
+        return True
+
+    def _update_with_labels(self, before: Job, after: Job, expect: Mapping[str, object] | None) -> bool:
+        """The job's update and its group memberships moved along, in one transaction: both or neither."""
+        item = self._item(before)
+        added = {key: value for key, value in after.labels.items() if before.labels.get(key) != value}
+        removed = {key: value for key, value in before.labels.items() if after.labels.get(key) != value}
+        try:
+            with self._transaction() as transaction:
+                transaction.update(item, actions=self._changes(before, after), condition=self._expected(expect))
+                self._add_memberships(transaction, after, added)
+                self._remove_memberships(transaction, before, removed)
+        except TransactWriteError as error:
+            if _cancelled(error):
                 return False
             raise
         after.version = item.version
@@ -80,7 +130,7 @@ class DynamoJobStore:
         item = self._item(before)
         # On the Jobs model's client (its tuning); committed as the block ends, both items or neither.
         try:
-            with TransactWrite(connection=self._model._get_connection().connection) as transaction:
+            with self._transaction() as transaction:
                 transaction.update(item, actions=self._changes(before, after))  # on the version read
                 transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
         except TransactWriteError as error:
@@ -111,12 +161,55 @@ class DynamoJobStore:
 
     def delete(self, job: Job) -> bool:
         try:
-            self._item(job).delete()
+            if job.labels:
+                with self._transaction() as transaction:
+                    transaction.delete(self._item(job))  # on the version read, as the single delete
+                    self._remove_memberships(transaction, job, job.labels)
+            else:
+                self._item(job).delete()
         except DeleteError as error:
             if condition_failed(error):
                 return False
             raise
+        except TransactWriteError as error:
+            if _cancelled(error):
+                return False
+            raise
         return True
+
+    def labelled(self, label: Label, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        groups = self._label_model()
+        members = groups.query(
+            label.text(), limit=limit, last_evaluated_key=start, scan_index_forward=False, consistent_read=True
+        )
+        ids = [member.job_id for member in members]
+        found = {item.id: self._job(item) for item in self._model.batch_get(ids, consistent_read=True)} if ids else {}
+        # Both reads are consistent, but a job may change between them: only those still labelled are members.
+        jobs = [found[job_id] for job_id in ids if job_id in found and label.on(found[job_id].labels)]
+        return Page(jobs, members.last_evaluated_key)
+
+    def after(self, label: Label, job: Job) -> dict[str, Any]:
+        return {"label": {"S": label.text()}, "jobKey": {"S": LabelItem.key_for(job.created_at, job.id)}}
+
+    def _label_model(self) -> type[LabelItem]:
+        if self._labels is None:
+            raise RuntimeError("this function has no labels table (LABELS_TABLE); only the API changes labels")
+        return self._labels
+
+    def _transaction(self) -> TransactWrite:
+        """A transaction on the Jobs model's client (its tuning), committed as its block ends."""
+        return TransactWrite(connection=self._model._get_connection().connection)
+
+    def _add_memberships(self, transaction: TransactWrite, job: Job, labels: Mapping[str, str]) -> None:
+        groups = self._label_model()
+        for key, value in labels.items():
+            member = groups(Label(key, value).text(), LabelItem.key_for(job.created_at, job.id), job_id=job.id)
+            transaction.save(member)
+
+    def _remove_memberships(self, transaction: TransactWrite, job: Job, labels: Mapping[str, str]) -> None:
+        groups = self._label_model()
+        for key, value in labels.items():
+            transaction.delete(groups(Label(key, value).text(), LabelItem.key_for(job.created_at, job.id)))
 
     def page(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
         results = (
@@ -138,6 +231,7 @@ class DynamoJobStore:
     def _item(self, job: Job) -> JobItem:
         values = {name: getattr(job, name) for name in _FIELDS if name != "version" or job.version is not None}
         values["status"] = job.status.value
+        values["labels"] = job.labels or None
         item: JobItem = self._model(**values)
         return item
 
@@ -145,6 +239,7 @@ class DynamoJobStore:
     def _job(item: JobItem) -> Job:
         values = {name: getattr(item, name) for name in _FIELDS}
         values["status"] = JobStatus(item.status)
+        values["labels"] = item.labels.as_dict() if item.labels is not None else {}
         return Job(**values)
 
 
@@ -156,8 +251,14 @@ def _cancelled(error: TransactWriteError) -> bool:
     return code == "TransactionCanceledException"
 
 
+def _first_condition_failed(error: TransactWriteError) -> bool:
+    """Whether the transaction's first item (the job) failed its condition, so nothing was written."""
+    reasons = error.cancellation_reasons
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
 def _set_or_remove(attribute: Any, value: Any) -> Any:
-    """An update action that stores `value`, or removes the attribute when it is None."""
-    if value is None:
+    """An update action that stores `value`, or removes the attribute when it is None (or no labels)."""
+    if value is None or (attribute.attr_name == "labels" and not value):
         return attribute.remove()
     return attribute.set(value.value if isinstance(value, JobStatus) else value)

@@ -1,4 +1,4 @@
-"""The two DynamoDB tables as pynamodb models, bound to their tables' names when a function is built.
+"""The DynamoDB tables as pynamodb models, bound to their tables' names when a function is built.
 
 The attribute names on the Python side are the domain's (`Job`, `Run`); `attr_name` gives the stored one.
 """
@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from botocore.session import Session
-from pynamodb.attributes import Attribute, JSONAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import Attribute, JSONAttribute, MapAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.constants import NUMBER
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -72,6 +72,7 @@ class JobItem(Model):
     name = UnicodeAttribute()
     handler = UnicodeAttribute()
     data = CompactJSONAttribute(default=dict)
+    labels: MapAttribute[str, str] = MapAttribute(null=True)  # absent when the job has none
     schedule = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="UTC")
     run_at = IntegerAttribute(null=True, attr_name="runAt")
@@ -97,6 +98,22 @@ class JobItem(Model):
 
     due_index = DueIndex()
     status_index = StatusIndex()
+
+
+class LabelItem(Model):
+    """A job's membership in one label's group: one item per (label, job), written with the job.
+
+    The partition is the label as `key=value`, the sort key the job's creation time and id, so a group is
+    one Query, newest first, read consistently (a table, not an index).
+    """
+
+    label = UnicodeAttribute(hash_key=True)
+    job_key = UnicodeAttribute(range_key=True, attr_name="jobKey")
+    job_id = UnicodeAttribute(attr_name="jobId")
+
+    @staticmethod
+    def key_for(created_at: int, job_id: str) -> str:
+        return f"{created_at:015d}#{job_id}"
 
 
 class RunItem(Model):
@@ -148,6 +165,13 @@ def bound(model: type[M], table_name: str, tuning: ClientTuning = API_CLIENTS) -
     return type(f"{model.__name__}On{table_name}", (model,), {"Meta": meta, "__module__": __name__})
 
 
+def share_session(model: type[Model], session: Session) -> None:
+    """Have the model's client, when first needed, made from the function's botocore session (see `connect`)."""
+    connection = model._get_connection().connection
+    if getattr(connection._local, "session", None) is None:
+        connection._local.session = session
+
+
 def connect(model: type[Model], session: Session) -> None:
     """Create the model's DynamoDB client now, in Lambda's init phase (or the local stack's start).
 
@@ -156,10 +180,8 @@ def connect(model: type[Model], session: Session) -> None:
     shared with the function's other clients, rather than a session of its own: each session loads the
     endpoint and service data again (~30 ms of a cold start). pynamodb offers no public way to pass one.
     """
-    connection = model._get_connection().connection
-    if getattr(connection._local, "session", None) is None:
-        connection._local.session = session
-    connection.client  # noqa: B018 - the property creates the client
+    share_session(model, session)
+    model._get_connection().connection.client  # noqa: B018 - the property creates the client
 
 
 def condition_failed(error: PynamoDBException) -> bool:
