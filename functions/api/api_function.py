@@ -26,7 +26,6 @@ from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
-from serverless_jobs.domain.labels import parse_selector
 from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.http.idempotency import (
     IN_PROGRESS_RETRY_AFTER,
@@ -38,7 +37,6 @@ from serverless_jobs.http.idempotency import (
 from serverless_jobs.http.json_body import parse_body
 from serverless_jobs.http.page_tokens import PageTokens
 from serverless_jobs.http.schemas import (
-    BulkConflict,
     BulkResult,
     BulkSelector,
     Health,
@@ -54,7 +52,15 @@ from serverless_jobs.http.schemas import (
     TriggerAccepted,
 )
 from serverless_jobs.http.validation import describe_validation_errors
-from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
+from serverless_jobs.http.views import (
+    bulk_query,
+    bulk_result,
+    job_changes,
+    job_spec,
+    job_view,
+    listing_query,
+    run_view,
+)
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
 from serverless_jobs.settings import Settings
@@ -219,8 +225,7 @@ def make_app(
         nextToken: NextToken = None,
         label: Annotated[str | None, Query(description="Only jobs carrying this label, as key=value")] = None,
     ) -> JobList:
-        selector = None if label is None else parse_selector(label)
-        query = f"jobs:{status or ''}" + ("" if selector is None else f":{selector.text()}")
+        selector, query = listing_query(status, label)
         page = service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
         return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
 
@@ -230,17 +235,9 @@ def make_app(
         action: Annotated[BulkAction, Path(description="The operation applied to each job")],
         selector: Annotated[BulkSelector, Body()],
     ) -> BulkResult:
-        label = parse_selector(selector.label)
-        query = f"bulk:{action}:{selector.status or ''}:{label.text()}"
-        start = tokens.decode(selector.nextToken, query)
-        outcome = run_bulk(service, action, label, selector.status, start, has_time)
-        return BulkResult(
-            matched=outcome.matched,
-            changed=outcome.changed,
-            unchanged=outcome.unchanged,
-            conflicts=[BulkConflict(id=job_id, message=message) for job_id, message in outcome.conflicts],
-            nextToken=tokens.encode(outcome.resume_at, query),
-        )
+        label, query = bulk_query(action, selector)
+        outcome = run_bulk(service, action, label, selector.status, tokens.decode(selector.nextToken, query), has_time)
+        return bulk_result(outcome, tokens.encode(outcome.resume_at, query))
 
     @route("GET", "/jobs/<id>", JobView, 404, job_id_from=_JOB_ID_IN_REPLY)
     def get_job(id: JobId) -> JobView:

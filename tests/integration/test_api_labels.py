@@ -64,7 +64,8 @@ def test_a_label_lists_newest_first_over_pages_without_a_scan(api: ApiClient, cl
     with dynamodb_calls() as calls:
         assert listed(api, "team=billing", limit="3") == ids[::-1]
     assert calls["Scan"] == 0
-    assert calls["Query"] == 3 and calls["BatchGetItem"] == 3  # one of each a page
+    assert calls["Query"] == 3  # one Query and one BatchGetItem a page
+    assert calls["BatchGetItem"] == 3
 
 
 def test_label_and_status_combine(api: ApiClient) -> None:

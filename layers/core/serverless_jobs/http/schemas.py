@@ -101,7 +101,7 @@ JobData = Annotated[dict[str, Any], AfterValidator(_data_fits)]
 Labels = Annotated[
     dict[str, StrictStr],
     AfterValidator(check_labels),
-    Field(description="At most 10 pairs; keys and values as the README says (e.g. {\"team\": \"billing\"})"),
+    Field(description='At most 10 pairs; keys and values as the README says (e.g. {"team": "billing"})'),
 ]
 LabelSelector = Annotated[
     str, AfterValidator(_valid_selector), Field(description="One label as key=value", examples=["team=billing"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.labels import Label, parse_selector
 from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
-from serverless_jobs.http.schemas import JobCreate, JobUpdate, JobView, RunView
+from serverless_jobs.http.schemas import BulkConflict, BulkResult, BulkSelector, JobCreate, JobUpdate, JobView, RunView
+from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
 from serverless_jobs.usecases.jobs import JobSpec
 
 # API field -> Job attribute, for the fields a request may change.
@@ -100,4 +102,27 @@ def run_view(run: Run) -> RunView:
         result=run.result,
         resultTruncated=run.result_truncated,
         error=run.error,
+    )
+
+
+def listing_query(status: JobStatus | None, label: str | None) -> tuple[Label | None, str]:
+    """A listing's label (parsed: InvalidInput names `label`) and the query its page tokens are bound to."""
+    selector = None if label is None else parse_selector(label)
+    # A listing without a label keeps the tokens it had before labels.
+    return selector, f"jobs:{status or ''}" + ("" if selector is None else f":{selector.text()}")
+
+
+def bulk_query(action: BulkAction, request: BulkSelector) -> tuple[Label, str]:
+    """A bulk request's label and the query its continuation tokens are bound to (action and selector)."""
+    label = parse_selector(request.label)
+    return label, f"bulk:{action}:{request.status or ''}:{label.text()}"
+
+
+def bulk_result(outcome: BulkOutcome, next_token: str | None) -> BulkResult:
+    return BulkResult(
+        matched=outcome.matched,
+        changed=outcome.changed,
+        unchanged=outcome.unchanged,
+        conflicts=[BulkConflict(id=job_id, message=message) for job_id, message in outcome.conflicts],
+        nextToken=next_token,
     )

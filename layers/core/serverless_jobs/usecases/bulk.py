@@ -19,8 +19,10 @@ from serverless_jobs.domain.labels import Label
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService
 
-# Jobs read from the group at a time: one Query and one BatchGetItem (at most 100 keys) per page.
-PAGE_SIZE = 100
+# Jobs read from the group at a time: one Query and one BatchGetItem per page. Each job then takes two calls
+# or more (its read and write), so a larger page saves little, and reads ahead what a request out of time
+# would not act on.
+PAGE_SIZE = 25
 # Jobs acted on by one request at most, so an answer (its conflicts included) stays small.
 MAX_JOBS_PER_REQUEST = 1_000
 

@@ -264,9 +264,7 @@ class JobService:
             logger.exception("a resumed job's ended run could not be followed; the tick does", extra={"jobId": job.id})
         return job
 
-    def _transition(
-        self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]
-    ) -> Transitioned:
+    def _transition(self, job_id: str, already: set[JobStatus], rule: Callable[[Job, datetime], None]) -> Transitioned:
         def apply() -> Transitioned:
             before = self.get(job_id)
             if before.status in already:

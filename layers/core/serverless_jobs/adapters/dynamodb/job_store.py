@@ -239,7 +239,7 @@ class DynamoJobStore:
     def _job(item: JobItem) -> Job:
         values = {name: getattr(item, name) for name in _FIELDS}
         values["status"] = JobStatus(item.status)
-        values["labels"] = item.labels.as_dict() if item.labels is not None else {}
+        values["labels"] = {} if item.labels is None else dict(item.labels.attribute_values)
         return Job(**values)
 
 
