@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,26 +21,42 @@ from harness.fuzz_report import FuzzReport
 MIN_REQUESTS_PER_EXAMPLE = 10
 
 
-def quickstart_script() -> str:
+def readme_script(heading: str) -> str:
+    """The first shell block of a README section."""
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Try it") :]
+    section = readme[readme.index(heading) :]
     return section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
 
 
-def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
-    script = quickstart_script().replace("http://127.0.0.1:3000", local.base)
-
+def run_verbatim(local: LocalStack, heading: str) -> list[Any]:
+    """Run a README section's shell block against the local stack; its JSON replies, in order."""
+    script = readme_script(heading).replace("http://127.0.0.1:3000", local.base)
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], check=False, capture_output=True, text=True, timeout=60
     )
-
     assert result.returncode == 0, result.stderr
-    replies = [json.loads(line) for line in re.split(r"(?<=\})\s*(?=\{)", result.stdout.strip()) if line]
+    return [json.loads(line) for line in re.split(r"(?<=\})\s*(?=\{)", result.stdout.strip()) if line]
+
+
+def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
+    replies = run_verbatim(local, "## Try it")
+
     history, failed, trigger, paused = replies[-4:]
     assert len(history["history"]) >= 2
     assert [job["name"] for job in failed["jobs"]] == ["doomed"]
     assert set(trigger) == {"runId"}
     assert paused["status"] == "paused"
+
+
+def test_the_readme_labels_example_works_verbatim(local: LocalStack) -> None:
+    """Before the fuzzing, which creates labelled jobs of its own in this stack."""
+    listed, paused, repeated, deleted = run_verbatim(local, "## Labels and bulk operations")
+
+    assert [job["name"] for job in listed["jobs"]] == ["nightly-payments"] * 2
+    assert paused == {"matched": 2, "changed": 2, "unchanged": 0, "conflicts": [], "nextToken": None}
+    assert repeated == {"matched": 2, "changed": 0, "unchanged": 2, "conflicts": [], "nextToken": None}
+    assert deleted == {"matched": 3, "changed": 3, "unchanged": 0, "conflicts": [], "nextToken": None}
+    assert local.call("GET", "/jobs?label=env=dev") == (200, {"jobs": [], "nextToken": None})
 
 
 # Operations on a created job the stateful phase must have reached through the links, and the answers that

@@ -16,9 +16,11 @@ MAX_LABELS = 10
 MAX_KEY_LENGTH = 63
 MAX_VALUE_LENGTH = 128
 # Keys: a letter or digit, then letters, digits, `.`, `_`, `-`, `/` (for prefixes like `app.io/tier`).
-_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,62}")
+KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,62}"
 # Values: also `:` and `@` (ids, emails, ARNs-ish); never `=`, spaces, `+` or `&`, which queries would mangle.
-_VALUE = re.compile(r"[A-Za-z0-9._:/@-]{1,128}")
+VALUE_PATTERN = r"[A-Za-z0-9._:/@-]{1,128}"
+_KEY = re.compile(KEY_PATTERN)
+_VALUE = re.compile(VALUE_PATTERN)
 KEY_RULE = f"1..{MAX_KEY_LENGTH} characters: letters, digits, '.', '_', '-', '/', starting with a letter or digit"
 VALUE_RULE = f"1..{MAX_VALUE_LENGTH} characters: letters, digits, '.', '_', '-', ':', '/', '@'"
 

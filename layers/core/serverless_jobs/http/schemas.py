@@ -27,7 +27,17 @@ from pydantic import (
 from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.job import JobStatus
-from serverless_jobs.domain.labels import check_labels, parse_selector
+from serverless_jobs.domain.labels import (
+    KEY_PATTERN,
+    KEY_RULE,
+    MAX_KEY_LENGTH,
+    MAX_LABELS,
+    MAX_VALUE_LENGTH,
+    VALUE_PATTERN,
+    VALUE_RULE,
+    check_labels,
+    parse_selector,
+)
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.timefmt import in_range
 from serverless_jobs.registry import is_registered, registered
@@ -101,10 +111,24 @@ JobData = Annotated[dict[str, Any], AfterValidator(_data_fits)]
 Labels = Annotated[
     dict[str, StrictStr],
     AfterValidator(check_labels),
-    Field(description='At most 10 pairs; keys and values as the README says (e.g. {"team": "billing"})'),
+    Field(
+        description=f"At most {MAX_LABELS} pairs, for grouping. Keys: {KEY_RULE}. Values: {VALUE_RULE}.",
+        examples=[{"team": "billing", "env": "prod"}],
+        json_schema_extra={
+            "maxProperties": MAX_LABELS,
+            "propertyNames": {"pattern": f"^{KEY_PATTERN}$"},
+            "additionalProperties": {"type": "string", "pattern": f"^{VALUE_PATTERN}$"},
+        },
+    ),
 ]
 LabelSelector = Annotated[
-    str, AfterValidator(_valid_selector), Field(description="One label as key=value", examples=["team=billing"])
+    str,
+    AfterValidator(_valid_selector),
+    Field(
+        description="One label as key=value",
+        examples=["team=billing"],
+        max_length=MAX_KEY_LENGTH + 1 + MAX_VALUE_LENGTH,
+    ),
 ]
 ScheduleText = Annotated[str, Field(max_length=MAX_SCHEDULE_LENGTH), AfterValidator(_valid_schedule)]
 ZoneName = Annotated[str, Field(max_length=MAX_ZONE_LENGTH), AfterValidator(_valid_zone)]
