@@ -20,6 +20,7 @@ SAMPLE_FOR = [
     ("POST", r"/jobs", "create-job"),
     ("GET", r"/jobs", "list-jobs"),
     ("GET", r"/jobs/runner", "runner-state"),
+    ("POST", r"/jobs/bulk/[^/]*", "bulk-pause"),
     ("POST", r"/jobs/runner/start", "runner-start"),
     ("POST", r"/jobs/runner/stop", "runner-stop"),
     ("GET", r"/jobs/[^/]*/history", "job-history"),

@@ -15,6 +15,8 @@ SAMPLE_ID = "3f0c6b1e8a2d4c9bb7e1f2a3c4d5e6f7"
 EXPECTED_STATUS = {
     "create-job": 201,
     "list-jobs": 200,
+    "list-jobs-by-label": 200,
+    "bulk-pause": 200,
     "get-job": 200,
     "update-job": 200,
     "delete-job": 204,
