@@ -183,3 +183,18 @@ def test_the_widest_labels_are_kept_as_given(api: ApiClient) -> None:
 
     assert api.get(f"/jobs/{job['id']}").body["labels"] == labels
     assert listed(api, f"{'K' * 63}={'x' * 128}") == [job["id"]]
+
+
+def test_a_create_repeated_after_its_key_record_is_gone_returns_the_stored_job_once(api: ApiClient) -> None:
+    body = {"name": "once", "handler": "echo", "schedule": "1h", "labels": {"team": "billing"}}
+    headers = {"Idempotency-Key": "labels-key-1"}
+    first = api.request("POST", "/jobs", body, headers=headers)
+    records = boto3.client("dynamodb")
+    for item in records.scan(TableName=settings.idempotency_table)["Items"]:  # expired, say
+        records.delete_item(TableName=settings.idempotency_table, Key={"id": item["id"]})
+
+    again = api.request("POST", "/jobs", body, headers=headers)
+
+    assert (first.status, again.status) == (201, 201)
+    assert again.body["id"] == first.body["id"]
+    assert memberships() == [("team=billing", first.body["id"])]
