@@ -161,9 +161,9 @@ class Countdown(FakeLambdaContext):
 
 
 def test_a_bulk_out_of_time_answers_with_a_token_that_goes_on_where_it_stopped(stack: Stack) -> None:
-    group = create_group(stack.api, 12, {"team": "billing"})
+    group = create_group(stack.api, 15, {"team": "billing"})
     margin = load_function_module("ApiFunction").ANSWER_MARGIN_MILLIS
-    # Time for about five jobs per request, then the answer.
+    # Time for about five jobs per request (and the first, whatever the time), then the answer.
     hurried = ApiClient(stack.api_handler, context=lambda: Countdown(remaining_millis=margin + 5_000, step=1_000))
 
     answers = [bulk(hurried, "pause", label="team=billing")]
@@ -174,6 +174,19 @@ def test_a_bulk_out_of_time_answers_with_a_token_that_goes_on_where_it_stopped(s
     assert all(answer["matched"] < len(group) for answer in answers)
     assert sum(answer["changed"] for answer in answers) == len(group)  # each job acted on exactly once
     assert sum(answer["unchanged"] for answer in answers) == 0
+    assert statuses(stack.api, group) == {"paused"}
+
+
+def test_a_bulk_with_no_time_to_spare_still_goes_past_one_job(stack: Stack) -> None:
+    group = create_group(stack.api, 3, {"team": "billing"})
+    margin = load_function_module("ApiFunction").ANSWER_MARGIN_MILLIS
+    out_of_time = ApiClient(stack.api_handler, remaining_millis=margin)
+
+    answers = [bulk(out_of_time, "pause", label="team=billing")]
+    while answers[-1]["nextToken"] is not None:
+        answers.append(bulk(out_of_time, "pause", label="team=billing", nextToken=answers[-1]["nextToken"]))
+
+    assert [answer["changed"] for answer in answers] == [1, 1, 1]
     assert statuses(stack.api, group) == {"paused"}
 
 

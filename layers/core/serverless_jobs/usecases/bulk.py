@@ -54,14 +54,19 @@ def run_bulk(
     start: dict[str, Any] | None,
     has_time: Callable[[], bool],
 ) -> BulkOutcome:
-    """Apply `action` to the jobs carrying `label` (and in `status`), from `start`, while `has_time()`."""
+    """Apply `action` to the jobs carrying `label` (and in `status`), from `start`, while `has_time()`.
+
+    The first job a request comes to is acted on whatever the time: each request goes past one job at
+    least, so a chain of requests ends even when each has hardly any time.
+    """
     jobs = service.deps.jobs
     outcome = BulkOutcome()
     cursor = start
     while True:
         page = jobs.labelled(label, PAGE_SIZE, cursor)
         for job in page.items:
-            if outcome.matched >= MAX_JOBS_PER_REQUEST or not has_time():
+            # Out of time or jobs: stop, unless this request has passed no job yet (it always makes progress).
+            if cursor is not start and (outcome.matched >= MAX_JOBS_PER_REQUEST or not has_time()):
                 outcome.resume_at = cursor
                 return outcome
             if status is None or job.status == status:
