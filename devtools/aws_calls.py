@@ -94,6 +94,17 @@ def authorisations(service: str, operation: str, params: dict[str, Any], region:
         return [(action, f"arn:aws:events:{region}:{ACCOUNT}:{path}")]
     if prefix == "cloudwatch" and "AlarmNames" in params:
         return [(action, f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}") for name in params["AlarmNames"]]
+    if prefix == "events" and "Entries" in params:
+        buses = [str(entry.get("EventBusName", "default")) for entry in params["Entries"]]
+        return [
+            (action, bus if bus.startswith("arn:") else f"arn:aws:events:{region}:{ACCOUNT}:event-bus/{bus}")
+            for bus in buses
+        ]
+    if prefix == "states" and "stateMachineArn" in params:
+        return [(action, str(params["stateMachineArn"]))]
+    if prefix == "ssm" and "Name" in params:
+        name = str(params["Name"]).lstrip("/")
+        return [(action, f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{name}")]
     if prefix == "sqs" and "QueueUrl" in params:
         queue = urlsplit(params["QueueUrl"]).path.rstrip("/").rsplit("/", 1)[-1]
         return [(action, f"arn:aws:sqs:{region}:{ACCOUNT}:{queue}")]

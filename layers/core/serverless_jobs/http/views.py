@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
 from serverless_jobs.http.schemas import JobCreate, JobUpdate, JobView, RunView
 from serverless_jobs.usecases.jobs import JobSpec
@@ -16,6 +17,7 @@ from serverless_jobs.usecases.jobs import JobSpec
 _ATTRIBUTE_OF = {
     "name": "name",
     "handler": "handler",
+    "target": "target",
     "data": "data",
     "schedule": "schedule",
     "runAt": "run_at",
@@ -31,6 +33,7 @@ def job_spec(request: JobCreate) -> JobSpec:
     return JobSpec(
         name=request.name,
         handler=request.handler,
+        target=None if request.target is None else Target.from_api(request.target.model_dump()),
         data=request.data,
         schedule=request.schedule,
         timezone=request.timezone,
@@ -48,6 +51,11 @@ def job_changes(request: JobUpdate) -> dict[str, Any]:
     for field in request.model_fields_set:
         value = getattr(request, field)
         changes[_ATTRIBUTE_OF[field]] = value if field not in ("runAt", "endAt") or value is None else to_millis(value)
+    # A job has a handler or a target: setting one drops the other.
+    if request.target is not None:
+        changes.update(target=Target.from_api(request.target.model_dump()), handler=None)
+    elif request.handler is not None:
+        changes["target"] = None
     return changes
 
 
@@ -65,6 +73,7 @@ def job_view(job: Job) -> JobView:
         id=job.id,
         name=job.name,
         handler=job.handler,
+        target=None if job.target is None else job.target.to_api(),  # type: ignore[arg-type]
         data=job.data,
         schedule=job.schedule,
         timezone=job.timezone,
