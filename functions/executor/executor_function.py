@@ -38,7 +38,7 @@ def build(
     target (each client made by the first run that needs it); `targets` replaces the AWS targets."""
     clients = clients or executor_clients()
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
-    targets = targets or AwsTargets(clients, settings)
+    targets = targets or AwsTargets(clients, settings, clock)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler

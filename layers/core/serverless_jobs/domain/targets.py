@@ -32,7 +32,7 @@ SIGNATURE_HEADER = f"{HEADER_PREFIX}Signature"
 _MANAGED_HEADERS = frozenset({"host", "content-length", "content-type", "transfer-encoding", "connection"})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")  # RFC 9110 field-name
 
-_PARTITION_REGION_ACCOUNT = r"arn:aws[a-z-]*:{service}:[a-z]{2}(-[a-z]+)+-\d:\d{12}:"
+_REGION_ACCOUNT = r":[a-z]{2}(-[a-z]+)+-\d:\d{12}:"
 # The ARN each kind names, as AWS shapes it (names by each service's own limits).
 ARN_SHAPES: Mapping[TargetType, tuple[str, str]] = {
     "lambda": ("lambda", r"function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?"),
@@ -87,7 +87,7 @@ class Target:
 def check_arn(kind: TargetType, arn: str, field_name: str) -> str:
     """`arn` if it is shaped as `kind`'s ARN (a function, a queue, a bus, a state machine)."""
     service, rest = ARN_SHAPES[kind]
-    if not re.fullmatch(_PARTITION_REGION_ACCOUNT.format(service=service) + rest, arn):
+    if not re.fullmatch(rf"arn:aws[a-z-]*:{service}{_REGION_ACCOUNT}{rest}", arn):
         raise InvalidInput(field_name, f"is not a {kind} target's ARN, e.g. {_ARN_EXAMPLES[kind]}")
     return arn
 

@@ -75,7 +75,7 @@ class HttpTarget:
     """One request per run, signed with the stack's webhook secret (`secret()` raises when it cannot be read).
 
     `local` (the local stack) lets a webhook reach loopback and private addresses; `resolver` and `clock`
-    (epoch seconds) are the system's unless a test gives its own.
+    (epoch seconds, the signature's timestamp) are the system's unless the function or a test gives its own.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ from serverless_jobs.adapters.targets.webhook_secret import WebhookSecret
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
-from serverless_jobs.ports import TargetSender
+from serverless_jobs.ports import Clock, TargetSender
 from serverless_jobs.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,12 +50,14 @@ class AwsTargets:
     """Sends each run to its target's adapter. No client is made before a run of its type needs it: a cold
     executor whose first run is a handler's (or a webhook's) makes none of the AWS targets' clients."""
 
-    def __init__(self, clients: TargetClients, settings: Settings, resolver: Resolver = resolve) -> None:
+    def __init__(self, clients: TargetClients, settings: Settings, clock: Clock, resolver: Resolver = resolve) -> None:
         secret = WebhookSecret(lambda: clients.ssm, settings.webhook_secret_parameter)
         self._local = settings.local_stack
         self._senders: dict[str, TargetSender] = {
             "lambda": LambdaTarget(lambda: clients.lambda_),
-            "http": HttpTarget(secret.value, local=settings.local_stack, resolver=resolver),
+            "http": HttpTarget(
+                secret.value, local=settings.local_stack, resolver=resolver, clock=lambda: clock.now().timestamp()
+            ),
             "sqs": SqsTarget(lambda: clients.sqs),
             "eventbridge": EventBridgeTarget(lambda: clients.events),
             "stepfunctions": StepFunctionsTarget(lambda: clients.stepfunctions),
