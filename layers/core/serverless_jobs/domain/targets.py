@@ -173,7 +173,7 @@ def forbidden_address(address: str) -> str | None:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
+    for kind in ("unspecified", "loopback", "link_local", "private", "multicast", "reserved"):
         if getattr(ip, f"is_{kind}"):
             return f"{address} is a {kind.replace('_', '-')} address"
     if not ip.is_global:
