@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 
@@ -117,7 +118,7 @@ def test_arns_of_each_kind_and_partition_are_accepted(kind: str, arn: str) -> No
 
 
 def test_a_target_reads_back_as_the_api_gave_it() -> None:
-    shapes = [
+    shapes: list[dict[str, Any]] = [
         {"type": "http", "url": "https://e.com/x", "method": "PATCH", "headers": {"A": "1"}},
         {"type": "eventbridge", "busArn": "arn:aws:events:us-east-1:123456789012:event-bus/b", "detailType": "d"},
         {"type": "sqs", "arn": QUEUE},
