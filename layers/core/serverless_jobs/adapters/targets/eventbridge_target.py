@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from serverless_jobs.adapters.aws_errors import TRANSIENT_CODES
 from serverless_jobs.adapters.targets.failures import Delivered, aws_failure
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
 
@@ -31,7 +31,7 @@ class EventBridgeTarget:
         entry: PutEventsRequestEntryTypeDef = {
             "Source": EVENT_SOURCE,
             "DetailType": target.detail_type,
-            "Detail": json.dumps(data),
+            "Detail": compact(data),
             "EventBusName": target.arn,
         }
         try:

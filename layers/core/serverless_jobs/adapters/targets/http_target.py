@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import json
 import socket
 import ssl
 import time
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from serverless_jobs.adapters.targets.failures import Delivered
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import HEADER_PREFIX, SIGNATURE_HEADER, Target, forbidden_address
 
@@ -110,7 +110,7 @@ class HttpTarget:
             why = refused[0] if refused else "no address"
             refusal = f"refused: {host} resolves to {why}; webhooks go to public addresses only"
             return Outcome(False, refusal, retryable=False), None
-        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        body = compact(data).encode()
         headers = {
             **dict(target.headers),
             "Content-Type": "application/json",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from serverless_jobs.adapters.targets.failures import Delivered, aws_failure, text_or_json
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
 
@@ -27,7 +28,7 @@ class LambdaTarget:
         self._client = client
 
     def send(self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float) -> Delivered:
-        payload = json.dumps({"data": data, "context": run.to_payload()}).encode()
+        payload = compact({"data": data, "context": run.to_payload()}).encode()
         try:
             reply = self._client().invoke(FunctionName=target.arn, InvocationType="RequestResponse", Payload=payload)
             returned = text_or_json(reply["Payload"].read())

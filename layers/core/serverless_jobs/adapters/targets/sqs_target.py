@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from serverless_jobs.adapters.targets.failures import Delivered, aws_failure
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
 
@@ -34,7 +34,7 @@ class SqsTarget:
         ids = {"jobId": run.jobId, "runId": run.runId, "attempt": str(run.attempt)}
         message: SendMessageRequestTypeDef = {
             "QueueUrl": queue_url(target.arn),
-            "MessageBody": json.dumps(data),
+            "MessageBody": compact(data),
             "MessageAttributes": {key: {"DataType": "String", "StringValue": value} for key, value in ids.items()},
         }
         if target.arn.endswith(".fifo"):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from serverless_jobs.adapters.targets.failures import Delivered, aws_failure
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
 
@@ -24,7 +24,7 @@ class StepFunctionsTarget:
 
     def send(self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float) -> Delivered:
         try:
-            started = self._client().start_execution(stateMachineArn=target.arn, name=run.runId, input=json.dumps(data))
+            started = self._client().start_execution(stateMachineArn=target.arn, name=run.runId, input=compact(data))
         except Exception as error:
             return aws_failure(error)
         return Outcome(True), {"executionArn": started["executionArn"]}
