@@ -83,21 +83,33 @@ def authorisations(service: str, operation: str, params: dict[str, Any], region:
     action = _ACTIONS.get((prefix, operation), f"{prefix}:{operation}")
     if prefix == "dynamodb":
         return _dynamodb(operation, params, region)
+    arns = _resources(prefix, params, f"{region}:{ACCOUNT}")
+    return [(action, arn) for arn in arns] if arns else [(action, None)]
+
+
+def _resources(prefix: str, params: dict[str, Any], where: str) -> list[str]:
+    """The ARNs a call names (`where` is its region and account), or none this module knows of."""
+    found: list[str] = []
     if prefix == "lambda":
         name = str(params["FunctionName"])
-        arn = name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
-        return [(action, f"{arn}:{params['Qualifier']}" if "Qualifier" in params else arn)]
-    if prefix == "events" and ("Name" in params or "Rule" in params):
+        arn = name if name.startswith("arn:") else f"arn:aws:lambda:{where}:function:{name}"
+        found.append(f"{arn}:{params['Qualifier']}" if "Qualifier" in params else arn)
+    elif prefix == "events" and ("Name" in params or "Rule" in params):
         bus = params.get("EventBusName", "default")
         rule = params.get("Name", params.get("Rule"))
-        path = f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"
-        return [(action, f"arn:aws:events:{region}:{ACCOUNT}:{path}")]
-    if prefix == "cloudwatch" and "AlarmNames" in params:
-        return [(action, f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}") for name in params["AlarmNames"]]
-    if prefix == "sqs" and "QueueUrl" in params:
-        queue = urlsplit(params["QueueUrl"]).path.rstrip("/").rsplit("/", 1)[-1]
-        return [(action, f"arn:aws:sqs:{region}:{ACCOUNT}:{queue}")]
-    return [(action, None)]
+        found.append(f"arn:aws:events:{where}:" + (f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"))
+    elif prefix == "events" and "Entries" in params:
+        buses = [str(entry.get("EventBusName", "default")) for entry in params["Entries"]]
+        found.extend(bus if bus.startswith("arn:") else f"arn:aws:events:{where}:event-bus/{bus}" for bus in buses)
+    elif prefix == "cloudwatch" and "AlarmNames" in params:
+        found.extend(f"arn:aws:cloudwatch:{where}:alarm:{name}" for name in params["AlarmNames"])
+    elif prefix == "states" and "stateMachineArn" in params:
+        found.append(str(params["stateMachineArn"]))
+    elif prefix == "ssm" and "Name" in params:
+        found.append(f"arn:aws:ssm:{where}:parameter/{str(params['Name']).lstrip('/')}")
+    elif prefix == "sqs" and "QueueUrl" in params:
+        found.append(f"arn:aws:sqs:{where}:{urlsplit(params['QueueUrl']).path.rstrip('/').rsplit('/', 1)[-1]}")
+    return found
 
 
 def _dynamodb(operation: str, params: dict[str, Any], region: str) -> list[tuple[str, str | None]]:

@@ -1,4 +1,5 @@
-"""Builds the template's stateful resources in moto: tables exactly as declared, and the tick's rule."""
+"""Builds the template's stateful resources in moto: tables exactly as declared, the tick's rule, and what
+jobs' targets reach on the test and local stacks (STACK_PARAMETERS names them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from typing import Any
 
 import boto3
 
-from devtools.template import resolve, resources
+from devtools.template import (
+    ACCOUNT,
+    LOCAL_WEBHOOK_SECRET,
+    TARGET_ARNS,
+    WEBHOOK_SECRET_PARAMETER,
+    resolve,
+    resources,
+)
 
 
 def create_tables() -> list[str]:
@@ -40,6 +48,28 @@ def create_rules() -> None:
             ScheduleExpression=properties["ScheduleExpression"],
             State=properties["State"],
         )
+
+
+def create_targets() -> None:
+    """The queue, event bus and state machine of TARGET_ARNS, and the webhook secret (a SecureString).
+
+    The function of TARGET_ARNS is not made: moto runs a function in Docker, or with `use_docker: False`
+    answers every invoke with its payload (tests/integration/test_targets.py makes it so).
+    """
+    boto3.client("sqs").create_queue(QueueName=_name(TARGET_ARNS["sqs"], ":"))
+    boto3.client("events").create_event_bus(Name=_name(TARGET_ARNS["eventbridge"], "/"))
+    boto3.client("stepfunctions").create_state_machine(
+        name=_name(TARGET_ARNS["stepfunctions"], ":"),
+        definition='{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}',
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/jobs-target-machine",
+    )
+    boto3.client("ssm").put_parameter(
+        Name=WEBHOOK_SECRET_PARAMETER, Value=LOCAL_WEBHOOK_SECRET, Type="SecureString", Overwrite=True
+    )
+
+
+def _name(arn: str, separator: str) -> str:
+    return arn.rsplit(separator, 1)[-1]
 
 
 def table_contents(names: list[str]) -> dict[str, list[dict[str, Any]]]:

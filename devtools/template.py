@@ -24,6 +24,22 @@ STACK_NAME = "serverless-jobs-test"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
+# What jobs' targets reach on the test and local stacks (devtools.resources.create_targets makes them in
+# moto), and the webhook secret they sign with: a local value, never a real one.
+TARGET_ARNS = {
+    "lambda": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:jobs-target-function",
+    "sqs": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs-target-queue",
+    "eventbridge": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/jobs-target-bus",
+    "stepfunctions": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:jobs-target-machine",
+}
+WEBHOOK_SECRET_PARAMETER = "/serverless-jobs/webhook-secret"
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
+# The parameters the test and local stacks are deployed with, where they differ from the template's defaults.
+STACK_PARAMETERS = {
+    "TargetArnPatterns": ",".join(TARGET_ARNS.values()),
+    "WebhookSecretParameter": WEBHOOK_SECRET_PARAMETER,
+}
+
 
 class _CloudFormationLoader(yaml.SafeLoader):
     """YAML with CloudFormation's short-form tags (!Ref, !Sub, !GetAtt ...) as their long forms."""
@@ -107,7 +123,7 @@ class Deployment:
 
     template: dict[str, Any]
     stack_name: str = STACK_NAME
-    parameters: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=lambda: dict(STACK_PARAMETERS))
 
     @property
     def stack_id(self) -> str:
@@ -238,7 +254,7 @@ def _list_function(key: str, arguments: list[Any]) -> Any:
 
 
 def resolve(value: Any) -> Any:
-    """Evaluate the intrinsic functions of a value from template.yaml, for the test stack."""
+    """Evaluate the intrinsic functions of a value from template.yaml, for the test stack (STACK_PARAMETERS)."""
     return Deployment(load_template()).resolve(value)
 
 
@@ -302,7 +318,12 @@ def translated_template(parameters: dict[str, str] | None = None) -> dict[str, A
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
     translated: dict[str, Any] = translator.translate(
         template,
-        parameter_values={"AWS::AccountId": ACCOUNT, "AWS::StackName": STACK_NAME, **(parameters or {})},
+        parameter_values={
+            "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": STACK_NAME,
+            **STACK_PARAMETERS,
+            **(parameters or {}),
+        },
         get_managed_policy_map=dict,
     )
     return translated

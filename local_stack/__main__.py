@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from types import FrameType
 
 from devtools.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
@@ -48,7 +49,8 @@ def port_from_environment() -> int:
 def serve(port: int) -> None:
     # Imported inside moto's mock so every AWS client the functions create at import time is local.
     from devtools.functions import build_function
-    from devtools.resources import create_rules, create_tables
+    from devtools.resources import create_rules, create_tables, create_targets
+    from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
     from local_stack.server import example_commands, make_server
     from local_stack.workers import TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
@@ -57,7 +59,9 @@ def serve(port: int) -> None:
 
     create_tables()
     create_rules()
-    settings, clients, clock = Settings.from_environment(), AwsClients(), SystemClock()
+    create_targets()
+    # No Lambda service for lambda targets; webhooks may go to plain http on this machine.
+    settings, clients, clock = replace(Settings.from_environment(), local_stack=True), AwsClients(), SystemClock()
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
     api = build_function("ApiFunction", settings, clients, clock, dispatcher=dispatcher)
     try:  # before any worker starts, so a busy port ends here and nothing is left running
@@ -77,9 +81,12 @@ def serve(port: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     base = f"http://127.0.0.1:{port}"
     print(
-        f"serverless-jobs is running on {base} (moto in-process; nothing leaves this machine)\n"
+        f"serverless-jobs is running on {base} (moto in-process; only your webhooks leave this machine)\n"
         f"  Swagger UI: {base}/swagger   OpenAPI: {base}/swagger?format=json\n"
         f"Try:\n{example_commands(base)}\n"
+        "Targets in moto (a job's `target`): "
+        + ", ".join(TARGET_ARNS[kind] for kind in ("sqs", "eventbridge", "stepfunctions"))
+        + f"; webhooks (http or https, any address) are signed with the secret {LOCAL_WEBHOOK_SECRET!r}\n"
         "Ctrl-C stops it.",
         flush=True,
     )

@@ -20,7 +20,7 @@ from devtools.dispatch import InvokeRecorder
 from devtools.environment import use_template_environment
 from devtools.functions import build_function
 from devtools.moto_backend import serialise_moto_calls
-from devtools.resources import create_rules, create_tables, table_contents
+from devtools.resources import create_rules, create_tables, create_targets, table_contents
 from devtools.stack import START, Stack
 from harness.call_log import DESELECTED
 from harness.permissions import deployed_permissions
@@ -71,6 +71,12 @@ def aws() -> Iterator[list[str]]:
         tables = create_tables()
         create_rules()
         yield tables
+
+
+@pytest.fixture
+def targets(aws: list[str]) -> None:
+    """The queue, bus, state machine and webhook secret jobs' targets reach on the test stack (STACK_PARAMETERS)."""
+    create_targets()
 
 
 @pytest.fixture

@@ -9,15 +9,16 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, ClientTuning
+from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.adapters.targets.router import AwsTargets
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock
+from serverless_jobs.ports import Clock, TargetSender
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
-from serverless_jobs.wiring import deps_on_dynamodb
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
 tracer = make_tracer()
@@ -26,10 +27,18 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def build(
-    settings: Settings, clock: Clock, *, rng: random.Random | None = None, tuning: ClientTuning = EXECUTOR_CLIENTS
+    settings: Settings,
+    clock: Clock,
+    *,
+    rng: random.Random | None = None,
+    clients: AwsClients | None = None,
+    targets: TargetSender | None = None,
 ) -> LambdaHandler:
-    """The executor's handler over the settings' tables: it calls no AWS service but DynamoDB."""
-    deps = deps_on_dynamodb(settings, clock, rng, tuning)
+    """The executor's handler over the settings' tables. It calls DynamoDB, and the AWS service of a job's
+    target (each client made by the first run that needs it); `targets` replaces the AWS targets."""
+    clients = clients or executor_clients()
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
+    targets = targets or AwsTargets(clients, settings, clock)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
@@ -37,7 +46,7 @@ def build(
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             request = RunRequest.from_payload(event)
-            execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000)
+            execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000, targets)
         except Exception as error:
             # Nothing is half-done: the run's lease covers it, and the tick settles it from its history entry.
             logger.exception("run interrupted; the tick recovers it when its lease expires", extra={"event": event})
@@ -50,6 +59,11 @@ def build(
         return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
 
     return handle
+
+
+def executor_clients() -> AwsClients:
+    """The executor's clients: its own tuning, and a lambda target's Invoke waiting as long as the function runs."""
+    return AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)
 
 
 lambda_handler = build(Settings.from_environment(), SystemClock())

@@ -2,8 +2,9 @@
 follow the OpenAPI links from a created job to every operation on it.
 
 A random `handler` or `schedule` is almost never valid, so without these nearly every create is a 400 and
-no link is ever followed. Three bodies in four get a registered handler and a valid schedule (or none);
-the rest stay as generated, so invalid bodies are still sent.
+no link is ever followed. Three bodies in four get a registered handler (instead of a fuzzed `target`,
+which names an ARN outside the stack's patterns or an arbitrary host) and a valid schedule (or none); the
+rest stay as generated, so invalid bodies and fuzzed targets are still sent.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ HANDLERS = ("echo", "fail", "flaky")
 SCHEDULES = (None, "30s", "5m", "rate(1 hour)", "0 9 * * MON-FRI", "cron(0 12 * * ? *)", "@daily")
 
 
-def _usable(body: Any) -> Any:
+def _usable(body: Any, creating: bool) -> Any:
     if not isinstance(body, dict):
         return body
     pick = zlib.crc32(repr(sorted(body.items(), key=str)).encode())
     if pick % 4 == 0:
         return body
-    usable = {key: value for key, value in body.items() if key not in ("schedule", "endAt")}
-    if "handler" in body:
+    usable = {key: value for key, value in body.items() if key not in ("schedule", "endAt", "target")}
+    if creating or "handler" in body or "target" in body:
         usable["handler"] = HANDLERS[pick % len(HANDLERS)]
     schedule = SCHEDULES[(pick // 4) % len(SCHEDULES)]
     if "schedule" in body and schedule is not None:
@@ -41,7 +42,7 @@ def map_body(context: schemathesis.HookContext, body: Any) -> Any:
     operation = context.operation
     if operation is None or (operation.method.upper(), operation.path) not in _JOB_BODIES:
         return body
-    return _usable(body)
+    return _usable(body, creating=operation.method.upper() == "POST")
 
 
 schemathesis.hook(map_body)

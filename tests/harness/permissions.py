@@ -115,8 +115,18 @@ class Permissions:
                         Grant(function, action, resource, policy)
                         for action in listed(statement["Action"])
                         for resource in listed(statement["Resource"])
+                        if not other_service(action, resource)
                     )
         return found
+
+
+def other_service(action: str, resource: str) -> bool:
+    """Whether `resource` is an ARN of another service than `action`'s: a pair that allows nothing, since an
+    action applies only to its own service's resources (one statement lists the executor's target ARNs of
+    four services for four actions)."""
+    parts = resource.split(":")
+    service = parts[2] if len(parts) > 2 and parts[0] == "arn" else "*"
+    return not any(character in service for character in "*?") and service != action.split(":", 1)[0]
 
 
 def unaccounted_grants(grants: list[Grant], calls: list[AwsCall], reasons: Mapping[tuple[str, str], str]) -> list[str]:

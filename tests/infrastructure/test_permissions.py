@@ -16,7 +16,7 @@ import pytest
 from devtools.aws_calls import AwsCall, running_function
 from devtools.call_log import CALLS
 from devtools.stack import Stack
-from devtools.template import ACCOUNT, REGION, Deployment, translated_template
+from devtools.template import ACCOUNT, REGION, TARGET_ARNS, WEBHOOK_SECRET_PARAMETER, Deployment, translated_template
 from harness.call_log import incomplete_because
 from harness.permissions import Permissions, deployed_permissions, unaccounted_grants
 from serverless_jobs.domain.timefmt import iso_z
@@ -135,3 +135,30 @@ def test_every_grant_is_used_by_some_test_or_has_a_stated_reason(request: pytest
 
     problems = unaccounted_grants(deployed_permissions().grants(), list(CALLS.seen), UNEXERCISED_GRANTS)
     assert problems == [], f"least privilege{note}:\n" + "\n".join(problems)
+
+
+def test_with_the_default_empty_target_parameters_the_executor_may_reach_no_target() -> None:
+    """TargetArnPatterns and WebhookSecretParameter empty (their defaults): the conditional grants vanish."""
+    defaults = Permissions(Deployment(translated_template(), parameters={})).grants()
+    on_the_test_stack = deployed_permissions().grants()
+
+    def targets(grants: list[Any]) -> set[tuple[str, str]]:
+        services = ("lambda:", "sqs:", "events:", "states:", "ssm:")
+        return {
+            (g.action, g.resource) for g in grants if g.function == "ExecutorFunction" and g.action.startswith(services)
+        }
+
+    assert targets(defaults) == {("sqs:SendMessage", DEAD_LETTER_QUEUE)}  # SAM's OnFailure destination
+    assert targets(on_the_test_stack) == {("sqs:SendMessage", DEAD_LETTER_QUEUE)} | {
+        (f"{service}:{action}", arn)
+        for (service, action), arn in zip(
+            [
+                ("lambda", "InvokeFunction"),
+                ("sqs", "SendMessage"),
+                ("events", "PutEvents"),
+                ("states", "StartExecution"),
+            ],
+            TARGET_ARNS.values(),
+            strict=True,
+        )
+    } | {("ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{WEBHOOK_SECRET_PARAMETER}")}

@@ -14,7 +14,8 @@ from devtools.template import function_spec
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 
 JOB_FIELDS = {
-    "id", "name", "handler", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status", "attempts",
+    "id", "name", "handler", "target", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
+    "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "lastRunAt", "nextRunAt", "lastError",
     "createdAt", "updatedAt",
 }  # fmt: skip

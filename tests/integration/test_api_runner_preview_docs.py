@@ -106,7 +106,9 @@ def test_openapi_document_describes_every_route(api: ApiClient) -> None:
     assert set(document["paths"]["/jobs/{id}/trigger"]["post"]["responses"]) >= {"202", "404", "409"}
     create_schema = document["components"]["schemas"]["JobCreate"]
     assert create_schema["additionalProperties"] is False
-    assert set(create_schema["required"]) == {"name", "handler"}
+    assert set(create_schema["required"]) == {"name"}  # and one of handler and target
+    target = create_schema["properties"]["target"]["anyOf"][0]
+    assert set(target["discriminator"]["mapping"]) == {"lambda", "http", "sqs", "eventbridge", "stepfunctions"}
 
 
 def test_swagger_ui_is_a_page(api: ApiClient) -> None:

@@ -74,3 +74,18 @@ def test_last_failure_of_a_recurring_job_resets_attempts_for_the_next_occurrence
     state = next_state(job("1m", 3), Outcome(False, "E: x"), NOW)
     assert (state.status, state.next_run_at, state.attempts) == (JobStatus.PENDING, CREATED + timedelta(minutes=1), 0)
     assert state.last_error == "E: x"
+
+
+def test_a_failure_not_to_retry_ends_the_run_as_if_it_were_the_last_attempt() -> None:
+    """A webhook's 404 on the first of three attempts: the one-time job fails, the recurring one moves on."""
+    refused = Outcome(False, "HTTP 404 Not Found", retryable=False)
+
+    one_time = next_state(job(None, 1), refused, NOW)
+    recurring = next_state(job("1m", 1), refused, NOW)
+
+    assert (one_time.status, one_time.next_run_at, one_time.attempts) == (JobStatus.FAILED, None, 1)
+    assert (recurring.status, recurring.next_run_at, recurring.attempts) == (
+        JobStatus.PENDING,
+        CREATED + timedelta(minutes=1),
+        0,
+    )

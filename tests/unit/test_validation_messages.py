@@ -24,9 +24,14 @@ def test_field_names_drop_the_request_part() -> None:
 
 
 def test_missing_and_unknown_fields() -> None:
-    assert message_for(JobCreate, {"surprise": 1}) == (
-        "name: is required; handler: is required; surprise: is not a known field"
-    )
+    assert message_for(JobCreate, {"surprise": 1}) == "name: is required; surprise: is not a known field"
+    # handler or target: asked for once the fields themselves are valid
+    assert message_for(JobCreate, {"name": "n"}) == "handler: is required, unless the job has a target"
+
+
+def test_a_target_field_is_named_without_pydantics_union_member() -> None:
+    assert field_name(("body", "target", "http", "url")) == "target.url"
+    assert message_for(JobCreate, {"name": "n", "target": {"type": "sqs"}}) == "target.arn: is required"
 
 
 def test_core_messages_are_kept_whole() -> None:

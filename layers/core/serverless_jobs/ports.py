@@ -13,6 +13,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
 from serverless_jobs.domain.labels import Label
+from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.targets import Target
 
 T = TypeVar("T")
 
@@ -120,6 +122,18 @@ class Dispatcher(Protocol):
         A run whose fate is unknown (the call timed out after sending) is not returned: it may be running,
         and if it is not, its lease expires and the tick recovers it.
         """
+        ...
+
+
+class TargetSender(Protocol):
+    """Sends a run of a job with a `target` where the target points: one adapter per target type."""
+
+    def send(
+        self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float
+    ) -> tuple[Outcome, Any]:
+        """Deliver the job's `data` for `run`; how it went (`Outcome.retryable` False for a failure another
+        attempt cannot mend) and the result to record. Never raises: a failure is an outcome. Gives up after
+        about `timeout_seconds` (the executor also stops waiting then)."""
         ...
 
 

@@ -34,6 +34,13 @@ class Settings:
     idempotency_table: str = ""  # the API's record of answers to requests with an Idempotency-Key
     labels_table: str = ""  # the API's label groups (a membership per label and job)
     log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
+    # The ARNs (IAM patterns) a job's target may name: the executor's role grants exactly these.
+    target_arn_patterns: tuple[str, ...] = ()
+    # The SSM SecureString parameter holding the secret webhooks are signed with; empty: no webhooks.
+    webhook_secret_parameter: str = ""
+    # Set by the local stack (`make dev`), never by the template: no Lambda service to invoke, and webhooks
+    # may be plain http to a private or loopback address (a receiver on this machine).
+    local_stack: bool = False
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,15 +53,20 @@ class Settings:
             executor_function=values.get("EXECUTOR_FUNCTION", ""),
             runner_rule=values.get("RUNNER_RULE", ""),
             tick_poll_seconds=_number(values, "TICK_POLL_SECONDS", float, minimum=0.1, default="1"),
-            handler_packages=tuple(
-                name.strip() for name in values.get("HANDLER_PACKAGES", "").split(",") if name.strip()
-            ),
+            handler_packages=_listed(values.get("HANDLER_PACKAGES", "")),
             lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
             idempotency_table=values.get("IDEMPOTENCY_TABLE", ""),
             labels_table=values.get("LABELS_TABLE", ""),
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
+            target_arn_patterns=_listed(values.get("TARGET_ARN_PATTERNS", "")),
+            webhook_secret_parameter=values.get("WEBHOOK_SECRET_PARAMETER", "").strip(),
         )
+
+
+def _listed(text: str) -> tuple[str, ...]:
+    """A comma-separated parameter's items, blanks dropped."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def _required(values: Mapping[str, str], name: str) -> str:

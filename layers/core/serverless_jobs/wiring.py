@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 
 class AwsClients:
@@ -60,6 +63,18 @@ class AwsClients:
     @property
     def cloudwatch(self) -> CloudWatchClient:
         return cast("CloudWatchClient", self._client("cloudwatch", self.tuning))
+
+    @property
+    def sqs(self) -> SQSClient:
+        return cast("SQSClient", self._client("sqs", self.tuning))
+
+    @property
+    def stepfunctions(self) -> SFNClient:
+        return cast("SFNClient", self._client("stepfunctions", self.tuning))
+
+    @property
+    def ssm(self) -> SSMClient:
+        return cast("SSMClient", self._client("ssm", self.tuning))
 
     @property
     def dynamodb(self) -> DynamoDBClient:

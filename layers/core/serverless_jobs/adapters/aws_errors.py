@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 # botocore's own throttling and transient codes (botocore.retries.standard), and DynamoDB's 5xx codes.
-_TRANSIENT_CODES = frozenset(
+TRANSIENT_CODES = frozenset(
     {
         "Throttling",
         "ThrottlingException",
@@ -42,7 +42,7 @@ def is_transient(error: BaseException) -> bool:
             return True
         if isinstance(seen, ClientError):
             status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            return seen.response.get("Error", {}).get("Code") in _TRANSIENT_CODES or status >= 500
+            return seen.response.get("Error", {}).get("Code") in TRANSIENT_CODES or status >= 500
         cause = seen.cause if isinstance(seen, PynamoDBException) else None
         seen = cause or seen.__cause__
     return False

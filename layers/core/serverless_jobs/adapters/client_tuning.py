@@ -45,6 +45,10 @@ DISPATCH_CLIENTS = ClientTuning(
 )
 # The executor: its writes record a run that happened; it has minutes, so it waits and retries longer.
 EXECUTOR_CLIENTS = ClientTuning(connect_timeout=2.0, read_timeout=5.0, attempts=5)
+# A lambda target's synchronous Invoke: it waits as long as the function runs (at most Lambda's 900 s; the
+# executor stops waiting at the job's timeout), and is never retried by botocore, which would run the
+# function twice: the run protocol retries it.
+TARGET_INVOKE_CLIENTS = ClientTuning(connect_timeout=2.0, read_timeout=900.0, attempts=1)
 
 # Every tuning a function's DynamoDB models are bound with (one pynamodb client per table and tuning).
 DYNAMODB_TUNINGS = (API_CLIENTS, TICK_CLIENTS, EXECUTOR_CLIENTS)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing
+from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none
 
 
@@ -33,7 +34,7 @@ Trigger = Literal["schedule", "manual", "retry"]
 class Job:
     id: str
     name: str
-    handler: str
+    handler: str | None  # a registered handler's name, or None for a job with a `target`
     status: JobStatus
     max_attempts: int
     retry_backoff_seconds: int
@@ -62,8 +63,15 @@ class Job:
     trigger: Trigger | None = None
     # Set once by the executor that starts the claimed run: a duplicate delivery finds it set and stops.
     run_started_at: int | None = None
+    # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
+    target: Target | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
+
+    @property
+    def runs_as(self) -> str:
+        """What runs the job, for logs and the per-handler metric series: the handler, or `target:<type>`."""
+        return self.target.label if self.target is not None else str(self.handler)
 
     def timing(self) -> Timing:
         """The job's schedule, zone and window as the schedule rules take them."""
@@ -98,6 +106,8 @@ class Run:
     result: Any = None
     result_truncated: bool = False
     error: str | None = None
+    # False when the run failed in a way another attempt cannot mend (outcome.Outcome.retryable).
+    retryable: bool = True
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ MAX_BACKOFF_SECONDS = 3600
 class Outcome:
     succeeded: bool
     error: str | None = None
+    # False for a failure that another attempt cannot mend (a webhook's 404, a target AWS refuses for
+    # good): the run fails for good at once, as if it were the last attempt.
+    retryable: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def next_state(job: Job, outcome: Outcome, now: datetime, rng: random.Random | N
         if following is None:
             return NextState(JobStatus.COMPLETED, None, None, attempt, None)
         return NextState(JobStatus.PENDING, following, following, 0, None)
-    if attempt < job.max_attempts:
+    if outcome.retryable and attempt < job.max_attempts:
         retry_at = now + timedelta(seconds=backoff_seconds(attempt, job.retry_backoff_seconds, rng))
         return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error)
     if following is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -39,6 +39,14 @@ from serverless_jobs.domain.labels import (
     parse_selector,
 )
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
+from serverless_jobs.domain.targets import (
+    HTTP_METHODS,
+    MAX_DETAIL_TYPE_LENGTH,
+    TargetType,
+    check_arn,
+    check_headers,
+    check_url,
+)
 from serverless_jobs.domain.timefmt import in_range
 from serverless_jobs.registry import is_registered, registered
 
@@ -155,9 +163,60 @@ class _Window(_Strict):
         return self
 
 
+def _arn(kind: TargetType, field_name: str = "target.arn") -> AfterValidator:
+    return AfterValidator(lambda value: check_arn(kind, value, field_name))
+
+
+class LambdaTargetSpec(_Strict):
+    """Invoke the function synchronously with `{"data": ..., "context": {jobId, runId, ...}}`."""
+
+    type: Literal["lambda"]
+    arn: Annotated[str, _arn("lambda")]
+
+
+class HttpTargetSpec(_Strict):
+    """Send `data` as JSON, signed (the X-Serverless-Jobs-Signature header); 2xx succeeds."""
+
+    type: Literal["http"]
+    url: Annotated[str, AfterValidator(check_url)]
+    method: Literal[HTTP_METHODS] = "POST"  # type: ignore[valid-type]
+    headers: Annotated[dict[str, str], AfterValidator(check_headers)] = Field(default_factory=dict)
+
+
+class SqsTargetSpec(_Strict):
+    """Send `data` as one message's body."""
+
+    type: Literal["sqs"]
+    arn: Annotated[str, _arn("sqs")]
+
+
+class EventBridgeTargetSpec(_Strict):
+    """Put `data` on the bus as the detail of one event (source `serverless-jobs`)."""
+
+    type: Literal["eventbridge"]
+    busArn: Annotated[str, _arn("eventbridge", "target.busArn")]
+    detailType: Annotated[str, Field(min_length=1, max_length=MAX_DETAIL_TYPE_LENGTH)]
+
+
+class StepFunctionsTargetSpec(_Strict):
+    """Start an execution with `data` as its input, named by the run's id."""
+
+    type: Literal["stepfunctions"]
+    arn: Annotated[str, _arn("stepfunctions")]
+
+
+TargetSpec = Annotated[
+    LambdaTargetSpec | HttpTargetSpec | SqsTargetSpec | EventBridgeTargetSpec | StepFunctionsTargetSpec,
+    Field(discriminator="type"),
+]
+
+
 class JobCreate(_Window):
+    """A job runs a registered `handler` or sends its runs to a `target`: exactly one of the two."""
+
     name: Name
-    handler: HandlerName
+    handler: HandlerName | None = None
+    target: TargetSpec | None = None
     data: JobData = Field(default_factory=dict)
     labels: Labels = Field(default_factory=dict)
     schedule: ScheduleText | None = None
@@ -166,12 +225,23 @@ class JobCreate(_Window):
     retryBackoffSeconds: BackoffSeconds = 10
     timeoutSeconds: TimeoutSeconds = 300
 
+    @model_validator(mode="after")
+    def _handler_or_target(self) -> Self:
+        if self.handler is None and self.target is None:
+            raise InvalidInput("handler", "is required, unless the job has a target")
+        _one_of_handler_and_target(self)
+        return self
+
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them."""
+    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them.
+
+    Sending `target` for a job with a handler replaces the handler, and the other way round.
+    """
 
     name: Name | None = None
     handler: HandlerName | None = None
+    target: TargetSpec | None = None
     data: JobData | None = None
     labels: Labels | None = None
     schedule: ScheduleText | None = None
@@ -186,7 +256,13 @@ class JobUpdate(_Window):
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
+        _one_of_handler_and_target(self)
         return self
+
+
+def _one_of_handler_and_target(request: JobCreate | JobUpdate) -> None:
+    if request.handler is not None and request.target is not None:
+        raise InvalidInput("target", "a job has either a handler or a target, not both")
 
 
 class SchedulePreview(_Window):
@@ -198,7 +274,8 @@ class SchedulePreview(_Window):
 class JobView(BaseModel):
     id: str
     name: str
-    handler: str
+    handler: str | None
+    target: TargetSpec | None = None
     data: dict[str, Any]
     labels: dict[str, str]
     schedule: str | None

@@ -6,11 +6,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from serverless_jobs.domain.errors import InvalidInput
+from serverless_jobs.domain.targets import TARGET_TYPES
 
 _WORDING = {
     "extra_forbidden": "is not a known field",
     "missing": "is required",
     "json_invalid": "is not valid JSON",
+    "union_tag_not_found": f"needs a type: one of {', '.join(TARGET_TYPES)}",
+    "union_tag_invalid": f"type must be one of {', '.join(TARGET_TYPES)}",
 }
 _WHERE = ("body", "query", "path", "header")
 
@@ -20,6 +23,8 @@ def field_name(location: Sequence[Any]) -> str:
     parts = [str(part) for part in location]
     if len(parts) > 1 and parts[0] in _WHERE:
         parts = parts[1:]
+    if len(parts) > 2 and parts[0] == "target" and parts[1] in TARGET_TYPES:
+        parts.pop(1)  # pydantic names the union member (`target.http.url`); the field is `target.url`
     return ".".join(parts) or "body"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label, parse_selector
+from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
 from serverless_jobs.http.schemas import BulkConflict, BulkResult, BulkSelector, JobCreate, JobUpdate, JobView, RunView
 from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
@@ -18,6 +19,7 @@ from serverless_jobs.usecases.jobs import JobSpec
 _ATTRIBUTE_OF = {
     "name": "name",
     "handler": "handler",
+    "target": "target",
     "data": "data",
     "labels": "labels",
     "schedule": "schedule",
@@ -34,6 +36,7 @@ def job_spec(request: JobCreate) -> JobSpec:
     return JobSpec(
         name=request.name,
         handler=request.handler,
+        target=None if request.target is None else Target.from_api(request.target.model_dump()),
         data=request.data,
         labels=request.labels,
         schedule=request.schedule,
@@ -52,6 +55,11 @@ def job_changes(request: JobUpdate) -> dict[str, Any]:
     for field in request.model_fields_set:
         value = getattr(request, field)
         changes[_ATTRIBUTE_OF[field]] = value if field not in ("runAt", "endAt") or value is None else to_millis(value)
+    # A job has a handler or a target: setting one drops the other.
+    if request.target is not None:
+        changes.update(target=Target.from_api(request.target.model_dump()), handler=None)
+    elif request.handler is not None:
+        changes["target"] = None
     return changes
 
 
@@ -69,6 +77,7 @@ def job_view(job: Job) -> JobView:
         id=job.id,
         name=job.name,
         handler=job.handler,
+        target=None if job.target is None else job.target.to_api(),  # type: ignore[arg-type]
         data=job.data,
         labels=job.labels,
         schedule=job.schedule,

@@ -22,6 +22,7 @@ from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatu
 from serverless_jobs.domain.outcome import Outcome, next_state
 from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
+from serverless_jobs.ports import TargetSender
 from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
@@ -44,8 +45,11 @@ class Execution:
     error: str | None = None
 
 
-def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], float]) -> Execution:
-    """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped)."""
+def execute(
+    deps: Deps, request: RunRequest, remaining_seconds: Callable[[], float], targets: TargetSender
+) -> Execution:
+    """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped): the job's
+    handler, or for a job with a target, a delivery to it through `targets`."""
     job = begin(deps, request.jobId, request.runId, deps.clock.now())
     if job is None:
         logger.info("run skipped: a stale or duplicate delivery", extra=request.log_keys())
@@ -56,18 +60,11 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
         logger.info("run skipped: the tick closed it as lost meanwhile", extra=request.log_keys())
         return Execution("skipped")
     count_start(job, run)
-    context = RunContext(
-        job_id=job.id,
-        run_id=request.runId,
-        attempt=run.attempt,
-        scheduled_at=from_millis_or_none(job.scheduled_at),
-        trigger=run.trigger,
-        remaining_seconds=remaining_seconds,
-    )
     budget = min(float(job.timeout_seconds), remaining_seconds() - FINISH_RESERVE_SECONDS)
-    outcome, result = run_handler(job.handler, job.data, context, budget)
+    outcome, result = perform(job, request, run, budget, remaining_seconds, targets)
     finished = deps.clock.now()
-    close_entry(run, "completed" if outcome.succeeded else "failed", finished, outcome.error)
+    close_entry(run, "completed" if outcome.succeeded else "failed", finished, bounded_error(outcome.error))
+    run.retryable = outcome.retryable
     run.result, run.result_truncated = bounded_result(result)
     if not settle(deps, run, finished, job):
         logger.warning("run ended after the tick closed it as lost", extra=request.log_keys())
@@ -78,9 +75,32 @@ def execute(deps: Deps, request: RunRequest, remaining_seconds: Callable[[], flo
     return Execution(run.status, run.error)
 
 
+def perform(
+    job: Job,
+    request: RunRequest,
+    run: Run,
+    budget: float,
+    remaining_seconds: Callable[[], float],
+    targets: TargetSender,
+) -> tuple[Outcome, Any]:
+    """The run itself, within `budget` seconds: the job's target is sent its data, or its handler called."""
+    if job.target is not None:
+        target = job.target
+        return in_time(lambda: targets.send(target, job.data, request, budget), budget, request.runId)
+    context = RunContext(
+        job_id=job.id,
+        run_id=request.runId,
+        attempt=run.attempt,
+        scheduled_at=from_millis_or_none(job.scheduled_at),
+        trigger=run.trigger,
+        remaining_seconds=remaining_seconds,
+    )
+    return run_handler(str(job.handler), job.data, context, budget)
+
+
 def count_start(job: Job, run: Run) -> None:
     """A run began: counted in its handler's series too, with how late it started."""
-    per_handler(job.handler)
+    per_handler(job.runs_as)
     count(Metric.RUNS_STARTED)
     # A retry's scheduledAt is its occurrence's time: its lateness would be the backoff, not the dispatch.
     if run.trigger != "retry" and run.scheduled_at is not None:
@@ -91,7 +111,7 @@ def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> 
     """The run's one log line; the job's data and the result only where the stack allows it (LogJobData)."""
     fields: dict[str, Any] = {
         **request.log_keys(),
-        "handler": job.handler,
+        "handler": job.runs_as,
         "outcome": run.status,
         "error": run.error,
         "duration": run.duration,
@@ -143,7 +163,7 @@ def follow_entry(deps: Deps, entry: Run, now: datetime) -> bool:
 
 def outcome_of(entry: Run) -> Outcome:
     """How a closed run ended, as its job's finish reads it."""
-    return Outcome(entry.status == "completed", entry.error)
+    return Outcome(entry.status == "completed", entry.error, entry.retryable)
 
 
 def moved_on(deps: Deps, job: Job, outcome: Outcome, now: datetime) -> Job:
@@ -195,28 +215,33 @@ def close_entry(run: Run, status: RunStatus, finished: datetime, error: str | No
 
 
 def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_seconds: float) -> tuple[Outcome, Any]:
-    """Call the registered handler in a thread so a run that overstays its timeout can be failed."""
+    """Call the registered handler; its exception is the run's failure, its return value the result."""
     handler = registered().get(name)
     if handler is None:
         return Outcome(False, f"LookupError: handler '{name}' is not registered"), None
-    box: dict[str, Any] = {}
 
-    def call() -> None:
+    return in_time(lambda: (Outcome(True), handler(data, context)), timeout_seconds, context.run_id)
+
+
+def in_time(call: Callable[[], tuple[Outcome, Any]], timeout_seconds: float, run_id: str) -> tuple[Outcome, Any]:
+    """`call()` in a thread, so a run (a handler, a target that does not answer) that overstays its timeout
+    can be failed; an exception it raises is the run's failure (a handler's), not the executor's."""
+    box: dict[str, tuple[Outcome, Any]] = {}
+
+    def run() -> None:
         try:
-            box["result"] = handler(data, context)
-        except Exception as error:  # the handler's failure is the run's outcome, not ours
-            box["error"] = error_text(error)
+            box["ended"] = call()
+        except Exception as error:
+            box["ended"] = (Outcome(False, error_text(error)), None)
 
-    # In the executor's context (contextvars), as if called directly: what it set holds in the handler too.
+    # In the executor's context (contextvars), as if called directly: what it set holds in the call too.
     runner = contextvars.copy_context().run
-    worker = threading.Thread(target=runner, args=(call,), name=f"run-{context.run_id}", daemon=True)
+    worker = threading.Thread(target=runner, args=(run,), name=f"run-{run_id}", daemon=True)
     worker.start()
     worker.join(max(timeout_seconds, 0.0))
     if worker.is_alive():
         return Outcome(False, f"TimeoutError: still running after {timeout_seconds:.0f} s"), None
-    if "error" in box:
-        return Outcome(False, box["error"]), None
-    return Outcome(True), box.get("result")
+    return box["ended"]
 
 
 def error_text(error: Exception) -> str:
@@ -225,9 +250,14 @@ def error_text(error: Exception) -> str:
         text = f"{type(error).__name__}: {error}"
     except Exception:  # an exception whose __str__ raises still fails its run, with its type
         text = f"{type(error).__name__}: (its message could not be read)"
-    if len(text) > ERROR_LIMIT_CHARS:
+    return str(bounded_error(text))
+
+
+def bounded_error(text: str | None) -> str | None:
+    """A run's error as stored: at most ERROR_LIMIT_CHARS, valid text."""
+    if text is not None and len(text) > ERROR_LIMIT_CHARS:
         text = text[: ERROR_LIMIT_CHARS - 40] + f"... ({len(text)} characters in all)"
-    return text.encode(errors="replace").decode()
+    return None if text is None else text.encode(errors="replace").decode()
 
 
 def bounded_result(result: Any) -> tuple[Any, bool]:

@@ -21,6 +21,7 @@ from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, R
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
+from serverless_jobs.domain.targets import Target, check_reachable
 from serverless_jobs.domain.timefmt import from_millis, to_millis, to_millis_or_none
 from serverless_jobs.ports import Dispatcher, Page
 from serverless_jobs.usecases.claim import claim_due, claim_manual
@@ -45,7 +46,7 @@ class JobSpec:
     """What a new job is made of, as the caller asked for it."""
 
     name: str
-    handler: str
+    handler: str | None  # a registered handler, or None for a job with a target
     max_attempts: int
     retry_backoff_seconds: int
     timeout_seconds: int
@@ -55,6 +56,7 @@ class JobSpec:
     timezone: str = "UTC"
     run_at: datetime | None = None
     end_at: datetime | None = None
+    target: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +117,13 @@ class JobService:
     def create(self, spec: JobSpec, job_id: str | None = None) -> Job:
         """A new job; with `job_id` (derived from the request), a repeat of a create that stored it
         already (its answer lost to a timeout) returns that job instead of making a second one."""
+        self._check_reachable(spec.target)
         now = self.deps.clock.now()
         job = Job(
             id=job_id or uuid.uuid4().hex,
             name=spec.name,
             handler=spec.handler,
+            target=spec.target,
             data=spec.data,
             labels=spec.labels,
             schedule=spec.schedule,
@@ -143,6 +147,7 @@ class JobService:
 
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
         """Change fields (Job attribute names, stored units); changing the timing re-times a pending job."""
+        self._check_reachable(changes.get("target"))
 
         def apply() -> Job:
             before = self.get(job_id)
@@ -218,6 +223,18 @@ class JobService:
         return resumed
 
     # -- steps ---------------------------------------------------------------------------------------
+
+    def _check_reachable(self, target: Target | None) -> None:
+        """Refuse a target this stack's executor may not reach (its role, its network rules), naming the
+        parameter to change, before anything is written."""
+        if target is not None:
+            settings = self.deps.settings
+            check_reachable(
+                target,
+                settings.target_arn_patterns,
+                local=settings.local_stack,
+                webhook_secret=settings.webhook_secret_parameter,
+            )
 
     def _write(self, before: Job, after: Job) -> None:
         if not self.deps.jobs.update(before, after):

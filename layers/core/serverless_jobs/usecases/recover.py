@@ -48,7 +48,7 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
         return False
     keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
     logger.warning(
-        "run failed without reporting", extra={**keys, "handler": job.handler, "status": status, "error": error}
+        "run failed without reporting", extra={**keys, "handler": job.runs_as, "status": status, "error": error}
     )
     return True
 

@@ -17,7 +17,9 @@ from serverless_jobs.ports import Page
 
 # Keys read per Query when deleting a job's history, so the time left is checked between small steps.
 _HISTORY_PAGE = 100
-_STORED = tuple(field.name for field in fields(Run) if field.name not in ("claimed_at", "result_truncated"))
+_STORED = tuple(
+    field.name for field in fields(Run) if field.name not in ("claimed_at", "result_truncated", "retryable")
+)
 
 
 class DynamoHistoryStore:
@@ -59,6 +61,7 @@ class DynamoHistoryStore:
         return Run(
             claimed_at=RunItem.claimed_at_of(item.run_key),
             result_truncated=bool(item.result_truncated),
+            retryable=not item.no_retry,
             **{name: getattr(item, name) for name in _STORED},
         )
 
@@ -68,6 +71,7 @@ def entry_item(model: type[RunItem], run: Run) -> RunItem:
     return model(
         run_key=RunItem.key_for(run.claimed_at, run.id),
         result_truncated=1 if run.result_truncated else None,
+        no_retry=None if run.retryable else 1,
         **{name: getattr(run, name) for name in _STORED},
     )
 

@@ -18,6 +18,7 @@ from pynamodb.models import Model
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.domain.jsonvalue import compact
+from serverless_jobs.domain.targets import Target
 
 
 class IntegerAttribute(Attribute[int]):
@@ -41,6 +42,16 @@ class CompactJSONAttribute(JSONAttribute):
 
     def serialize(self, value: Any) -> str | None:
         return None if value is None else compact(value)
+
+
+class TargetAttribute(CompactJSONAttribute):
+    """A job's target, stored in the API's shape (`{"type": "sqs", "arn": ...}`)."""
+
+    def serialize(self, value: Any) -> str | None:
+        return super().serialize(value.to_api() if isinstance(value, Target) else value)
+
+    def deserialize(self, value: str) -> Any:
+        return Target.from_api(super().deserialize(value))
 
 
 class DueIndex(GlobalSecondaryIndex["JobItem"]):
@@ -70,7 +81,8 @@ class JobItem(Model):
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
-    handler = UnicodeAttribute()
+    handler = UnicodeAttribute(null=True)  # absent for a job with a target
+    target = TargetAttribute(null=True)
     data = CompactJSONAttribute(default=dict)
     labels: MapAttribute[str, str] = MapAttribute(null=True)  # absent when the job has none
     schedule = UnicodeAttribute(null=True)
@@ -131,6 +143,7 @@ class RunItem(Model):
     duration = IntegerAttribute(null=True)
     result = CompactJSONAttribute(null=True)
     result_truncated = IntegerAttribute(null=True, attr_name="resultTruncated")  # 1, or absent
+    no_retry = IntegerAttribute(null=True, attr_name="noRetry")  # 1 for a failure not to retry, or absent
     error = UnicodeAttribute(null=True)
     expires_at = IntegerAttribute(attr_name="expiresAt")
 

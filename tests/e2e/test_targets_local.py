@@ -1,0 +1,71 @@
+"""Targets on `make dev`: a signed webhook to a receiver on this machine, moto's queue, bus and state machine,
+and a lambda target that fails its run saying it needs AWS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import pytest
+
+from devtools.local_http import LocalStack
+from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
+from devtools.webhook_receiver import WebhookReceiver
+
+DATA = {"invoice": 42}
+
+
+def run_of(local: LocalStack, target: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Create a one-time job with `target` (it runs at once); the job and its run once the run has ended."""
+    status, job = local.call("POST", "/jobs", {"name": "e2e-target", "target": target, "data": DATA})
+    assert status == 201, job
+    ended = local.wait_for(f"/jobs/{job['id']}", lambda body: body["status"] in ("completed", "failed"), 15)
+    [run] = local.call("GET", f"/jobs/{job['id']}/history")[1]["history"]
+    return ended, run
+
+
+def test_a_webhook_on_make_dev_gets_a_signed_post_that_the_receiver_verifies(local: LocalStack) -> None:
+    with WebhookReceiver(201).running() as receiver:
+        job, run = run_of(local, {"type": "http", "url": receiver.url})
+        [request] = receiver.received()
+
+    timestamp, digest = (part.split("=", 1)[1] for part in request.headers["x-serverless-jobs-signature"].split(","))
+    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256)
+    assert hmac.compare_digest(digest, expected.hexdigest())
+    assert (request.method, request.headers["content-type"], json.loads(request.body)) == (
+        "POST",
+        "application/json",
+        DATA,
+    )
+    assert request.headers["x-serverless-jobs-job-id"] == job["id"]
+    assert (job["status"], run["result"]) == ("completed", {"status": 201, "body": '{"ok": true}'})
+
+
+@pytest.mark.parametrize(
+    ("target", "result_key"),
+    [
+        ({"type": "sqs", "arn": TARGET_ARNS["sqs"]}, "messageId"),
+        ({"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"], "detailType": "e2e"}, "eventId"),
+        ({"type": "stepfunctions", "arn": TARGET_ARNS["stepfunctions"]}, "executionArn"),
+    ],
+)
+def test_aws_targets_on_make_dev_reach_moto(local: LocalStack, target: dict[str, Any], result_key: str) -> None:
+    job, run = run_of(local, target)
+
+    assert (job["status"], run["error"]) == ("completed", None)
+    assert set(run["result"]) == {result_key}
+
+
+def test_a_lambda_target_on_make_dev_fails_its_run_saying_it_needs_aws(local: LocalStack) -> None:
+    job, run = run_of(local, {"type": "lambda", "arn": TARGET_ARNS["lambda"]})
+
+    assert (job["status"], job["attempts"]) == ("failed", 1)
+    assert "needs AWS" in run["error"]
+
+
+def test_make_dev_says_which_targets_it_offers(local: LocalStack) -> None:
+    banner = local.output()
+    assert all(TARGET_ARNS[kind] in banner for kind in ("sqs", "eventbridge", "stepfunctions"))
+    assert LOCAL_WEBHOOK_SECRET in banner

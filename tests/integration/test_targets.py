@@ -1,0 +1,232 @@
+"""Jobs with a `target`: each type delivered at the executor's boundary, with the run protocol's outcomes.
+
+The AWS targets are moto's (devtools.resources.create_targets), reached with the executor's role as SAM
+deploys it for the test stack's TargetArnPatterns (tests/infrastructure/test_permissions.py checks each
+call); webhooks go to a receiver on loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import boto3
+import moto
+import pytest
+
+from devtools.clock import ManualClock
+from devtools.stack import START, Stack
+from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS
+from devtools.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.usefixtures("targets")
+DATA = {"report": "daily", "n": 3}
+
+
+@pytest.fixture
+def local_stack(aws: list[str]) -> Any:
+    """The stack as `make dev` builds it: plain http and loopback allowed, no Lambda service."""
+    wired = Stack(ManualClock(START), local_stack=True)
+    yield wired
+    wired.close()
+
+
+def run_once(stack: Stack, **target: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Create a one-time job with this target and data, deliver its run; the job and its run as the API shows."""
+    job = stack.create(handler=None, target=target, data=DATA)
+    stack.deliver()
+    [run] = stack.history(job["id"])
+    return stack.job(job["id"]), run
+
+
+def test_an_sqs_target_gets_the_data_as_a_message_and_its_id_is_the_result(stack: Stack) -> None:
+    job, run = run_once(stack, type="sqs", arn=TARGET_ARNS["sqs"])
+
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="jobs-target-queue")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
+    assert (job["status"], job["handler"], job["target"]) == (
+        "completed",
+        None,
+        {"type": "sqs", "arn": TARGET_ARNS["sqs"]},
+    )
+    assert run["result"] == {"messageId": message["MessageId"]}
+    assert json.loads(message["Body"]) == DATA
+    assert message["MessageAttributes"]["runId"]["StringValue"] == run["id"]
+
+
+def test_an_eventbridge_target_puts_one_event_and_its_id_is_the_result(stack: Stack) -> None:
+    job, run = run_once(stack, type="eventbridge", busArn=TARGET_ARNS["eventbridge"], detailType="report.due")
+
+    assert job["status"] == "completed"
+    assert set(run["result"]) == {"eventId"}
+    assert job["target"] == {"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"], "detailType": "report.due"}
+
+
+def test_a_stepfunctions_target_starts_an_execution_named_by_the_run(stack: Stack) -> None:
+    job, run = run_once(stack, type="stepfunctions", arn=TARGET_ARNS["stepfunctions"])
+
+    [execution] = boto3.client("stepfunctions").list_executions(stateMachineArn=TARGET_ARNS["stepfunctions"])[
+        "executions"
+    ]
+    assert job["status"] == "completed"
+    assert run["result"] == {"executionArn": execution["executionArn"]}
+    assert execution["name"] == run["id"]
+    described = boto3.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"]) == DATA
+
+
+def test_a_lambda_target_is_invoked_with_the_data_and_the_runs_ids_and_its_reply_is_the_result(stack: Stack) -> None:
+    # moto without Docker answers an invoke with its payload: the result shows what the function was sent.
+    with moto.mock_aws(config={"lambda": {"use_docker": False}}):
+        role = boto3.client("iam").create_role(RoleName="jobs-target-function", AssumeRolePolicyDocument="{}")
+        boto3.client("lambda").create_function(
+            FunctionName="jobs-target-function",
+            Runtime="python3.13",
+            Role=role["Role"]["Arn"],
+            Handler="index.handler",
+            Code={"ZipFile": b"not run"},
+        )
+        job, run = run_once(stack, type="lambda", arn=TARGET_ARNS["lambda"])
+
+    assert job["status"] == "completed"
+    assert run["result"]["data"] == DATA
+    assert (run["result"]["context"]["jobId"], run["result"]["context"]["runId"]) == (job["id"], run["id"])
+
+
+def test_an_aws_target_that_refuses_for_good_fails_the_run_without_retries(stack: Stack) -> None:
+    """A queue that does not exist (deleted after the job was made) is not mended by another attempt."""
+    boto3.client("sqs").delete_queue(QueueUrl=f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs-target-queue")
+
+    job, run = run_once(stack, type="sqs", arn=TARGET_ARNS["sqs"])
+
+    assert (job["status"], job["attempts"], run["status"]) == ("failed", 1, "failed")
+    assert "QueueDoesNotExist" in run["error"] or "NonExistentQueue" in run["error"]
+
+
+def signed_correctly(headers: dict[str, str], body: bytes) -> bool:
+    """The receiver's check, written from the README: HMAC-SHA256 over `<t>.` + body with the shared secret."""
+    fields = dict(part.split("=", 1) for part in headers["x-serverless-jobs-signature"].split(","))
+    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(fields["v1"], expected)
+
+
+def test_a_webhook_gets_the_data_signed_and_its_status_and_body_are_the_result(local_stack: Stack) -> None:
+    with WebhookReceiver(200).running() as receiver:
+        target = {"type": "http", "url": receiver.url, "method": "PUT", "headers": {"Authorization": "Bearer t"}}
+        job, run = run_once(local_stack, **target)
+        [request] = receiver.received()
+
+    assert (request.method, json.loads(request.body)) == ("PUT", DATA)
+    assert signed_correctly(request.headers, request.body)
+    assert int(request.headers["x-serverless-jobs-signature"].split(",")[0][2:]) == int(START.timestamp())
+    assert (request.headers["authorization"], request.headers["x-serverless-jobs-run-id"]) == ("Bearer t", run["id"])
+    assert (job["status"], run["result"]) == ("completed", {"status": 200, "body": '{"ok": true}'})
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"), [(404, False), (400, False), (301, False), (408, True), (429, True), (503, True)]
+)
+def test_a_webhook_answering_408_429_or_5xx_is_retried_and_any_other_failure_is_not(
+    local_stack: Stack, status: int, retried: bool
+) -> None:
+    with WebhookReceiver(status).running() as receiver:
+        job, run = run_once(local_stack, type="http", url=receiver.url)
+
+    assert run["status"] == "failed"
+    assert run["result"]["status"] == status
+    assert run["error"].startswith(f"HTTP {status}")
+    assert (job["status"], job["attempts"]) == (("pending", 1) if retried else ("failed", 1))
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+        ("https://localhost:9/hook", "is a loopback address"),
+        ("https://10.1.2.3/hook", "10.1.2.3 is a private address"),
+    ],
+)
+def test_on_aws_a_webhook_to_metadata_loopback_or_a_private_network_fails_for_good_unsent(
+    stack: Stack, url: str, why: str
+) -> None:
+    job, run = run_once(stack, type="http", url=url)
+
+    assert (job["status"], job["attempts"], run["status"]) == ("failed", 1, "failed")
+    assert why in run["error"]
+    assert run["result"] is None
+
+
+def test_on_the_local_stack_a_lambda_target_fails_its_run_saying_it_needs_aws(local_stack: Stack) -> None:
+    job, run = run_once(local_stack, type="lambda", arn=TARGET_ARNS["lambda"])
+
+    assert (job["status"], job["attempts"]) == ("failed", 1)
+    assert "needs AWS" in run["error"]
+
+
+def test_a_job_switches_from_its_handler_to_a_target_and_back(stack: Stack) -> None:
+    job = stack.create(data=DATA)
+    sqs = {"type": "sqs", "arn": TARGET_ARNS["sqs"]}
+
+    switched = stack.api.put(f"/jobs/{job['id']}", {"target": sqs}).body
+    back = stack.api.put(f"/jobs/{job['id']}", {"handler": "echo"}).body
+
+    assert (switched["handler"], switched["target"]) == (None, sqs)
+    assert (back["handler"], back["target"]) == ("echo", None)
+
+
+OTHER_QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:not-listed"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"target": {"type": "sqs", "arn": OTHER_QUEUE}},
+            "target.arn: is outside the ARNs this stack may reach (TargetArnPatterns: ",
+        ),
+        ({"handler": "echo", "target": {"type": "sqs", "arn": TARGET_ARNS["sqs"]}}, "target: a job has either"),
+        ({}, "handler: is required, unless the job has a target"),
+        ({"target": {"type": "sqs", "arn": TARGET_ARNS["lambda"]}}, "target.arn: is not a sqs target's ARN"),
+        ({"target": {"type": "ftp", "arn": "x"}}, "target: type must be one of lambda, http, sqs"),
+        ({"target": {"arn": TARGET_ARNS["sqs"]}}, "target: needs a type"),
+        ({"target": {"type": "http"}}, "target.url: is required"),
+        ({"target": {"type": "http", "url": "http://example.com/"}}, "target.url: must be https://"),
+        ({"target": {"type": "http", "url": "https://u:p@example.com/"}}, "target.url: must not carry credentials"),
+        ({"target": {"type": "http", "url": "https://example.com", "method": "GET"}}, "target.method: "),
+        (
+            {"target": {"type": "http", "url": "https://example.com", "headers": {"Host": "x"}}},
+            "target.headers.Host: is set by serverless-jobs",
+        ),
+        (
+            {"target": {"type": "http", "url": "https://example.com", "headers": {"X-A": "1\r\nX-B: 2"}}},
+            "target.headers.X-A: contains a line break",
+        ),
+        ({"target": {"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"]}}, "target.detailType: is required"),
+    ],
+)
+def test_an_invalid_or_unreachable_target_is_a_400_naming_the_field_and_changes_nothing(
+    stack: Stack, snapshot: Any, fields: dict[str, Any], message: str
+) -> None:
+    before = snapshot()
+
+    reply = stack.api.post("/jobs", {"name": "job", **fields})
+
+    assert reply.status == 400
+    assert reply.body["message"].startswith(message), reply.body["message"]
+    assert snapshot() == before
+
+
+def test_an_update_to_an_unreachable_target_names_the_parameter_to_change(stack: Stack) -> None:
+    job = stack.create()
+
+    reply = stack.api.put(f"/jobs/{job['id']}", {"target": {"type": "stepfunctions", "arn": OTHER_QUEUE}})
+    other_machine = TARGET_ARNS["stepfunctions"] + "-2"
+    refused = stack.api.put(f"/jobs/{job['id']}", {"target": {"type": "stepfunctions", "arn": other_machine}})
+
+    assert reply.status == 400  # not a state machine's ARN at all
+    assert refused.status == 400
+    assert refused.body["message"].endswith("add it to the TargetArnPatterns parameter and deploy")
+    assert stack.job(job["id"])["handler"] == "echo"
