@@ -67,6 +67,8 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 ANSWER_MARGIN_MILLIS = 3_000
 # How long a client should wait before sending a request that met throttling or a failing AWS service again.
 RETRY_AFTER_SECONDS = 1
+# The Swagger UI; `?format=json` serves the OpenAPI document.
+DOCS_PATH = "/swagger"
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -103,12 +105,34 @@ def build(
     return handle
 
 
+class JobsResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, its Swagger UI and OpenAPI document (`/swagger`) registered on first request.
+
+    `enable_swagger` imports Powertools' OpenAPI models (~70 ms of pydantic classes), which no other route
+    needs: request validation works from each route's own fields. Registered when the first `/swagger`
+    request arrives, every cold start but the docs' own skips them. Requests reach a resolver one at a time
+    (Lambda; the local server holds a lock), so registering mid-life needs no lock.
+    """
+
+    _docs_registered = False
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if not self._docs_registered and _asks_for_docs(event):
+            self.enable_swagger(path=DOCS_PATH, title="serverless-jobs", version="1.0.0")
+            self._docs_registered = True
+        return super().resolve(event, context)
+
+
+def _asks_for_docs(event: Mapping[str, Any]) -> bool:
+    """Whether the request is for DOCS_PATH (trailing slashes allowed, as the REST resolver's routes allow)."""
+    return str(event.get("path") or "").rstrip("/") == DOCS_PATH
+
+
 def make_app(
     service: JobService, runner: RunnerSwitch, tokens: PageTokens, once: CreateOnce, clock: Clock
-) -> APIGatewayRestResolver:
+) -> JobsResolver:
     """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
-    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_body)
-    app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
+    app = JobsResolver(enable_validation=True, json_body_deserializer=parse_body)
 
     def route(
         method: str,
