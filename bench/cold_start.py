@@ -7,8 +7,9 @@ an unknown job (events/api/get-job.json), the tick one pass (a scheduled event, 
 one run of an unknown job (events/executor/dispatch.json). The baseline is a fresh process that creates a
 bare botocore DynamoDB client and makes one call. Both talk to one local moto server (AWS_ENDPOINT_URL)
 holding the template's tables and rule; samples are alternated so both meet the same machine. Tracing is
-off (POWERTOOLS_TRACE_DISABLED: there is no X-Ray daemon here). Figures are wall time per process, the
-interpreter's own start included on both sides.
+off (POWERTOOLS_TRACE_DISABLED: there is no X-Ray daemon here). Both sides run without the packages this
+venv has for its tools but Lambda has not (NOT_IN_LAMBDA), which botocore and urllib3 would otherwise import
+when present. Figures are wall time per process, the interpreter's own start included on both sides.
 Run: `make bench` (or `python -m bench.cold_start`).
 """
 
@@ -40,8 +41,25 @@ FIRST_REQUESTS = {
     "ExecutorFunction": ("events/executor/dispatch.json", 30_000),
 }
 
+# In this venv for sam and moto, in neither Lambda's runtime nor the layer (layers/core/requirements.txt), yet
+# imported when present: botocore loads the CRT (awscrt, ~40-80 ms), urllib3 pyOpenSSL (with cryptography),
+# botocore certifi's CA bundle, pynamodb blinker for its signals. Hidden from both sides' processes.
+NOT_IN_LAMBDA = ("awscrt", "OpenSSL", "cryptography", "certifi", "blinker")
+AS_IN_LAMBDA = f"""
+import sys
+
+class NotInLambda:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] in {NOT_IN_LAMBDA!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, NotInLambda)
+"""
+
 # What Lambda's runtime does: import the handler's module from the task root, then call it once.
-FUNCTION_PROCESS = """
+FUNCTION_PROCESS = AS_IN_LAMBDA + """
 import importlib, json, sys
 code_dir, module, attribute, event_path, remaining = sys.argv[1:]
 sys.path.insert(0, code_dir)
@@ -59,8 +77,8 @@ with open(event_path) as event:
     print(json.dumps(handler(json.load(event), Context()), default=str))
 """
 
-BASELINE_PROCESS = """
-import sys, botocore.session
+BASELINE_PROCESS = AS_IN_LAMBDA + """
+import botocore.session
 client = botocore.session.get_session().create_client("dynamodb")
 client.describe_table(TableName=sys.argv[1])
 print("{}")
