@@ -59,7 +59,9 @@ sys.meta_path.insert(0, NotInLambda)
 """
 
 # What Lambda's runtime does: import the handler's module from the task root, then call it once.
-FUNCTION_PROCESS = AS_IN_LAMBDA + """
+FUNCTION_PROCESS = (
+    AS_IN_LAMBDA
+    + """
 import importlib, json, sys
 code_dir, module, attribute, event_path, remaining = sys.argv[1:]
 sys.path.insert(0, code_dir)
@@ -76,13 +78,17 @@ class Context:
 with open(event_path) as event:
     print(json.dumps(handler(json.load(event), Context()), default=str))
 """
+)
 
-BASELINE_PROCESS = AS_IN_LAMBDA + """
+BASELINE_PROCESS = (
+    AS_IN_LAMBDA
+    + """
 import botocore.session
 client = botocore.session.get_session().create_client("dynamodb")
 client.describe_table(TableName=sys.argv[1])
 print("{}")
 """
+)
 
 
 def _free_port() -> int:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+
 import json
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -51,6 +55,7 @@ from serverless_jobs.http.schemas import (
 )
 from serverless_jobs.http.validation import describe_validation_errors
 from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
 from serverless_jobs.settings import Settings
@@ -355,3 +360,4 @@ def proxy_reply(status: int, body: Any, headers: Mapping[str, str | list[str]] |
 
 
 lambda_handler = build(Settings.from_environment(), AwsClients(API_CLIENTS), SystemClock())
+init_done()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+
 import random
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +17,7 @@ from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, ClientTunin
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock
 from serverless_jobs.settings import Settings
@@ -53,3 +58,4 @@ def build(
 
 
 lambda_handler = build(Settings.from_environment(), SystemClock())
+init_done()

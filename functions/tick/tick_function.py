@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+
 import random
 import time
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, Dispatcher
 from serverless_jobs.settings import Settings
@@ -76,3 +81,4 @@ def build(
 
 
 lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())
+init_done()

@@ -13,9 +13,11 @@ import pytest
 
 from bench.cold_start import FIRST_REQUESTS, FUNCTION_PROCESS, function_command, moto_server
 
-# After the reply, the process prints which of these it imported.
+# After the reply, the process prints which of these it imported, and its garbage collector's state.
 REPORT = """
+import gc
 print(json.dumps(sorted(name for name in sys.modules if name in {NAMES})))
+print(json.dumps({"collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}))
 """
 # boto3 (botocore serves), the X-Ray SDK (tracing is off), Powertools' idempotency (no create with a key),
 # Powertools' OpenAPI models and Swagger UI (only /swagger needs them), croniter (no cron is parsed).
@@ -37,6 +39,9 @@ def test_a_cold_function_serves_its_first_request_without_what_it_does_not_need(
         done = subprocess.run(arguments, env=environment, capture_output=True, text=True, check=False, timeout=60)
 
     assert done.returncode == 0, done.stderr
-    *_, reply, imported = done.stdout.strip().splitlines()
+    *_, reply, imported, collector = done.stdout.strip().splitlines()
     assert json.loads(reply).get("error") is None
     assert json.loads(imported) == []
+    # init ran without collection (serverless_jobs.init_phase); requests run with it, init's objects frozen
+    assert json.loads(collector)["collecting"] is True
+    assert json.loads(collector)["frozen"] > 10_000
