@@ -29,6 +29,7 @@ from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
+from bench.figures import Figure, show
 from devtools.moto_backend import use_fake_credentials
 from devtools.resources import create_rules, create_tables
 from devtools.template import ROOT, function_spec
@@ -40,6 +41,8 @@ FIRST_REQUESTS = {
     "TickFunction": ("events/tick/scheduled.json", 0),
     "ExecutorFunction": ("events/executor/dispatch.json", 30_000),
 }
+# Issue 13's goals, as a multiple of the bare client's cold start.
+GOALS = {"ApiFunction": 2.0, "TickFunction": 1.5, "ExecutorFunction": 1.5}
 
 # In this venv for sam and moto, in neither Lambda's runtime nor the layer (layers/core/requirements.txt), yet
 # imported when present: botocore loads the CRT (awscrt, ~40-80 ms), urllib3 pyOpenSSL (with cryptography),
@@ -159,7 +162,7 @@ def _check(logical_id: str, reply: dict[str, object]) -> None:
         raise RuntimeError(f"{logical_id} failed its first request: {reply}")
 
 
-def measure(samples: int = SAMPLES) -> dict[str, float]:
+def medians(samples: int = SAMPLES) -> dict[str, float]:
     """Median milliseconds per function and for the bare client ("baseline"), samples alternated."""
     times: dict[str, list[float]] = {"baseline": [], **{logical_id: [] for logical_id in FIRST_REQUESTS}}
     with moto_server():
@@ -176,14 +179,21 @@ def measure(samples: int = SAMPLES) -> dict[str, float]:
     return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
-def main() -> None:
+def measure() -> list[Figure]:
+    """The bare client's cold start, then each function's in ms and as a multiple of the bare client's."""
     use_fake_credentials()
-    medians = measure()
-    baseline = medians["baseline"]
-    print(f"cold start, init + first request (median of {SAMPLES}, alternated; moto server over HTTP):")
-    print(f"  {'bare botocore client + 1 call':<32} {baseline:7.0f} ms  1.00x")
-    for logical_id in FIRST_REQUESTS:
-        print(f"  {logical_id:<32} {medians[logical_id]:7.0f} ms  {medians[logical_id] / baseline:4.2f}x")
+    ms = medians()
+    baseline = ms["baseline"]
+    figures = [Figure(f"cold start, bare botocore client + 1 call (median of {SAMPLES})", baseline, "ms")]
+    for logical_id, goal in GOALS.items():
+        figures.append(Figure(f"cold start, {logical_id}: init + first request", ms[logical_id], "ms"))
+        figures.append(Figure(f"cold start, {logical_id} / bare client", ms[logical_id] / baseline, "x", f"<= {goal}x"))
+    return figures
+
+
+def main() -> None:
+    print(f"medians of {SAMPLES} samples per process, alternated; moto server over HTTP")
+    show(measure())
 
 
 if __name__ == "__main__":
