@@ -5,11 +5,13 @@ CodeUri folder by its Handler string, with the template's environment and LAMBDA
 them (so its `build(...)` runs as in Lambda's init phase), then serves one real request: the API a GET of
 an unknown job (events/api/get-job.json), the tick one pass (a scheduled event, 0 ms left), the executor
 one run of an unknown job (events/executor/dispatch.json). The baseline is a fresh process that creates a
-bare botocore DynamoDB client and makes one call. Both talk to one local moto server (AWS_ENDPOINT_URL)
-holding the template's tables and rule; samples are alternated so both meet the same machine. Tracing is
-off (POWERTOOLS_TRACE_DISABLED: there is no X-Ray daemon here). Both sides run without the packages this
-venv has for its tools but Lambda has not (NOT_IN_LAMBDA), which botocore and urllib3 would otherwise import
-when present. Figures are wall time per process, the interpreter's own start included on both sides.
+bare botocore DynamoDB client and makes one call; a second one does the same without garbage collection,
+as the functions' init runs (serverless_jobs.init_phase), to show what that lever is worth. All talk to one
+local moto server (AWS_ENDPOINT_URL) holding the template's tables and rule; samples are alternated so all
+meet the same machine. Tracing is off (POWERTOOLS_TRACE_DISABLED: there is no X-Ray daemon here). All run
+without the packages this venv has for its tools but Lambda has not (NOT_IN_LAMBDA), which botocore and
+urllib3 would otherwise import when present. Figures are wall time per process, the interpreter's own start
+included on every side.
 Run: `make bench` (or `python -m bench.cold_start`).
 """
 
@@ -94,6 +96,12 @@ print("{}")
 )
 
 
+# The bare client with the functions' init treatment: no collection while it loads (serverless_jobs.init_phase).
+BASELINE_WITHOUT_GC = BASELINE_PROCESS.replace(
+    "import botocore.session", "import gc\ngc.disable()\nimport botocore.session"
+)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -163,31 +171,44 @@ def _check(logical_id: str, reply: dict[str, object]) -> None:
 
 
 def medians(samples: int = SAMPLES) -> dict[str, float]:
-    """Median milliseconds per function and for the bare client ("baseline"), samples alternated."""
-    times: dict[str, list[float]] = {"baseline": [], **{logical_id: [] for logical_id in FIRST_REQUESTS}}
+    """Median milliseconds per function and for the bare client with and without collection in its init
+    ("baseline", "baseline, no gc"), samples alternated."""
+    times: dict[str, list[float]] = {name: [] for name in ("baseline", "baseline, no gc", *FIRST_REQUESTS)}
     with moto_server():
-        baseline_environment = dict(os.environ)
         jobs_table = function_spec("ApiFunction").environment["JOBS_TABLE"]
-        baseline = [sys.executable, "-c", BASELINE_PROCESS, jobs_table]
-        commands = {logical_id: function_command(logical_id) for logical_id in FIRST_REQUESTS}
+        commands = {
+            "baseline": ([sys.executable, "-c", BASELINE_PROCESS, jobs_table], dict(os.environ)),
+            "baseline, no gc": ([sys.executable, "-c", BASELINE_WITHOUT_GC, jobs_table], dict(os.environ)),
+            **{logical_id: function_command(logical_id) for logical_id in FIRST_REQUESTS},
+        }
         for _ in range(samples):
-            times["baseline"].append(_timed(baseline, baseline_environment)[0])
-            for logical_id, (arguments, environment) in commands.items():
+            for name, (arguments, environment) in commands.items():
                 seconds, reply = _timed(arguments, environment)
-                _check(logical_id, reply)
-                times[logical_id].append(seconds)
+                _check(name, reply)
+                times[name].append(seconds)
     return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
 def measure() -> list[Figure]:
-    """The bare client's cold start, then each function's in ms and as a multiple of the bare client's."""
+    """The bare client's cold start, then each function's in ms and as a multiple of the bare client's.
+
+    The functions run their init without the garbage collector (serverless_jobs.init_phase), which a bare
+    client's process does not: each function's multiple of a bare client doing the same shows what that
+    lever is worth, and what the rest of the function costs.
+    """
     use_fake_credentials()
     ms = medians()
-    baseline = ms["baseline"]
-    figures = [Figure(f"cold start, bare botocore client + 1 call (median of {SAMPLES})", baseline, "ms")]
+    baseline, without_gc = ms["baseline"], ms["baseline, no gc"]
+    figures = [
+        Figure(f"cold start, bare botocore client + 1 call (median of {SAMPLES})", baseline, "ms"),
+        Figure("cold start, the same, no collection as in the functions' init", without_gc, "ms"),
+    ]
     for logical_id, goal in GOALS.items():
-        figures.append(Figure(f"cold start, {logical_id}: init + first request", ms[logical_id], "ms"))
-        figures.append(Figure(f"cold start, {logical_id} / bare client", ms[logical_id] / baseline, "x", f"<= {goal}x"))
+        figures += [
+            Figure(f"cold start, {logical_id}: init + first request", ms[logical_id], "ms"),
+            Figure(f"cold start, {logical_id} / bare client", ms[logical_id] / baseline, "x", f"<= {goal}x"),
+            Figure(f"cold start, {logical_id} / bare client without collection", ms[logical_id] / without_gc, "x"),
+        ]
     return figures
 
 
