@@ -18,7 +18,7 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
@@ -77,10 +77,11 @@ class TickReport:
 
 @dataclass(frozen=True)
 class Pass:
-    """One pass: what it did, and when the soonest job it left falls due (None: nothing on the index)."""
+    """One pass: what it did, and for each shard it looked at, the soonest `next_run_at` it left there
+    (None: nothing; a shard whose look-ahead failed is left out)."""
 
     report: TickReport
-    next_due: datetime | None = None
+    ahead: dict[int, int | None]
 
 
 def run_window(
@@ -98,9 +99,15 @@ def run_window(
 
     Each pass claims what is due and looks ahead: the soonest job due later on each shard. The invocation
     sleeps until the earliest of those and passes again; it ends when that is the next minute's tick or
-    later (that tick looks ahead for itself), and sleeps nothing when nothing is due before it. A wake
+    later (that tick looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after
+    the first asks only the shards whose soonest job has come: nothing else was due there when it looked,
+    and a write since that is due before the next tick wakes a pass of its own. After a fault, a sleep cut
+    short (the local stack's wake) or at the wake's due time, a pass asks every shard again. A wake
     (`woken_for`, the due time of the job a write woke it for) counts as due too: the index is eventually
-    consistent, and the write may not show in the first pass's look-ahead yet. Both the clock and the
+    consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
+    after the pass at that time: what falls due later is the next minute's tick's, or has woken an
+    invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
+    than they must. Both the clock and the
     Lambda's time bound the loop: the window ends by the clock, and a sleep is never longer than the
     Lambda's remaining time less the margin, so a clock that stands still or steps back cannot keep the
     invocation past its deadline. The runner switch is read before each pass; a stopped runner ends the
@@ -117,27 +124,36 @@ def run_window(
     if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
         window = 0.0
     deadline = start + timedelta(seconds=window)
+    if woken_for is not None:  # a woken invocation serves up to its job; the rest has invocations of its own
+        deadline = min(deadline, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None
+    known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
+    every_shard = True
     while True:
+        if woken_for is not None and clock.now() >= woken_for:
+            every_shard, woken_for = True, None  # the woken-for job's shard is not known: ask them all
         running = guarded("read the runner switch", is_running)
         if running is False:
             break
+        retry_at: datetime | None = None
         if running is FAILED:  # the switch cannot be read: dispatch nothing this time, try again soon
             total += TickReport(passes=0, faults=1)
-            wake_at: datetime | None = clock.now() + timedelta(seconds=RETRY_SECONDS)
+            retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
         else:
-            done = run_tick(deps, dispatcher)
+            now_millis = to_millis(clock.now())
+            shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
+            done = run_tick(deps, dispatcher, shards)
             total += done.report
-            wake_at = done.next_due
-            if done.report.faults:
-                wake_at = soonest(wake_at, clock.now() + timedelta(seconds=RETRY_SECONDS))
+            known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            every_shard = done.report.faults > 0
+            if every_shard:
+                retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
             if sweep_pending:
                 moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
                 total += TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
                 sweep_pending = False
-        if woken_for is not None and woken_for > clock.now():
-            wake_at = soonest(wake_at, woken_for)
+        wake_at = earliest([*(from_millis(due) for due in known.values() if due is not None), retry_at, woken_for])
         if wake_at is None or wake_at >= deadline:
             break  # nothing due before the next minute's tick
         allowed = remaining_seconds() - SAFETY_MARGIN_SECONDS
@@ -146,16 +162,24 @@ def run_window(
         pause = min(max(0.0, (wake_at - clock.now()).total_seconds()), allowed)
         sleep(pause)
         total += TickReport(passes=0, slept=pause)
+        if clock.now() < wake_at:  # cut short (woken) or capped: what was written meanwhile is not known
+            every_shard = True
     return total
 
 
-def soonest(moment: datetime | None, other: datetime) -> datetime:
-    return other if moment is None else min(moment, other)
+def due_shards(known: dict[int, int | None], now_millis: int) -> list[int]:
+    """The shards whose soonest job, as last seen, has come by `now_millis`."""
+    return [shard for shard, due in known.items() if due is not None and due <= now_millis]
 
 
-def run_tick(deps: Deps, dispatcher: Dispatcher) -> Pass:
-    """One pass over the live shards of the `due` index at the clock's now, its AWS calls overlapped, and
-    its look-ahead: when the soonest job left on the index falls due.
+def earliest(moments: list[datetime | None]) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None
+
+
+def run_tick(deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = None) -> Pass:
+    """One pass over the live shards of the `due` index (or the `asked` ones) at the clock's now, its AWS
+    calls overlapped, and its look-ahead: when the soonest job left on each falls due.
 
     The shards are queried at once; each due job is looked at as soon as its shard answers, up to
     `CALLS_IN_FLIGHT` at a time, and a run claimed is dispatched at once by the thread that claimed it, so a
@@ -168,6 +192,7 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> Pass:
     retry of a refused or lost run); its queries overlap like the rest.
     """
     now = deps.clock.now()
+    asked = range(deps.settings.due_shards) if asked is None else asked
     faults = 0
     with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
 
@@ -177,7 +202,7 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> Pass:
 
         shards = [
             in_context(partial(guarded, f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now))))
-            for shard in range(deps.settings.due_shards)
+            for shard in asked
         ]
         looks: list[Future[Settled]] = []
         for shard in as_completed(shards):
@@ -192,30 +217,29 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> Pass:
     recovered = sum(each.recovered for each in settled)
     faults += sum(each.failed for each in settled)
     faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, refused, now)) is FAILED
-    next_due, missed = look_ahead(deps, now)
-    faults += missed
+    ahead = look_ahead(deps, asked, now)
+    faults += len(asked) - len(ahead)
     if recovered:
         count(Metric.RUNS_TIMED_OUT, recovered)
     count(Metric.TICK_DUE_JOBS, len(settled))
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
-    return Pass(TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults), next_due)
+    return Pass(TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults), ahead)
 
 
-def look_ahead(deps: Deps, now: datetime) -> tuple[datetime | None, int]:
-    """When the soonest job on the live shards falls due after `now` (None: none), and how many shards
-    could not be asked (logged). One item read per shard, whatever waits behind it."""
+def look_ahead(deps: Deps, shards: Sequence[int], now: datetime) -> dict[int, int | None]:
+    """For each shard, the soonest `next_run_at` after `now` (None: none); a shard that could not be asked
+    (logged) is left out. One item read per shard, whatever waits behind it."""
     after = to_millis(now)
-    with ThreadPoolExecutor(max_workers=min(CALLS_IN_FLIGHT, deps.settings.due_shards), thread_name_prefix="ahead") as pool:
-        asks = [
-            pool.submit(
+    with ThreadPoolExecutor(max_workers=max(1, min(CALLS_IN_FLIGHT, len(shards))), thread_name_prefix="ahead") as pool:
+        asks = {
+            shard: pool.submit(
                 contextvars.copy_context().run,
                 partial(guarded, f"look ahead on shard {shard}", partial(deps.jobs.next_due, str(shard), after)),
             )
-            for shard in range(deps.settings.due_shards)
-        ]
-        answers = [ask.result() for ask in asks]
-    dues = [answer for answer in answers if isinstance(answer, int)]
-    return (from_millis(min(dues)) if dues else None), sum(isinstance(answer, Failed) for answer in answers)
+            for shard in shards
+        }
+        answers = {shard: ask.result() for shard, ask in asks.items()}
+    return {shard: answer for shard, answer in answers.items() if not isinstance(answer, Failed)}
 
 
 @dataclass(frozen=True)

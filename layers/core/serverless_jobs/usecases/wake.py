@@ -4,8 +4,8 @@ The tick sleeps until the soonest due job it saw and ends when nothing is due be
 (usecases.tick). A write after its look-ahead is unseen until the next tick, up to a minute late, unless
 it wakes a pass. The rule fires every TICK_EVERY_SECONDS, at a phase a writer does not know, so "before the
 next tick" is "within TICK_EVERY_SECONDS of now": a wake is never missed, and at worst one more pass runs
-beside the tick that would have found the job anyway. Due now is not woken for: whoever wrote it starts it
-(the API claims immediate work itself), or the tick's next pass finds it.
+beside the tick that would have found the job anyway. A job due already wakes too (a retry without
+backoff); the API, which starts immediate work itself, calls this only for jobs due later.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ TICK_EVERY_SECONDS = 60.0
 
 
 def wake_if_due_soon(deps: Deps, job: Job) -> None:
-    """Wake the tick if `job`, as just stored, falls due between now and the next minute's tick."""
+    """Wake the tick if `job`, as just stored, falls due before the next minute's tick."""
     if deps.waker is None or job.due_shard is None or job.next_run_at is None:
         return
     due_at = from_millis(job.next_run_at)
     now = deps.clock.now()
-    if now < due_at < now + timedelta(seconds=TICK_EVERY_SECONDS):
+    if due_at < now + timedelta(seconds=TICK_EVERY_SECONDS):
         deps.waker.wake(due_at)
