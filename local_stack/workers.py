@@ -71,6 +71,10 @@ class TickLoop:
         self._every = every_seconds
         self._nudged = threading.Event()  # a wake (or stop) since the last sleep began
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._woken_for: datetime | None = None  # the latest due time woken for, no invocation started for it
+        self._wakes = 0  # wakes so far, and how many the tick had seen when it last woke from a sleep
+        self._seen = 0
         self._thread: threading.Thread | None = None
 
     def start(self, tick: LambdaHandler) -> None:
@@ -86,13 +90,19 @@ class TickLoop:
 
     def wake(self, due_at: datetime) -> None:
         """The local Waker: a job falls due before the next minute's tick."""
+        with self._lock:
+            self._woken_for = due_at if self._woken_for is None else max(self._woken_for, due_at)
+            self._wakes += 1
         self._nudged.set()
 
-    def sleep(self, seconds: float) -> None:
-        """The tick's sleep, cut short by a wake or stop. A wake landing between the end of the wait and the
-        clear is not lost: the pass that follows at once sees the write, made before the wake."""
+    def sleep(self, seconds: float) -> bool:
+        """The tick's sleep, cut short by a wake or stop; True when a wake came since the last sleep ended
+        (during it, or during the pass before it), so the tick's next pass asks every shard."""
         self._nudged.wait(seconds)
         self._nudged.clear()
+        with self._lock:
+            woken, self._seen = self._wakes != self._seen, self._wakes
+        return woken
 
     def _loop(self, tick: LambdaHandler) -> None:
         next_minute = time.monotonic()
@@ -107,10 +117,16 @@ class TickLoop:
                     "detail": {},
                 }
             else:
-                self.sleep(next_minute - time.monotonic())
-                if self._stopping.is_set() or time.monotonic() >= next_minute:
+                with self._lock:
+                    waiting = self._woken_for is None
+                if waiting:  # a wake the last invocation ended before is served at once
+                    self.sleep(next_minute - time.monotonic())
+                with self._lock:
+                    woken_for, self._woken_for = self._woken_for, None
+                if self._stopping.is_set() or time.monotonic() >= next_minute or woken_for is None:
                     continue
-                event = wake_event(datetime.now(UTC))
+                # One invocation at a time here, so one serves every wake so far: up to the latest due.
+                event = wake_event(woken_for)
             self._invoke(tick, event)
 
     def _invoke(self, tick: LambdaHandler, event: dict[str, Any]) -> None:

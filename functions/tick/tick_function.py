@@ -46,7 +46,7 @@ def build(
     clock: Clock,
     *,
     dispatcher: Dispatcher | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     rng: random.Random | None = None,
 ) -> LambdaHandler:
     """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""

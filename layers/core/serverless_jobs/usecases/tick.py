@@ -90,7 +90,7 @@ def run_window(
     *,
     remaining_seconds: Callable[[], float],
     is_running: Callable[[], bool],
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], object],
     fired_at: datetime | None = None,
     woken_for: datetime | None = None,
 ) -> TickReport:
@@ -160,9 +160,9 @@ def run_window(
         if allowed <= 0:
             break
         pause = min(max(0.0, (wake_at - clock.now()).total_seconds()), allowed)
-        sleep(pause)
+        woken = sleep(pause)  # True from a sleep that a wake can cut short (the local stack's)
         total += TickReport(passes=0, slept=pause)
-        if clock.now() < wake_at:  # cut short (woken) or capped: what was written meanwhile is not known
+        if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
 
