@@ -90,11 +90,18 @@ def build(
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work and wakes the tick through Lambda unless given another
     dispatcher and waker (the local stack's)."""
-    waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session, waker=waker)
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker)
     service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
-    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=heartbeat.follow)
+
+    def switched(running: bool) -> None:
+        """The heartbeat alarm follows the runner; a runner started wakes the tick for what fell due meanwhile."""
+        heartbeat.follow(running)
+        if running:
+            tick_waker.wake(clock.now())
+
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 

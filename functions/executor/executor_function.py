@@ -38,9 +38,9 @@ def build(
     """The executor's handler over the settings' tables. Besides DynamoDB it calls Lambda only to wake the
     tick for a retry or next occurrence due before the next minute's tick (through `clients`, unless given
     another waker: the local stack's)."""
-    clients = clients or AwsClients(tuning)
-    waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, waker)
+    aws = clients or AwsClients(tuning)
+    tick_waker = waker or LambdaWaker(lambda: aws.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, rng, aws.tuning, aws.session, tick_waker)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler

@@ -58,7 +58,7 @@ def test_a_retry_due_before_the_next_minute_wakes_the_tick_from_the_executor(aws
     stack.deliver_at_once()
     [report] = stack.wake()
     assert report["dispatched"] == 1
-    retry, first = stack.history(job["id"])
+    retry, _first = stack.history(job["id"])
     assert (retry["trigger"], retry["startedAt"]) == ("retry", "2026-11-28T09:00:05.000Z")
     stack.close()
 
@@ -72,9 +72,7 @@ def test_a_next_occurrence_within_the_minute_wakes_the_tick_from_the_executor(st
 
     stack.deliver()  # the run ends; the next occurrence, 09:00:20, is before the next minute's tick
 
-    assert [wake["detail"]["dueAt"] for wake in stack.invocations.wakes[stack.woken :]] == [
-        "2026-11-28T09:00:20.000Z"
-    ]
+    assert [wake["detail"]["dueAt"] for wake in stack.invocations.wakes[stack.woken :]] == ["2026-11-28T09:00:20.000Z"]
     stack.wake()
     assert stack.job(job["id"])["status"] == "running"
     assert stack.job(job["id"])["lastRunAt"] == "2026-11-28T09:00:20.000Z"

@@ -54,4 +54,6 @@ class LambdaWaker:
                 Payload=json.dumps(wake_event(due_at)).encode(),
             )
         except Exception:
-            logger.exception("the tick could not be woken; the next minute's tick finds the job", extra={"dueAt": iso_z(due_at)})
+            logger.exception(
+                "the tick could not be woken; the next minute's tick finds the job", extra={"dueAt": iso_z(due_at)}
+            )

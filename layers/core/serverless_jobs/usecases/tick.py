@@ -151,7 +151,9 @@ def run_window(
                 retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
             if sweep_pending:
                 moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
-                total += TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
+                total += (
+                    TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
+                )
                 sweep_pending = False
         wake_at = earliest([*(from_millis(due) for due in known.values() if due is not None), retry_at, woken_for])
         if wake_at is None or wake_at >= deadline:
