@@ -107,11 +107,12 @@ def run_window(
     consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
     after the pass at that time: what falls due later is the next minute's tick's, or has woken an
     invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
-    than they must. Both the clock and the
-    Lambda's time bound the loop: the window ends by the clock, and a sleep is never longer than the
-    Lambda's remaining time less the margin, so a clock that stands still or steps back cannot keep the
-    invocation past its deadline. The runner switch is read before each pass; a stopped runner ends the
-    window. An event for a minute long gone (Lambda redelivering a failed tick) gets a single pass: later
+    than they must.
+
+    Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
+    never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
+    back cannot keep the invocation past its deadline. The runner switch is read before each pass; a
+    stopped runner ends the window. An event for a minute long gone (Lambda redelivering a failed tick) gets a single pass: later
     ticks already cover the time since. A minute's invocation sweeps the stranded shards once, after its
     first pass so work due now never waits for it; a single pass or a woken one leaves that to the next
     minute's.
