@@ -112,10 +112,10 @@ def run_window(
     Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
     back cannot keep the invocation past its deadline. The runner switch is read before each pass; a
-    stopped runner ends the window. An event for a minute long gone (Lambda redelivering a failed tick) gets a single pass: later
-    ticks already cover the time since. A minute's invocation sweeps the stranded shards once, after its
-    first pass so work due now never waits for it; a single pass or a woken one leaves that to the next
-    minute's.
+    stopped runner ends the window. An event for a minute long gone (Lambda redelivering a failed tick)
+    gets a single pass: later ticks already cover the time since. A minute's invocation sweeps the stranded
+    shards once, after its first pass so work due now never waits for it; a single pass or a woken one
+    leaves that to the next minute's.
 
     No error ends the window: a step that fails is logged and counted, and a pass follows in RETRY_SECONDS.
     """
