@@ -207,13 +207,14 @@ class JobService:
         """Start a stored job that is due now, and show it as stored then.
 
         The job is already stored whole and due, so if starting it fails (AWS failing meanwhile) the request
-        still succeeded: the tick starts the job within a poll.
+        still succeeded: the tick, woken for it, starts the job.
         """
         try:
             self._start_now(job, "schedule")
             return self.get(job.id)
         except Exception:
             logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})
+            wake_if_due_soon(self.deps, job)
             return job
 
     def _follow_ended_run(self, job: Job) -> Job:
