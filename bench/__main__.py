@@ -10,11 +10,18 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, herd, requests_per_operation, schedules
+from bench import cold_start, herd, idle_cost, local_precision, requests_per_operation, schedules
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
-BENCHMARKS: tuple[ModuleType, ...] = (schedules, herd, requests_per_operation, cold_start)
+BENCHMARKS: tuple[ModuleType, ...] = (
+    schedules,
+    herd,
+    local_precision,
+    idle_cost,
+    requests_per_operation,
+    cold_start,
+)
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 
 

@@ -1,4 +1,4 @@
-"""Captures the functions' Lambda `Invoke` calls at botocore's edge, so the real dispatcher code runs."""
+"""Captures the functions' Lambda `Invoke` calls at botocore's edge, so the real dispatcher and waker code runs."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
+from serverless_jobs.adapters.lambda_waker import woken_for
+
 
 class InvokeRecorder:
-    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent."""
+    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent: runs for the
+    executor (`payloads`) apart from wake events for the tick (`wakes`)."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.on_invoke: Callable[[dict[str, Any]], object] | None = None
+        self.on_invoke: Callable[[dict[str, Any]], object] | None = None  # called with each run's payload
         self.refusing: str | None = None  # an error code Lambda answers every Invoke with, while set
 
     def attach(self, client: Any) -> None:
@@ -36,10 +39,17 @@ class InvokeRecorder:
                 "Payload": json.loads(body),
             }
         )
-        if self.on_invoke is not None:
-            self.on_invoke(self.calls[-1]["Payload"])
+        payload = self.calls[-1]["Payload"]
+        if self.on_invoke is not None and woken_for(payload) is None:
+            self.on_invoke(payload)
         return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
 
     @property
     def payloads(self) -> list[dict[str, Any]]:
-        return [call["Payload"] for call in self.calls]
+        """The runs dispatched to the executor, in order."""
+        return [call["Payload"] for call in self.calls if woken_for(call["Payload"]) is None]
+
+    @property
+    def wakes(self) -> list[dict[str, Any]]:
+        """The wake events sent to the tick, in order."""
+        return [call["Payload"] for call in self.calls if woken_for(call["Payload"]) is not None]

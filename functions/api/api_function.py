@@ -26,6 +26,7 @@ from serverless_jobs.adapters.client_tuning import API_CLIENTS
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
@@ -57,7 +58,7 @@ from serverless_jobs.http.validation import describe_validation_errors
 from serverless_jobs.http.views import job_changes, job_spec, job_view, run_view
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
+from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
@@ -87,13 +88,27 @@ _ERROR_MEANING = {
 
 
 def build(
-    settings: Settings, clients: AwsClients, clock: Clock, *, dispatcher: Dispatcher | None = None
+    settings: Settings,
+    clients: AwsClients,
+    clock: Clock,
+    *,
+    dispatcher: Dispatcher | None = None,
+    waker: Waker | None = None,
 ) -> LambdaHandler:
-    """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
-    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session)
+    """The API's handler: dispatches immediate work and wakes the tick through Lambda unless given another
+    dispatcher and waker (the local stack's)."""
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker)
     service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
-    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=heartbeat.follow)
+
+    def switched(running: bool) -> None:
+        """The heartbeat alarm follows the runner; a runner started wakes the tick for what fell due meanwhile."""
+        heartbeat.follow(running)
+        if running:
+            tick_waker.wake(clock.now())
+
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 

@@ -14,15 +14,16 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, ClientTuning
+from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock
+from serverless_jobs.ports import Clock, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
-from serverless_jobs.wiring import deps_on_dynamodb
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
 tracer = make_tracer()
@@ -31,10 +32,20 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def build(
-    settings: Settings, clock: Clock, *, rng: random.Random | None = None, tuning: ClientTuning = EXECUTOR_CLIENTS
+    settings: Settings,
+    clock: Clock,
+    *,
+    rng: random.Random | None = None,
+    tuning: ClientTuning = EXECUTOR_CLIENTS,
+    clients: AwsClients | None = None,
+    waker: Waker | None = None,
 ) -> LambdaHandler:
-    """The executor's handler over the settings' tables: it calls no AWS service but DynamoDB."""
-    deps = deps_on_dynamodb(settings, clock, rng, tuning)
+    """The executor's handler over the settings' tables. Besides DynamoDB it calls Lambda only to wake the
+    tick for a retry or next occurrence due before the next minute's tick (through `clients`, unless given
+    another waker: the local stack's)."""
+    aws = clients or AwsClients(tuning)
+    tick_waker = waker or LambdaWaker(lambda: aws.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, rng, aws.tuning, aws.session, tick_waker)
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler

@@ -1,4 +1,5 @@
-"""Tick Lambda: fired by the EventBridge rule every minute; claims due jobs and dispatches them all minute."""
+"""Tick Lambda: fired by the EventBridge rule every minute, or woken by a write (a wake event); claims due
+jobs and dispatches them as they fall due, until nothing is due before the next minute's tick."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_waker import woken_for
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.init_phase import init_done
@@ -35,7 +37,7 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def fired_at(event: dict[str, Any]) -> datetime | None:
-    """The minute EventBridge fired this tick for; None for a hand-made event without a readable `time`."""
+    """The minute EventBridge fired this tick for; None for a wake or a hand-made event without a readable `time`."""
     try:
         moment = datetime.fromisoformat(event["time"])
     except (KeyError, TypeError, ValueError):
@@ -49,7 +51,7 @@ def build(
     clock: Clock,
     *,
     dispatcher: Dispatcher | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
     rng: random.Random | None = None,
 ) -> LambdaHandler:
     """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
@@ -66,10 +68,10 @@ def build(
                 deps,
                 runs,
                 remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
-                poll_seconds=settings.tick_poll_seconds,
                 is_running=runner.is_running,
                 sleep=sleep,
                 fired_at=fired_at(event),
+                woken_for=woken_for(event),
             )
         except Exception:  # run_window guards its steps; this is for what nobody foresaw
             logger.exception("tick failed; the next tick tries again")

@@ -1,4 +1,4 @@
-"""What the use cases need from the world, as interfaces: storage, dispatch, the runner switch, time.
+"""What the use cases need from the world, as interfaces: storage, dispatch, the runner switch, wakes, time.
 
 Each has one production adapter in `adapters/` (DynamoDB, Lambda, EventBridge); the local stack and the
 tests swap in their own where AWS has no local stand-in (a worker pool for Lambda, a manual clock).
@@ -76,6 +76,11 @@ class JobStore(Protocol):
         consistent, to be claimed with a conditional write."""
         ...
 
+    def next_due(self, shard: str, after_millis: int) -> int | None:
+        """The soonest `next_run_at` on one shard of the `due` index after `after_millis` (one item read),
+        or None when nothing there falls due later: where the tick's next pass is needed."""
+        ...
+
 
 class HistoryStore(Protocol):
     def record(self, run: Run) -> bool:
@@ -117,6 +122,15 @@ class RunnerSwitch(Protocol):
     def start(self) -> bool: ...
 
     def stop(self) -> bool: ...
+
+
+class Waker(Protocol):
+    """Wakes the tick for a job a write made due before the next minute's tick, which the tick asleep (or
+    ended) would otherwise find late."""
+
+    def wake(self, due_at: datetime) -> None:
+        """Have a tick pass look ahead soon, so it is awake at `due_at`; never raises (the write is done)."""
+        ...
 
 
 class Clock(Protocol):

@@ -27,7 +27,7 @@ class Settings:
     history_retention_days: int
     executor_function: str = ""  # functions that dispatch (API, tick) name the executor
     runner_rule: str = ""  # functions that read or switch the runner name the tick's rule
-    tick_poll_seconds: float = 1.0
+    tick_function: str = ""  # functions that write jobs due soon (API, executor) wake the tick
     handler_packages: tuple[str, ...] = ()  # more handler packages than the built-in job_handlers
     lease_margin_seconds: int = 60
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
@@ -44,7 +44,7 @@ class Settings:
             history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, minimum=1),
             executor_function=values.get("EXECUTOR_FUNCTION", ""),
             runner_rule=values.get("RUNNER_RULE", ""),
-            tick_poll_seconds=_number(values, "TICK_POLL_SECONDS", float, minimum=0.1, default="1"),
+            tick_function=values.get("TICK_FUNCTION", ""),
             handler_packages=tuple(
                 name.strip() for name in values.get("HANDLER_PACKAGES", "").split(",") if name.strip()
             ),

@@ -135,6 +135,10 @@ class DynamoJobStore:
     def due(self, shard: str, now_millis: int) -> list[Job]:
         return [self._job(item) for item in self._model.due_index.query(shard, self._model.next_run_at <= now_millis)]
 
+    def next_due(self, shard: str, after_millis: int) -> int | None:
+        query = self._model.due_index.query(shard, self._model.next_run_at > after_millis, limit=1)
+        return next((item.next_run_at for item in query), None)
+
     def _item(self, job: Job) -> JobItem:
         values = {name: getattr(job, name) for name in _FIELDS if name != "version" or job.version is not None}
         values["status"] = job.status.value
