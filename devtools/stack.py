@@ -32,11 +32,13 @@ def lateness(run: dict[str, Any]) -> timedelta:
 
 
 class Stack:
-    """API, tick and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
+    """API, tick, dispatch and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
 
     Each function is built as on Lambda (its module's `build`), with the clock, and the tick's sleeper and
-    the executor's jitter where a test gives them; the Invoke calls of both dispatching functions are
-    captured by `invocations`.
+    the executor's jitter where a test gives them; the Invoke calls of the functions that dispatch runs are
+    captured by `invocations`. The tick's hand-offs of a herd's shards run the dispatch function at once, in
+    the tick's thread that invoked it (so a pass's hand-offs run in parallel, as on Lambda), unless a test
+    takes that route away (`invocations.routes`).
     """
 
     def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
@@ -50,6 +52,8 @@ class Stack:
         self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
         self.executor_handler = build_function("ExecutorFunction", self.settings, clock, rng=rng)
+        self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
+        self.invocations.routes["DispatchFunction"] = self.dispatch
         self.api = ApiClient(self.api_handler)
         self.jobs = DynamoJobStore(self.settings.jobs_table, self.settings.history_table)
         self.delivered = 0
@@ -84,6 +88,12 @@ class Stack:
         context = FakeLambdaContext(function_name="TickFunction", remaining_millis=remaining_millis)
         report: dict[str, Any] = (handler or self.tick_handler)(event, context)
         return report
+
+    def dispatch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the dispatch function with `event` (`{"shard": "0", "dueBy": <epoch ms>}`, as the tick sends)."""
+        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
+        result: dict[str, Any] = self.dispatch_handler(copy.deepcopy(event), context)
+        return result
 
     def execute(self, payload: dict[str, Any]) -> dict[str, Any]:
         context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=900_000)

@@ -50,7 +50,7 @@ def serve(port: int) -> None:
     from devtools.functions import build_function
     from devtools.resources import create_rules, create_tables
     from local_stack.server import example_commands, make_server
-    from local_stack.workers import TickLoop, WorkerPoolDispatcher
+    from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
     from serverless_jobs.wiring import AwsClients
@@ -66,7 +66,8 @@ def serve(port: int) -> None:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    tick = build_function("TickFunction", settings, clients, clock, dispatcher=dispatcher)
+    shards = ThreadShardDispatcher(build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher))
+    tick = build_function("TickFunction", settings, clients, clock, dispatcher=dispatcher, shards=shards)
     dispatcher.start(build_function("ExecutorFunction", settings, clock))
     loop = TickLoop(tick, TICK_INTERVAL_SECONDS)
 

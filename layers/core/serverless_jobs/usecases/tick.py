@@ -16,12 +16,13 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -32,6 +33,7 @@ from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.recover import (
     LEASE_EXPIRED,
     close_detached_run,
@@ -53,6 +55,9 @@ SWEEP_LIMIT = 200
 # 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
 # connection pools (client_tuning.TICK_CLIENTS). docs/DESIGN.md §9 gives the reasons.
 CALLS_IN_FLIGHT = 32
+# Jobs one dispatch invocation reads from its shard at most (about 12 s of work at the model's rate, well
+# inside the dispatch function's timeout); a later pass hands the rest of the shard out again.
+SHARD_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class TickReport:
     passes: int = 1
     moved: int = 0
     faults: int = 0  # steps that met an error (logged) and were left for the next pass
+    handed: int = 0  # shards of a herd handed to dispatch invocations (usecases.fan_out)
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
@@ -78,6 +84,7 @@ def run_window(
     is_running: Callable[[], bool],
     sleep: Callable[[float], None],
     fired_at: datetime | None = None,
+    fan_out: FanOut | None = None,
 ) -> TickReport:
     """Passes every `poll_seconds` until the minute, or the Lambda's own time less a margin, runs out.
 
@@ -91,6 +98,7 @@ def run_window(
     event, the local stack's loop) leaves that to the next minute's.
 
     No error ends the window: a step that fails is logged and counted, and the next pass tries again.
+    A pass that finds a herd hands its shards out through `fan_out` (`run_tick`).
     """
     clock = deps.clock
     start = clock.now()
@@ -108,7 +116,7 @@ def run_window(
         if running is FAILED:  # the switch cannot be read: dispatch nothing this time, try again next pass
             total += TickReport(passes=0, faults=1)
         else:
-            total += run_tick(deps, dispatcher)
+            total += run_tick(deps, dispatcher, fan_out)
             if sweep_pending:
                 moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
                 if isinstance(moved, Failed):
@@ -123,7 +131,7 @@ def run_window(
     return total
 
 
-def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
+def run_tick(deps: Deps, dispatcher: Dispatcher, fan_out: FanOut | None = None) -> TickReport:
     """One pass over the live shards of the `due` index at the clock's now, its AWS calls overlapped.
 
     The shards are queried at once; each due job is looked at as soon as its shard answers, up to
@@ -133,27 +141,75 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
     (minutes) before the tick recovers it. A shard or a job that meets an error is logged and left for the
     next pass; nothing it did is half-done, since each step is one conditional write. Metrics and the
     refused runs' failing are done here, after the calls: Powertools' metric buffer is not for threads.
+
+    With a `fan_out`, a shard's query reads at most the threshold plus one job, and the pass waits for every
+    shard's answer: more due jobs than the threshold is a herd, whose shards go to dispatch invocations
+    (usecases.fan_out, each running `run_shard`); fewer, and the pass has read all of them and settles them
+    itself.
     """
     now = deps.clock.now()
-    faults = 0
-    with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
-
-        def in_context(action: Callable[[], T]) -> Future[T]:
-            # Each step runs in a copy of the pass's context (contextvars), as it would without the pool.
-            return pool.submit(contextvars.copy_context().run, action)
-
-        shards = [
-            in_context(partial(guarded, f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now))))
-            for shard in range(deps.settings.due_shards)
+    limit = None if fan_out is None else fan_out.due_limit
+    with calls_in_flight() as submit:
+        queries = [
+            submit(partial(query_shard, deps, str(shard), now, limit)) for shard in range(deps.settings.due_shards)
         ]
-        looks: list[Future[Settled]] = []
-        for shard in as_completed(shards):
-            due = shard.result()
-            if isinstance(due, Failed):
-                faults += 1
-                continue
-            looks += [in_context(partial(settle, deps, dispatcher, job, now)) for job in due]
-        settled = [look.result() for look in looks]
+        if fan_out is not None:
+            found = [query.result() for query in queries]
+            busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
+            if fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
+                handing = [
+                    submit(partial(fan_out.hand_off, shard, now))
+                    for shard in fan_out.not_held((shard for shard, _ in busy), now)
+                ]
+                handed = sum(hand_off.result() for hand_off in handing)
+                failed = sum(isinstance(jobs, Failed) for _, jobs in found)
+                return TickReport(handed=handed, faults=failed + len(handing) - handed)
+        settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
+    return finish_pass(deps, settled, faults, now)
+
+
+def run_shard(deps: Deps, dispatcher: Dispatcher, shard: str, due_by: datetime) -> TickReport:
+    """A dispatch invocation's work (usecases.fan_out): the pass of `run_tick` over one shard, for the jobs
+    due by the handing pass's instant (`due_by`), at most `SHARD_LIMIT` of them (a later pass hands the
+    rest). Claims are made at this invocation's own now: one Lambda held in its queue still gets a full lease.
+    """
+    now = deps.clock.now()
+    with calls_in_flight() as submit:
+        query = submit(partial(query_shard, deps, shard, min(due_by, now), SHARD_LIMIT))
+        settled, faults = settle_found(deps, dispatcher, submit, [query], now)
+    return finish_pass(deps, settled, faults, now)
+
+
+@contextmanager
+def calls_in_flight() -> Iterator[Submit[Any]]:
+    """A pass's thread pool: up to CALLS_IN_FLIGHT steps at once, each run in a copy of the pass's context
+    (contextvars), as it would run without the pool."""
+    with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
+        yield lambda action: pool.submit(contextvars.copy_context().run, action)
+
+
+def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> Found:
+    """One shard's due jobs, or FAILED (logged) when its query met an error."""
+    return shard, guarded(f"query due shard {shard}", partial(deps.jobs.due, shard, to_millis(due_by), limit))
+
+
+def settle_found(
+    deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
+) -> tuple[list[Settled], int]:
+    """Settle every job the queries found, each as soon as its shard answers; (what each became, failed queries)."""
+    faults = 0
+    looks: list[Future[Settled]] = []
+    for query in queries:
+        _, due = query.result()
+        if isinstance(due, Failed):
+            faults += 1
+            continue
+        looks += [submit(partial(settle, deps, dispatcher, job, now)) for job in due]
+    return [look.result() for look in looks], faults
+
+
+def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:
+    """After a pass's calls, on its own thread: fail the refused runs, write the metrics, report."""
     claimed = [each.claimed for each in settled if each.claimed is not None]
     refused = [each.claimed for each in settled if each.claimed is not None and each.refused]
     recovered = sum(each.recovered for each in settled)
@@ -205,6 +261,10 @@ class Failed:
 
 
 FAILED = Failed()
+# A shard's query answered: the shard, and its due jobs or FAILED.
+Found = tuple[str, list[Job] | Failed]
+# Runs a step on a pass's pool.
+Submit = Callable[[Callable[[], T]], Future[T]]
 
 
 def guarded(step: str, action: Callable[[], T]) -> T | Failed:

@@ -132,8 +132,9 @@ class DynamoJobStore:
     def soonest(self, shard: str, limit: int) -> list[Job]:
         return [self._job(item) for item in self._model.due_index.query(shard, limit=limit)]
 
-    def due(self, shard: str, now_millis: int) -> list[Job]:
-        return [self._job(item) for item in self._model.due_index.query(shard, self._model.next_run_at <= now_millis)]
+    def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
+        due = self._model.due_index.query(shard, self._model.next_run_at <= now_millis, limit=limit)
+        return [self._job(item) for item in due]
 
     def _item(self, job: Job) -> JobItem:
         values = {name: getattr(job, name) for name in _FIELDS if name != "version" or job.version is not None}
