@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -54,6 +57,7 @@ class Stack:
         self.executor_handler = build_function("ExecutorFunction", self.settings, clock, rng=rng)
         self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
         self.invocations.routes["DispatchFunction"] = self.dispatch
+        self._metrics_turn = threading.Lock()
         self.api = ApiClient(self.api_handler)
         self.jobs = DynamoJobStore(self.settings.jobs_table, self.settings.history_table)
         self.delivered = 0
@@ -90,9 +94,15 @@ class Stack:
         return report
 
     def dispatch(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Invoke the dispatch function with `event` (`{"shard": "0", "dueBy": <epoch ms>}`, as the tick sends)."""
+        """Invoke the dispatch function with `event` (`{"shard": "0", "dueBy": <epoch ms>}`, as the tick sends).
+
+        Powertools' metric buffer is one per process and not for threads (on Lambda each invocation has a
+        process of its own): while metrics are on, parallel dispatch invocations take turns.
+        """
         context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
-        result: dict[str, Any] = self.dispatch_handler(copy.deepcopy(event), context)
+        metrics_on = os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() != "true"
+        with self._metrics_turn if metrics_on else contextlib.nullcontext():
+            result: dict[str, Any] = self.dispatch_handler(copy.deepcopy(event), context)
         return result
 
     def execute(self, payload: dict[str, Any]) -> dict[str, Any]:

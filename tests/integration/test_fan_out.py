@@ -6,8 +6,10 @@ would run it in parallel; the executor's events are kept, so each test sees ever
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,7 +21,9 @@ from devtools.aws_calls import running_function
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.faults import FaultInjector
-from devtools.stack import START, Stack
+from devtools.functions import build_function
+from devtools.stack import EVENTS, START, Stack
+from local_stack.workers import ThreadShardDispatcher
 from serverless_jobs.domain.lifecycle import shard_for
 from serverless_jobs.domain.timefmt import iso_z, to_millis
 from serverless_jobs.usecases.fan_out import HOLD_SECONDS
@@ -94,7 +98,11 @@ def test_a_shard_handed_out_is_not_handed_again_while_its_dispatch_invocation_ho
     assert (second["dispatched"], second["examined"]) == (0, 0)
 
 
-def test_a_tick_pass_and_a_dispatch_invocation_racing_over_one_shard_dispatch_each_run_once(aws: list[str]) -> None:
+def test_a_tick_pass_and_a_dispatch_invocation_racing_over_one_shard_dispatch_each_run_once(
+    aws: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lambda never runs two invocations in one process; Powertools' shared metric buffer is not for threads.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     stack = Stack(ManualClock(START), due_shards=1)
     try:
         jobs = herd(stack, 40)
@@ -174,7 +182,7 @@ def test_a_dispatch_invocation_that_fails_loses_nothing_a_later_pass_finds_the_j
 
 
 def test_a_dispatch_invocation_recovers_the_lost_runs_of_its_shard(herd_stack: Stack) -> None:
-    jobs = herd(herd_stack, 3 * THRESHOLD, timeoutSeconds=1, maxAttempts=2, retryBackoffSeconds=0)
+    jobs = herd(herd_stack, THRESHOLD + 3, timeoutSeconds=1, maxAttempts=2, retryBackoffSeconds=0)
     assert herd_stack.tick()["handed"] > 0  # dispatched; the executor events are never delivered
     herd_stack.clock.advance(1 + herd_stack.settings.lease_margin_seconds + 1)
 
@@ -183,3 +191,44 @@ def test_a_dispatch_invocation_recovers_the_lost_runs_of_its_shard(herd_stack: S
     for job in jobs:
         assert [run["status"] for run in herd_stack.history(job)] == ["timed_out"]
         assert (herd_stack.job(job)["status"], herd_stack.job(job)["attempts"]) == ("pending", 1)
+
+
+def test_the_local_stacks_tick_runs_each_hand_off_on_a_thread_of_its_own(
+    herd_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make dev`: the same tick and dispatch functions, the hand-offs on threads instead of Lambda."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # as in the local stack: one buffer, many threads
+    jobs = herd(herd_stack, 3 * THRESHOLD)
+    threads = ThreadShardDispatcher(herd_stack.dispatch_handler)
+    tick = build_function("TickFunction", herd_stack.settings, herd_stack.clients, herd_stack.clock, shards=threads)
+
+    report = herd_stack.tick(handler=tick)
+
+    assert report["handed"] == len(busy_shards(herd_stack, jobs))
+    assert herd_stack.invocations.routed == []  # no Invoke: the threads run the dispatch function themselves
+    deadline = time.monotonic() + HOLD_TIMEOUT
+    while sum(dispatched(herd_stack).values()) < len(jobs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dispatched(herd_stack) == Counter(jobs)
+
+
+def test_the_sample_event_is_one_the_dispatch_function_takes(herd_stack: Stack) -> None:
+    job = herd(herd_stack, 1)[0]
+    event = json.loads((EVENTS / "dispatch" / "shard.json").read_text())
+    event.update(shard=shard_for(job, herd_stack.settings.due_shards), dueBy=to_millis(herd_stack.clock.now()))
+
+    assert herd_stack.dispatch(event)["dispatched"] == 1
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"shard": 2, "dueBy": 0}, {"shard": "64", "dueBy": 0}, {"shard": "0", "dueBy": "soon"}, {"shard": "0"}],
+)
+def test_an_event_that_is_not_a_hand_off_is_answered_with_an_error_and_changes_nothing(
+    herd_stack: Stack, snapshot: Any, event: dict[str, Any]
+) -> None:
+    herd(herd_stack, 2)
+    before = snapshot()
+
+    assert "error" in herd_stack.dispatch(event)
+    assert snapshot() == before
