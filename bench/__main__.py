@@ -1,8 +1,8 @@
 """Runs every benchmark in turn: `make bench`."""
 
-from bench import cold_start, herd, local_precision, requests_per_operation, schedules
+from bench import cold_start, fanout, herd, local_precision, requests_per_operation, schedules
 
 if __name__ == "__main__":
-    for benchmark in (schedules, herd, local_precision, requests_per_operation, cold_start):
+    for benchmark in (schedules, herd, fanout, local_precision, requests_per_operation, cold_start):
         benchmark.main()
         print()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -46,6 +46,13 @@ class DynamoJobStore:
             raise
         job.version = item.version
         return True
+
+    def insert_many(self, jobs: Iterable[Job]) -> None:
+        """Store jobs as they are, version included, 25 to a BatchWriteItem and unconditionally: for seeding a
+        benchmark's herd of new jobs, where a conditional PutItem each would take minutes under moto."""
+        with self._model.batch_write() as batch:
+            for job in jobs:
+                batch.save(self._item(job))
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
         item = self._item(before)
