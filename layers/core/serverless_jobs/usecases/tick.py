@@ -153,19 +153,23 @@ def run_tick(deps: Deps, dispatcher: Dispatcher, fan_out: FanOut | None = None) 
         queries = [
             submit(partial(query_shard, deps, str(shard), now, limit)) for shard in range(deps.settings.due_shards)
         ]
-        if fan_out is not None:
-            found = [query.result() for query in queries]
-            busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
-            if fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
-                handing = [
-                    submit(partial(fan_out.hand_off, shard, now))
-                    for shard in fan_out.not_held((shard for shard, _ in busy), now)
-                ]
-                handed = sum(hand_off.result() for hand_off in handing)
-                failed = sum(isinstance(jobs, Failed) for _, jobs in found)
-                return TickReport(handed=handed, faults=failed + len(handing) - handed)
+        herd = None if fan_out is None else hand_out_herd(fan_out, submit, [query.result() for query in queries], now)
+        if herd is not None:
+            return herd
         settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
     return finish_pass(deps, settled, faults, now)
+
+
+def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now: datetime) -> TickReport | None:
+    """Hand each shard holding due jobs, unless held, to a dispatch invocation, all at once, when the pass
+    found a herd; None when it did not (the pass settles its jobs itself)."""
+    busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
+    if not fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
+        return None
+    handing = [submit(partial(fan_out.hand_off, shard, now)) for shard in fan_out.not_held(dict(busy), now)]
+    handed = sum(hand_off.result() for hand_off in handing)
+    failed_queries = sum(isinstance(jobs, Failed) for _, jobs in found)
+    return TickReport(handed=handed, faults=failed_queries + len(handing) - handed)
 
 
 def run_shard(deps: Deps, dispatcher: Dispatcher, shard: str, due_by: datetime) -> TickReport:
