@@ -106,22 +106,21 @@ def test_a_tick_pass_and_a_dispatch_invocation_racing_over_one_shard_dispatch_ea
     stack = Stack(ManualClock(START), due_shards=1)
     try:
         jobs = herd(stack, 20)
-        # Each function's first claim waits for the other's: both have read the whole shard before either claims.
-        first_claims = threading.Barrier(2, timeout=HOLD_TIMEOUT)
-        claimed: set[str] = set()
-        lock = threading.Lock()
+        # No claim is made until both functions have come to their claims: both have read the whole shard.
+        reached = {"TickFunction": threading.Event(), "DispatchFunction": threading.Event()}
+        waited_in_vain: list[str] = []
 
-        def hold_first_claim(**_: Any) -> None:
+        def hold_claims(**_: Any) -> None:
             function = running_function.get()
-            with lock:
-                first = function in ("TickFunction", "DispatchFunction") and function not in claimed
-                claimed.add(str(function))
-            if first:
-                first_claims.wait()
+            if function in reached:
+                reached[function].set()
+                [other] = [name for name in reached if name != function]
+                if not reached[other].wait(HOLD_TIMEOUT):
+                    waited_in_vain.append(function)
 
         clients = dynamodb_clients()
         for client in clients:
-            client.meta.events.register("before-call.dynamodb.UpdateItem", hold_first_claim)
+            client.meta.events.register("before-call.dynamodb.UpdateItem", hold_claims)
         reports: list[dict[str, Any]] = []
         itself = stack.build_tick(fan_out_threshold=1000)
         event = {"shard": "0", "dueBy": to_millis(stack.clock.now())}
@@ -136,8 +135,9 @@ def test_a_tick_pass_and_a_dispatch_invocation_racing_over_one_shard_dispatch_ea
                 racer.join()
         finally:
             for client in clients:
-                client.meta.events.unregister("before-call.dynamodb.UpdateItem", hold_first_claim)
+                client.meta.events.unregister("before-call.dynamodb.UpdateItem", hold_claims)
 
+        assert waited_in_vain == []
         assert [report["examined"] for report in reports] == [20, 20]  # both saw every job due
         assert sum(report["dispatched"] for report in reports) == 20
         assert dispatched(stack) == Counter(jobs)
