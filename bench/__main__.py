@@ -10,13 +10,14 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, herd, idle_cost, local_precision, requests_per_operation, schedules
+from bench import cold_start, fanout, herd, idle_cost, local_precision, requests_per_operation, schedules
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
 BENCHMARKS: tuple[ModuleType, ...] = (
     schedules,
     herd,
+    fanout,
     local_precision,
     idle_cost,
     requests_per_operation,

@@ -20,6 +20,10 @@ class InvokeRecorder:
         self.calls: list[dict[str, Any]] = []
         self.on_invoke: Callable[[dict[str, Any]], object] | None = None  # called with each run's payload
         self.refusing: str | None = None  # an error code Lambda answers every Invoke with, while set
+        # Functions whose events are not kept but run by a function of the harness at once, in the calling
+        # thread (the tick's hand-offs to the dispatch function), by function name; and what they were sent.
+        self.routes: dict[str, Callable[[dict[str, Any]], object]] = {}
+        self.routed: list[dict[str, Any]] = []
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.lambda.Invoke", self._answer)
@@ -32,16 +36,19 @@ class InvokeRecorder:
             error = {"Error": {"Code": self.refusing, "Message": "refused by the test"}, "ResponseMetadata": {}}
             return AWSResponse(params["url"], 400, HTTPHeaders(), None), error
         body = params["body"]
-        self.calls.append(
-            {
-                "FunctionName": params["url_path"].split("/functions/")[1].split("/")[0],
-                "InvocationType": params["headers"].get("X-Amz-Invocation-Type"),
-                "Payload": json.loads(body),
-            }
-        )
-        payload = self.calls[-1]["Payload"]
-        if self.on_invoke is not None and woken_for(payload) is None:
-            self.on_invoke(payload)
+        call = {
+            "FunctionName": params["url_path"].split("/functions/")[1].split("/")[0],
+            "InvocationType": params["headers"].get("X-Amz-Invocation-Type"),
+            "Payload": json.loads(body),
+        }
+        route = self.routes.get(call["FunctionName"])
+        if route is not None:
+            self.routed.append(call)
+            route(call["Payload"])
+            return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
+        self.calls.append(call)
+        if self.on_invoke is not None and woken_for(call["Payload"]) is None:
+            self.on_invoke(call["Payload"])
         return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
 
     @property

@@ -3,9 +3,12 @@ and delivered by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -34,11 +37,13 @@ def lateness(run: dict[str, Any]) -> timedelta:
 
 
 class Stack:
-    """API, tick and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
+    """API, tick, dispatch and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
 
     Each function is built as on Lambda (its module's `build`), with the clock, and the tick's sleeper and
     the executor's jitter where a test gives them; the Invoke calls of every function (runs dispatched,
-    wakes of the tick) are captured by `invocations`, and `wake` runs the woken ticks.
+    wakes of the tick) are captured by `invocations`, and `wake` runs the woken ticks. The tick's hand-offs
+    of a herd's shards run the dispatch function at once, in the tick's thread that invoked it (so a pass's
+    hand-offs run in parallel, as on Lambda), unless a test takes that route away (`invocations.routes`).
     """
 
     def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
@@ -56,6 +61,9 @@ class Stack:
         self.executor_handler = build_function(
             "ExecutorFunction", self.settings, clock, rng=rng, clients=self.executor_clients
         )
+        self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
+        self.invocations.routes["DispatchFunction"] = self.dispatch
+        self._metrics_turn = threading.Lock()
         self.api = ApiClient(self.api_handler)
         self.jobs = DynamoJobStore(self.settings.jobs_table, self.settings.history_table)
         self.delivered = 0
@@ -103,6 +111,18 @@ class Stack:
             context = FakeLambdaContext(function_name="TickFunction", remaining_millis=65_000)
             reports.append((handler or self.tick_handler)(event, context))
         return reports
+
+    def dispatch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the dispatch function with `event` (`{"shard": "0", "dueBy": <epoch ms>}`, as the tick sends).
+
+        Powertools' metric buffer is one per process and not for threads (on Lambda each invocation has a
+        process of its own): while metrics are on, parallel dispatch invocations take turns.
+        """
+        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
+        metrics_on = os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() != "true"
+        with self._metrics_turn if metrics_on else contextlib.nullcontext():
+            result: dict[str, Any] = self.dispatch_handler(copy.deepcopy(event), context)
+        return result
 
     def execute(self, payload: dict[str, Any]) -> dict[str, Any]:
         context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=900_000)

@@ -48,7 +48,7 @@ def serve(port: int) -> None:
     from devtools.functions import build_function
     from devtools.resources import create_rules, create_tables
     from local_stack.server import example_commands, make_server
-    from local_stack.workers import TickLoop, WorkerPoolDispatcher
+    from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
     from serverless_jobs.wiring import AwsClients
@@ -65,7 +65,10 @@ def serve(port: int) -> None:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    tick = build_function("TickFunction", settings, clients, clock, dispatcher=dispatcher, sleep=loop.sleep)
+    shards = ThreadShardDispatcher(build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher))
+    tick = build_function(
+        "TickFunction", settings, clients, clock, dispatcher=dispatcher, shards=shards, sleep=loop.sleep
+    )
     dispatcher.start(build_function("ExecutorFunction", settings, clock, waker=loop))
 
     def stop(signum: int, frame: FrameType | None) -> None:

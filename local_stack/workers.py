@@ -1,5 +1,5 @@
-"""What stands in for Lambda locally: a pool that runs dispatched runs, and the tick loop (the rule, and the
-tick's wakes)."""
+"""What stands in for Lambda locally: a pool that runs dispatched runs, threads for a herd's shards, and
+the tick loop (the rule, and the tick's wakes)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from typing import Any
 from devtools.functions import FakeLambdaContext, LambdaHandler
 from serverless_jobs.adapters.lambda_waker import wake_event
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.timefmt import to_millis
 
 log = logging.getLogger("local_stack")
 
 EXECUTOR_TIMEOUT_MILLIS = 900_000
 TICK_TIMEOUT_MILLIS = 65_000  # template.yaml's TickFunction Timeout
+DISPATCH_TIMEOUT_MILLIS = 60_000
 
 
 class WorkerPoolDispatcher:
@@ -56,6 +58,27 @@ class WorkerPoolDispatcher:
                 log.exception(
                     "run  crashed job=%s run=%s (its lease will expire and it is retried)", run.jobId, run.runId
                 )
+
+
+class ThreadShardDispatcher:
+    """The ShardDispatcher interface: each shard of a herd the tick hands out runs the dispatch function on a
+    daemon thread of its own, as Lambda would run parallel invocations."""
+
+    def __init__(self, dispatch: LambdaHandler) -> None:
+        self._dispatch = dispatch
+
+    def hand_off(self, shard: str, due_by: datetime) -> bool:
+        event = {"shard": shard, "dueBy": to_millis(due_by)}
+        threading.Thread(target=self._run, args=(event,), name=f"dispatch-{shard}", daemon=True).start()
+        return True
+
+    def _run(self, event: dict[str, object]) -> None:
+        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=DISPATCH_TIMEOUT_MILLIS)
+        try:
+            report = self._dispatch(event, context)
+            log.info("dispatch shard=%s dispatched=%s", event["shard"], report.get("dispatched"))
+        except Exception:
+            log.exception("dispatch crashed shard=%s (its jobs stay due)", event["shard"])
 
 
 class TickLoop:

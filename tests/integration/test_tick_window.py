@@ -118,10 +118,11 @@ def test_two_ticks_racing_over_500_due_jobs_dispatch_each_exactly_once(
     stack.clock.advance(31)
     start = threading.Barrier(2)
     reports: list[dict[str, Any]] = []
+    settles_herds_itself = stack.build_tick(fan_out_threshold=1000)  # no hand-off to dispatch invocations
 
     def tick() -> None:
         start.wait()
-        reports.append(stack.tick())
+        reports.append(stack.tick(handler=settles_herds_itself))
 
     threads = [threading.Thread(target=tick) for _ in range(2)]
     for thread in threads:

@@ -71,9 +71,9 @@ class JobStore(Protocol):
         """Up to `limit` jobs of one shard of the `due` index, soonest `next_run_at` first, due or not."""
         ...
 
-    def due(self, shard: str, now_millis: int) -> list[Job]:
-        """Jobs of one shard of the `due` index whose `next_run_at` has come. Candidates only: eventually
-        consistent, to be claimed with a conditional write."""
+    def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
+        """Jobs of one shard of the `due` index whose `next_run_at` has come (at most `limit`, soonest
+        first). Candidates only: eventually consistent, to be claimed with a conditional write."""
         ...
 
     def next_due(self, shard: str, after_millis: int) -> int | None:
@@ -111,6 +111,13 @@ class Dispatcher(Protocol):
         A run whose fate is unknown (the call timed out after sending) is not returned: it may be running,
         and if it is not, its lease expires and the tick recovers it.
         """
+        ...
+
+
+class ShardDispatcher(Protocol):
+    def hand_off(self, shard: str, due_by: datetime) -> bool:
+        """Have another invocation settle the jobs of `shard` due by `due_by`, without waiting for it;
+        False when it certainly will not (the jobs stay due for a later pass). Never raises."""
         ...
 
 

@@ -33,6 +33,8 @@ class Settings:
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
     idempotency_table: str = ""  # the API's record of answers to requests with an Idempotency-Key
     log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
+    dispatch_function: str = ""  # the tick hands shards of a herd to this function (empty: it never fans out)
+    fan_out_threshold: int = 200  # due jobs in one pass beyond which the tick hands its shards out
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +54,8 @@ class Settings:
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
             idempotency_table=values.get("IDEMPOTENCY_TABLE", ""),
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
+            dispatch_function=values.get("DISPATCH_FUNCTION", ""),
+            fan_out_threshold=_number(values, "FAN_OUT_THRESHOLD", int, minimum=1, default="200"),
         )
 
 

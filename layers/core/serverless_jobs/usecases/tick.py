@@ -18,12 +18,13 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -34,6 +35,7 @@ from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.recover import (
     LEASE_EXPIRED,
     close_detached_run,
@@ -58,6 +60,9 @@ SWEEP_LIMIT = 200
 # 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
 # connection pools (client_tuning.TICK_CLIENTS). docs/DESIGN.md §9 gives the reasons.
 CALLS_IN_FLIGHT = 32
+# Jobs one dispatch invocation reads from its shard at most (about 12 s of work at the model's rate, well
+# inside the dispatch function's timeout); a later pass hands the rest of the shard out again.
+SHARD_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class TickReport:
     moved: int = 0
     faults: int = 0  # steps that met an error (logged) and were left for the next pass
     slept: float = 0.0  # seconds the invocation slept between its passes
+    handed: int = 0  # shards of a herd handed to dispatch invocations (usecases.fan_out)
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
@@ -93,6 +99,7 @@ def run_window(
     sleep: Callable[[float], object],
     fired_at: datetime | None = None,
     woken_for: datetime | None = None,
+    fan_out: FanOut | None = None,
 ) -> TickReport:
     """Passes at the instants jobs fall due, sleeping between them, until nothing is due before the next
     minute's tick (or the Lambda's own time less a margin runs out).
@@ -118,6 +125,7 @@ def run_window(
     leaves that to the next minute's.
 
     No error ends the window: a step that fails is logged and counted, and a pass follows in RETRY_SECONDS.
+    A pass that finds a herd hands its shards out through `fan_out` (`run_tick`).
     """
     clock = deps.clock
     start = clock.now()
@@ -144,7 +152,7 @@ def run_window(
         else:
             now_millis = to_millis(clock.now())
             shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
-            done = run_tick(deps, dispatcher, shards)
+            done = run_tick(deps, dispatcher, shards, fan_out)
             total += done.report
             known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
             every_shard = done.report.faults > 0
@@ -180,7 +188,9 @@ def earliest(moments: list[datetime | None]) -> datetime | None:
     return min(present) if present else None
 
 
-def run_tick(deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = None) -> Pass:
+def run_tick(
+    deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = None, fan_out: FanOut | None = None
+) -> Pass:
     """One pass over the live shards of the `due` index (or the `asked` ones) at the clock's now, its AWS
     calls overlapped, and its look-ahead: when the soonest job left on each falls due.
 
@@ -193,55 +203,102 @@ def run_tick(deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = N
     refused runs' failing are done here, after the calls: Powertools' metric buffer is not for threads.
     The look-ahead (one Query of one item per shard) comes last, so it sees what this pass wrote too (a
     retry of a refused or lost run); its queries overlap like the rest.
+
+    With a `fan_out`, a shard's query reads at most the threshold plus one job, and the pass waits for every
+    shard's answer: more due jobs than the threshold is a herd, whose shards go to dispatch invocations
+    (usecases.fan_out, each running `run_shard`); fewer, and the pass has read all of them and settles them
+    itself.
     """
     now = deps.clock.now()
     asked = range(deps.settings.due_shards) if asked is None else asked
-    faults = 0
+    limit = None if fan_out is None else fan_out.due_limit
+    with calls_in_flight() as submit:
+        queries = [submit(partial(query_shard, deps, str(shard), now, limit)) for shard in asked]
+        herd = None if fan_out is None else hand_out_herd(fan_out, submit, [query.result() for query in queries], now)
+        if herd is None:
+            settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
+            report = finish_pass(deps, settled, faults, now)
+        else:
+            report = herd
+        ahead = look_ahead(deps, submit, asked, now)
+    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), ahead)
+
+
+def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now: datetime) -> TickReport | None:
+    """Hand each shard holding due jobs, unless held, to a dispatch invocation, all at once, when the pass
+    found a herd; None when it did not (the pass settles its jobs itself)."""
+    busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
+    if not fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
+        return None
+    handing = [submit(partial(fan_out.hand_off, shard, now)) for shard in fan_out.not_held(dict(busy), now)]
+    handed = sum(hand_off.result() for hand_off in handing)
+    failed_queries = sum(isinstance(jobs, Failed) for _, jobs in found)
+    return TickReport(handed=handed, faults=failed_queries + len(handing) - handed)
+
+
+def run_shard(deps: Deps, dispatcher: Dispatcher, shard: str, due_by: datetime) -> TickReport:
+    """A dispatch invocation's work (usecases.fan_out): the pass of `run_tick` over one shard, for the jobs
+    due by the handing pass's instant (`due_by`), at most `SHARD_LIMIT` of them (a later pass hands the
+    rest). Claims are made at this invocation's own now: one Lambda held in its queue still gets a full lease.
+    """
+    now = deps.clock.now()
+    with calls_in_flight() as submit:
+        query = submit(partial(query_shard, deps, shard, min(due_by, now), SHARD_LIMIT))
+        settled, faults = settle_found(deps, dispatcher, submit, [query], now)
+    return finish_pass(deps, settled, faults, now)
+
+
+@contextmanager
+def calls_in_flight() -> Iterator[Submit[Any]]:
+    """A pass's thread pool: up to CALLS_IN_FLIGHT steps at once, each run in a copy of the pass's context
+    (contextvars), as it would run without the pool."""
     with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
+        yield lambda action: pool.submit(contextvars.copy_context().run, action)
 
-        def in_context(action: Callable[[], T]) -> Future[T]:
-            # Each step runs in a copy of the pass's context (contextvars), as it would without the pool.
-            return pool.submit(contextvars.copy_context().run, action)
 
-        shards = [
-            in_context(partial(guarded, f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now))))
-            for shard in asked
-        ]
-        looks: list[Future[Settled]] = []
-        for shard in as_completed(shards):
-            due = shard.result()
-            if isinstance(due, Failed):
-                faults += 1
-                continue
-            looks += [in_context(partial(settle, deps, dispatcher, job, now)) for job in due]
-        settled = [look.result() for look in looks]
+def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> Found:
+    """One shard's due jobs, or FAILED (logged) when its query met an error."""
+    return shard, guarded(f"query due shard {shard}", partial(deps.jobs.due, shard, to_millis(due_by), limit))
+
+
+def settle_found(
+    deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
+) -> tuple[list[Settled], int]:
+    """Settle every job the queries found, each as soon as its shard answers; (what each became, failed queries)."""
+    faults = 0
+    looks: list[Future[Settled]] = []
+    for query in queries:
+        _, due = query.result()
+        if isinstance(due, Failed):
+            faults += 1
+            continue
+        looks += [submit(partial(settle, deps, dispatcher, job, now)) for job in due]
+    return [look.result() for look in looks], faults
+
+
+def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:
+    """After a pass's calls, on its own thread: fail the refused runs, write the metrics, report."""
     claimed = [each.claimed for each in settled if each.claimed is not None]
     refused = [each.claimed for each in settled if each.claimed is not None and each.refused]
     recovered = sum(each.recovered for each in settled)
     faults += sum(each.failed for each in settled)
     faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, refused, now)) is FAILED
-    ahead = look_ahead(deps, asked, now)
-    faults += len(asked) - len(ahead)
     if recovered:
         count(Metric.RUNS_TIMED_OUT, recovered)
     count(Metric.TICK_DUE_JOBS, len(settled))
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
-    return Pass(TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults), ahead)
+    return TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults)
 
 
-def look_ahead(deps: Deps, shards: Sequence[int], now: datetime) -> dict[int, int | None]:
+def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, int | None]:
     """For each shard, the soonest `next_run_at` after `now` (None: none); a shard that could not be asked
     (logged) is left out. One item read per shard, whatever waits behind it."""
     after = to_millis(now)
-    with ThreadPoolExecutor(max_workers=max(1, min(CALLS_IN_FLIGHT, len(shards))), thread_name_prefix="ahead") as pool:
-        asks = {
-            shard: pool.submit(
-                contextvars.copy_context().run,
-                partial(guarded, f"look ahead on shard {shard}", partial(deps.jobs.next_due, str(shard), after)),
-            )
-            for shard in shards
-        }
-        answers = {shard: ask.result() for shard, ask in asks.items()}
+    asks = {
+        shard: submit(partial(guarded, f"look ahead on shard {shard}", partial(deps.jobs.next_due, str(shard), after)))
+        for shard in shards
+    }
+    answers = {shard: ask.result() for shard, ask in asks.items()}
     return {shard: answer for shard, answer in answers.items() if not isinstance(answer, Failed)}
 
 
@@ -284,6 +341,10 @@ class Failed:
 
 
 FAILED = Failed()
+# A shard's query answered: the shard, and its due jobs or FAILED.
+Found = tuple[str, list[Job] | Failed]
+# Runs a step on a pass's pool.
+Submit = Callable[[Callable[[], T]], Future[T]]
 
 
 def guarded(step: str, action: Callable[[], T]) -> T | Failed:
