@@ -17,7 +17,7 @@ class Figure:
 
     name: str
     value: float
-    unit: str  # "ms", "µs", "s", "x", "%", "$/month", "$/million runs", "requests", "calls", "jobs/s"
+    unit: str  # "ms", "µs", "s", "x", "%", "$/month", "$/million runs", "requests", "items", "WRU", "calls", "jobs/s"
     goal: str = ""  # the goal for it, if any, e.g. "<= 2.0x"
 
     def shown(self) -> str:
@@ -46,4 +46,4 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.2f}"
     if abs(value) >= 100 or float(value).is_integer():
         return f"{value:.0f}"
-    return f"{value:.1f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"

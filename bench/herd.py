@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import moto
 
+from bench.figures import Figure, show
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.environment import use_template_environment
@@ -63,7 +64,8 @@ def pass_over_herd(latency: float) -> Pass:
     return Pass(took, network.calls, network.most_in_flight)
 
 
-def main() -> None:
+def measure() -> list[Figure]:
+    """Latency hidden, the calls and the most in flight, and the pass times: medians of PAIRS alternated pairs."""
     use_template_environment()
     # the functions' JSON logs and EMF metric lines would drown the figures
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
@@ -77,11 +79,21 @@ def main() -> None:
     calls = slow[0].calls
     injected = calls * LATENCY_SECONDS
     hidden = 1 - (at_latency - at_zero) / injected
-    print(f"a herd of {HERD} due jobs, one tick pass, medians of {PAIRS} alternated samples:")
-    print(f"  {calls} AWS calls; at {LATENCY_SECONDS * 1000:.0f} ms each, {injected:.1f} s of round trips in all")
-    print(f"  pass at 0 ms: {at_zero:.2f} s   at {LATENCY_SECONDS * 1000:.0f} ms: {at_latency:.2f} s")
-    print(f"  calls in flight at most: {max(sample.most_in_flight for sample in slow)}")
-    print(f"  latency hidden: {hidden:.1%} (goal: at least 90%)")
+    latency = f"{LATENCY_SECONDS * 1000:.0f} ms"
+    herd = f"herd of {HERD}, one tick pass"
+    return [
+        Figure(f"{herd}: latency hidden at {latency} per AWS call", hidden * 100, "%", ">= 90%"),
+        Figure(f"{herd}: AWS calls", calls, "calls"),
+        Figure(f"{herd}: their round trips in all at {latency} each", injected, "s"),
+        Figure(f"{herd}: calls in flight at most", max(sample.most_in_flight for sample in slow), "calls"),
+        Figure(f"{herd}: pass at 0 ms per call", at_zero, "s"),
+        Figure(f"{herd}: pass at {latency} per call", at_latency, "s"),
+    ]
+
+
+def main() -> None:
+    print(f"medians of {PAIRS} alternated pairs of passes:")
+    show(measure())
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import Any
 
 import moto
 
+from bench.figures import Figure, show
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_calls, watching
 from devtools.environment import use_template_environment
@@ -40,6 +41,8 @@ BEFORE = {
     "executor, one run (start, record, finish)": 6,
 }
 TICK_BEFORE = 54  # 4 shard queries and 50 claims, at any table size
+EXECUTOR_RUN = "executor, one run (start, record, finish)"
+GOALS = {EXECUTOR_RUN: "<= 3 requests"}  # issue 13: at most 3 requests for a run that succeeds
 
 
 @contextmanager
@@ -70,25 +73,29 @@ def measured() -> Iterator[tuple[Counter[str], Counter[str]]]:
         yield calls, items
 
 
-def _row(label: str, measures: tuple[Counter[str], Counter[str]], before: int | None = None) -> str:
+def _figures(label: str, measures: tuple[Counter[str], Counter[str]], before: int | None = None) -> list[Figure]:
+    """The operation's requests (with the count before issue 13), items written, write units and items read."""
     calls, items = measures
     requests = sum(count for name, count in calls.items() if name != "ScannedCount")
     earlier = BEFORE.get(label) if before is None else before
-    return (
-        f"{label:<44} {earlier if earlier is not None else '-':>7} {requests:>9}"
-        f" {items['written']:>8} {items['units']:>6} {items['read']:>6}"
-    )
+    was = f", before {earlier}" if earlier is not None else ""
+    return [
+        Figure(f"{label}: requests{was}", requests, "requests", GOALS.get(label, "")),
+        Figure(f"{label}: items written", items["written"], "items"),
+        Figure(f"{label}: write units (WRU)", items["units"], "WRU"),
+        Figure(f"{label}: items read", items["read"], "items"),
+    ]
 
 
-def _api_costs(stack: Stack) -> list[str]:
-    rows = []
+def _api_costs(stack: Stack) -> list[Figure]:
+    figures = []
     api = stack.api
     with measured() as calls:
         job = api.post("/jobs", {"name": "bench", "handler": "echo", "schedule": "1h"}).body
-    rows.append(_row("POST /jobs (scheduled)", calls))
+    figures += _figures("POST /jobs (scheduled)", calls)
     with measured() as calls:
         api.post("/jobs", {"name": "bench", "handler": "echo"})
-    rows.append(_row("POST /jobs (immediate: claim + dispatch)", calls))
+    figures += _figures("POST /jobs (immediate: claim + dispatch)", calls)
     for label, method, path in [
         ("GET /jobs/{id}", "GET", f"/jobs/{job['id']}"),
         ("PUT /jobs/{id}", "PUT", f"/jobs/{job['id']}"),
@@ -100,15 +107,15 @@ def _api_costs(stack: Stack) -> list[str]:
         query = {"status": "pending", "limit": "50"} if path == "/jobs" else None
         with measured() as calls:
             api.request(method, path, body, query=query)
-        rows.append(_row(label, calls))
+        figures += _figures(label, calls)
     first_run = stack.invocations.payloads[0]
     with measured() as calls:
         stack.execute(first_run)
-    rows.append(_row("executor, one run (start, record, finish)", calls))
-    return rows
+    figures += _figures(EXECUTOR_RUN, calls)
+    return figures
 
 
-def _tick_cost(total_jobs: int) -> str:
+def _tick_cost(total_jobs: int) -> list[Figure]:
     with moto.mock_aws():
         create_tables()
         create_rules()
@@ -123,30 +130,29 @@ def _tick_cost(total_jobs: int) -> str:
                 report = stack.tick()
         finally:
             stack.close()
-    return _row(f"tick: {total_jobs:>5} jobs, {DUE} due -> {report['dispatched']} dispatched", calls, TICK_BEFORE)
+    return _figures(f"tick: {total_jobs} jobs, {DUE} due -> {report['dispatched']} dispatched", calls, TICK_BEFORE)
 
 
-def main() -> None:
+def measure() -> list[Figure]:
+    """Each API operation's and an executor run's costs on one table, then a tick's on a small and a large one."""
     use_template_environment()
-    # the functions' JSON logs and EMF metric lines would drown the table
+    # the functions' JSON logs and EMF metric lines would drown the figures
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    header = (
-        f"{'operation':<44} {'before':>7} {'requests':>9} {'written':>8} {'units':>6} {'read':>6}\n"
-        f"{'':<44} {'requests':>7} {'now':>9} {'items':>8} {'(WRU)':>6} {'items':>6}"
-    )
-    print(header)
-    print("-" * len(header.splitlines()[0]))
     with moto.mock_aws():
         create_tables()
         create_rules()
         stack = Stack(ManualClock(START))
         try:
-            for row in _api_costs(stack):
-                print(row)
+            figures = _api_costs(stack)
         finally:
             stack.close()
     for total in (int(os.environ.get("BENCH_SMALL", "500")), int(os.environ.get("BENCH_LARGE", "5000"))):
-        print(_tick_cost(total))
+        figures += _tick_cost(total)
+    return figures
+
+
+def main() -> None:
+    show(measure())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Captures the functions' Lambda `Invoke` calls at botocore's edge, so the real dispatcher code runs."""
+"""Captures the functions' Lambda `Invoke` calls at botocore's edge, so the real dispatcher and waker code runs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
+from serverless_jobs.adapters.lambda_waker import woken_for
+
 
 class InvokeRecorder:
-    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent."""
+    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent: runs for the
+    executor (`payloads`) apart from wake events for the tick (`wakes`)."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.on_invoke: Callable[[dict[str, Any]], object] | None = None
+        self.on_invoke: Callable[[dict[str, Any]], object] | None = None  # called with each run's payload
         self.refusing: str | None = None  # an error code Lambda answers every Invoke with, while set
+        # Functions whose events are not kept but run by a function of the harness at once, in the calling
+        # thread (the tick's hand-offs to the dispatch function), by function name; and what they were sent.
+        self.routes: dict[str, Callable[[dict[str, Any]], object]] = {}
+        self.routed: list[dict[str, Any]] = []
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.lambda.Invoke", self._answer)
@@ -29,17 +36,27 @@ class InvokeRecorder:
             error = {"Error": {"Code": self.refusing, "Message": "refused by the test"}, "ResponseMetadata": {}}
             return AWSResponse(params["url"], 400, HTTPHeaders(), None), error
         body = params["body"]
-        self.calls.append(
-            {
-                "FunctionName": params["url_path"].split("/functions/")[1].split("/")[0],
-                "InvocationType": params["headers"].get("X-Amz-Invocation-Type"),
-                "Payload": json.loads(body),
-            }
-        )
-        if self.on_invoke is not None:
-            self.on_invoke(self.calls[-1]["Payload"])
+        call = {
+            "FunctionName": params["url_path"].split("/functions/")[1].split("/")[0],
+            "InvocationType": params["headers"].get("X-Amz-Invocation-Type"),
+            "Payload": json.loads(body),
+        }
+        route = self.routes.get(call["FunctionName"])
+        if route is not None:
+            self.routed.append(call)
+            route(call["Payload"])
+            return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
+        self.calls.append(call)
+        if self.on_invoke is not None and woken_for(call["Payload"]) is None:
+            self.on_invoke(call["Payload"])
         return AWSResponse(params["url"], 202, HTTPHeaders(), None), {"StatusCode": 202, "ResponseMetadata": {}}
 
     @property
     def payloads(self) -> list[dict[str, Any]]:
-        return [call["Payload"] for call in self.calls]
+        """The runs dispatched to the executor, in order."""
+        return [call["Payload"] for call in self.calls if woken_for(call["Payload"]) is None]
+
+    @property
+    def wakes(self) -> list[dict[str, Any]]:
+        """The wake events sent to the tick, in order."""
+        return [call["Payload"] for call in self.calls if woken_for(call["Payload"]) is not None]

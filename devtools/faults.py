@@ -30,11 +30,13 @@ _CONDITIONAL_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 
 
 class FaultInjector:
-    """Fails each function call with probability `rate`: half before AWS applies it, half after."""
+    """Fails each function call with probability `rate`: half before AWS applies it, half after; only the
+    calls of `functions` (logical ids) when given."""
 
-    def __init__(self, rng: random.Random, rate: float) -> None:
+    def __init__(self, rng: random.Random, rate: float, functions: frozenset[str] | None = None) -> None:
         self.rng = rng
         self.rate = rate
+        self.functions = functions
         self.active = False
         self.injected: Counter[str] = Counter()  # by "<before|after> <kind> <Operation>"
         self._clients: list[Any] = []
@@ -52,7 +54,10 @@ class FaultInjector:
         self._clients.clear()
 
     def _strikes(self) -> bool:
-        return self.active and running_function.get() is not None and self.rng.random() < self.rate / 2
+        function = running_function.get()
+        if not self.active or function is None or (self.functions is not None and function not in self.functions):
+            return False
+        return self.rng.random() < self.rate / 2
 
     def _before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if not self._strikes():

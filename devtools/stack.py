@@ -1,10 +1,14 @@
-"""The three functions wired as on AWS, in-process: async invokes are captured and delivered by hand."""
+"""The three functions wired as on AWS, in-process: async invokes (runs, and wakes of the tick) are captured
+and delivered by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +20,7 @@ from devtools.dispatch import InvokeRecorder
 from devtools.functions import FakeLambdaContext, LambdaHandler, build_function
 from devtools.moto_backend import serialise_moto_calls
 from devtools.template import ROOT
+from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -32,11 +37,13 @@ def lateness(run: dict[str, Any]) -> timedelta:
 
 
 class Stack:
-    """API, tick and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
+    """API, tick, dispatch and executor functions sharing one manual clock; `deliver` plays Lambda's async queue.
 
     Each function is built as on Lambda (its module's `build`), with the clock, and the tick's sleeper and
-    the executor's jitter where a test gives them; the Invoke calls of both dispatching functions are
-    captured by `invocations`.
+    the executor's jitter where a test gives them; the Invoke calls of every function (runs dispatched,
+    wakes of the tick) are captured by `invocations`, and `wake` runs the woken ticks. The tick's hand-offs
+    of a herd's shards run the dispatch function at once, in the tick's thread that invoked it (so a pass's
+    hand-offs run in parallel, as on Lambda), unless a test takes that route away (`invocations.routes`).
     """
 
     def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
@@ -45,14 +52,22 @@ class Stack:
         self.clock = clock
         self.settings = replace(Settings.from_environment(), **settings)
         self.clients = AwsClients()
+        self.executor_clients = AwsClients(EXECUTOR_CLIENTS)
         self.invocations = InvokeRecorder()
         self.invocations.attach(self.clients.lambda_)
+        self.invocations.attach(self.executor_clients.lambda_)
         self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
-        self.executor_handler = build_function("ExecutorFunction", self.settings, clock, rng=rng)
+        self.executor_handler = build_function(
+            "ExecutorFunction", self.settings, clock, rng=rng, clients=self.executor_clients
+        )
+        self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
+        self.invocations.routes["DispatchFunction"] = self.dispatch
+        self._metrics_turn = threading.Lock()
         self.api = ApiClient(self.api_handler)
         self.jobs = DynamoJobStore(self.settings.jobs_table, self.settings.history_table)
         self.delivered = 0
+        self.woken = 0
 
     def build_tick(self, sleep: Callable[[float], None] | None = None, **settings: Any) -> LambdaHandler:
         """A tick function whose sleeps call `sleep` (by default they move the manual clock), with settings
@@ -69,6 +84,7 @@ class Stack:
 
     def close(self) -> None:
         self.invocations.detach(self.clients.lambda_)
+        self.invocations.detach(self.executor_clients.lambda_)
 
     def tick(
         self, remaining_millis: int = 0, fired_at: datetime | None = None, handler: LambdaHandler | None = None
@@ -84,6 +100,29 @@ class Stack:
         context = FakeLambdaContext(function_name="TickFunction", remaining_millis=remaining_millis)
         report: dict[str, Any] = (handler or self.tick_handler)(event, context)
         return report
+
+    def wake(self, handler: LambdaHandler | None = None) -> list[dict[str, Any]]:
+        """Run every wake event not yet run, in order, each as Lambda would: an invocation of the tick with
+        its timeout ahead (65 s), its sleeps moving the manual clock. The tick's reports."""
+        reports = []
+        while self.woken < len(self.invocations.wakes):
+            event = copy.deepcopy(self.invocations.wakes[self.woken])
+            self.woken += 1
+            context = FakeLambdaContext(function_name="TickFunction", remaining_millis=65_000)
+            reports.append((handler or self.tick_handler)(event, context))
+        return reports
+
+    def dispatch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the dispatch function with `event` (`{"shard": "0", "dueBy": <epoch ms>}`, as the tick sends).
+
+        Powertools' metric buffer is one per process and not for threads (on Lambda each invocation has a
+        process of its own): while metrics are on, parallel dispatch invocations take turns.
+        """
+        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
+        metrics_on = os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() != "true"
+        with self._metrics_turn if metrics_on else contextlib.nullcontext():
+            result: dict[str, Any] = self.dispatch_handler(copy.deepcopy(event), context)
+        return result
 
     def execute(self, payload: dict[str, Any]) -> dict[str, Any]:
         context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=900_000)

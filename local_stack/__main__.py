@@ -14,8 +14,6 @@ from devtools.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
 from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
 from devtools.template import application_environment
 
-TICK_INTERVAL_SECONDS = 0.25
-
 
 def main() -> None:
     port = port_from_environment()
@@ -52,7 +50,7 @@ def serve(port: int) -> None:
     from devtools.resources import create_rules, create_tables, create_targets
     from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
     from local_stack.server import example_commands, make_server
-    from local_stack.workers import TickLoop, WorkerPoolDispatcher
+    from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
     from serverless_jobs.wiring import AwsClients
@@ -63,16 +61,19 @@ def serve(port: int) -> None:
     # No Lambda service for lambda targets; webhooks may go to plain http on this machine.
     settings, clients, clock = replace(Settings.from_environment(), local_stack=True), AwsClients(), SystemClock()
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
-    api = build_function("ApiFunction", settings, clients, clock, dispatcher=dispatcher)
+    loop = TickLoop()  # stands in for the rule and for the async invoke of a wake
+    api = build_function("ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop)
     try:  # before any worker starts, so a busy port ends here and nothing is left running
         server = make_server(port, api)
     except OSError as error:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    tick = build_function("TickFunction", settings, clients, clock, dispatcher=dispatcher)
-    dispatcher.start(build_function("ExecutorFunction", settings, clock))
-    loop = TickLoop(tick, TICK_INTERVAL_SECONDS)
+    shards = ThreadShardDispatcher(build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher))
+    tick = build_function(
+        "TickFunction", settings, clients, clock, dispatcher=dispatcher, shards=shards, sleep=loop.sleep
+    )
+    dispatcher.start(build_function("ExecutorFunction", settings, clock, waker=loop))
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -90,7 +91,7 @@ def serve(port: int) -> None:
         "Ctrl-C stops it.",
         flush=True,
     )
-    loop.start()
+    loop.start(tick)
     server.serve_forever(poll_interval=0.2)
     loop.stop()
     server.server_close()

@@ -1,4 +1,5 @@
-"""What stands in for Lambda locally: a pool that runs dispatched runs, and the tick loop."""
+"""What stands in for Lambda locally: a pool that runs dispatched runs, threads for a herd's shards, and
+the tick loop (the rule, and the tick's wakes)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from devtools.functions import FakeLambdaContext, LambdaHandler
+from serverless_jobs.adapters.lambda_waker import wake_event
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.timefmt import to_millis
 
 log = logging.getLogger("local_stack")
 
 EXECUTOR_TIMEOUT_MILLIS = 900_000
+TICK_TIMEOUT_MILLIS = 65_000  # template.yaml's TickFunction Timeout
+DISPATCH_TIMEOUT_MILLIS = 60_000
 
 
 class WorkerPoolDispatcher:
@@ -53,33 +60,118 @@ class WorkerPoolDispatcher:
                 )
 
 
+class ThreadShardDispatcher:
+    """The ShardDispatcher interface: each shard of a herd the tick hands out runs the dispatch function on a
+    daemon thread of its own, as Lambda would run parallel invocations."""
+
+    def __init__(self, dispatch: LambdaHandler) -> None:
+        self._dispatch = dispatch
+
+    def hand_off(self, shard: str, due_by: datetime) -> bool:
+        event = {"shard": shard, "dueBy": to_millis(due_by)}
+        threading.Thread(target=self._run, args=(event,), name=f"dispatch-{shard}", daemon=True).start()
+        return True
+
+    def _run(self, event: dict[str, object]) -> None:
+        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=DISPATCH_TIMEOUT_MILLIS)
+        try:
+            report = self._dispatch(event, context)
+            log.info("dispatch shard=%s dispatched=%s", event["shard"], report.get("dispatched"))
+        except Exception:
+            log.exception("dispatch crashed shard=%s (its jobs stay due)", event["shard"])
+
+
 class TickLoop:
-    """Fires the tick function every `interval` seconds, as the rule would; the tick reads the runner switch."""
+    """Runs the tick as AWS does: an invocation every minute (the rule) and one for each wake (the API's and
+    the executor's `Waker`), one at a time, each sleeping in `sleep` until its soonest due job.
 
-    def __init__(self, tick: LambdaHandler, interval: float) -> None:
-        self._tick = tick
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="tick", daemon=True)
+    A wake interrupts that sleep, so the running invocation passes again and sees the write; between
+    invocations it starts one. `stop` interrupts it too, and the invocation's context then has no time left,
+    so the tick ends within its current pass.
+    """
 
-    def start(self) -> None:
+    def __init__(self, every_seconds: float = 60.0) -> None:
+        self._every = every_seconds
+        self._nudged = threading.Event()  # a wake (or stop) since the last sleep began
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._woken_for: datetime | None = None  # the latest due time woken for, no invocation started for it
+        self._wakes = 0  # wakes so far, and how many the tick had seen when it last woke from a sleep
+        self._seen = 0
+        self._thread: threading.Thread | None = None
+
+    def start(self, tick: LambdaHandler) -> None:
+        """Run `tick`, the tick function's handler built with `sleep=self.sleep`."""
+        self._thread = threading.Thread(target=self._loop, args=(tick,), name="tick", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
+        self._stopping.set()
+        self._nudged.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
 
-    def _loop(self) -> None:
-        event = {"detail-type": "Scheduled Event", "source": "local_stack", "detail": {}}
-        next_pass = time.monotonic()
-        while not self._stop.wait(max(0.0, next_pass - time.monotonic())):
-            # A fixed rate: a slow pass does not push the next one back, nor do passes pile up behind it.
-            next_pass = max(next_pass + self._interval, time.monotonic())
-            try:
-                # No time left in this context: the tick makes exactly one pass; this loop is the poller.
-                report = self._tick(event, FakeLambdaContext(function_name="TickFunction", remaining_millis=0))
-                # Each dispatched run logs its own line; the tick speaks only of runs that never reported.
-                if report["recovered"] or report["undelivered"]:
-                    log.info("tick recovered=%s undelivered=%s", report["recovered"], report["undelivered"])
-            except Exception:
-                log.exception("tick failed")
+    def wake(self, due_at: datetime) -> None:
+        """The local Waker: a job falls due before the next minute's tick."""
+        with self._lock:
+            self._woken_for = due_at if self._woken_for is None else max(self._woken_for, due_at)
+            self._wakes += 1
+        self._nudged.set()
+
+    def sleep(self, seconds: float) -> bool:
+        """The tick's sleep, cut short by a wake or stop; True when a wake came since the last sleep ended
+        (during it, or during the pass before it), so the tick's next pass asks every shard."""
+        self._nudged.wait(seconds)
+        self._nudged.clear()
+        with self._lock:
+            woken, self._seen = self._wakes != self._seen, self._wakes
+        return woken
+
+    def _loop(self, tick: LambdaHandler) -> None:
+        next_minute = time.monotonic()
+        while not self._stopping.is_set():
+            if time.monotonic() >= next_minute:
+                # A fixed rate, as the rule's: a long invocation does not push the next minute's back.
+                next_minute = max(next_minute + self._every, time.monotonic())
+                event: dict[str, Any] = {
+                    "detail-type": "Scheduled Event",
+                    "source": "local_stack",
+                    "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "detail": {},
+                }
+            else:
+                with self._lock:
+                    waiting = self._woken_for is None
+                if waiting:  # a wake the last invocation ended before is served at once
+                    self.sleep(next_minute - time.monotonic())
+                with self._lock:
+                    woken_for, self._woken_for = self._woken_for, None
+                if self._stopping.is_set() or time.monotonic() >= next_minute or woken_for is None:
+                    continue
+                # One invocation at a time here, so one serves every wake so far: up to the latest due.
+                event = wake_event(woken_for)
+            self._invoke(tick, event)
+
+    def _invoke(self, tick: LambdaHandler, event: dict[str, Any]) -> None:
+        try:
+            report = tick(event, LoopContext(self._stopping))
+            # Each dispatched run logs its own line; the tick speaks only of runs that never reported.
+            if report["recovered"] or report["undelivered"]:
+                log.info("tick recovered=%s undelivered=%s", report["recovered"], report["undelivered"])
+        except Exception:
+            log.exception("tick failed")
+
+
+class LoopContext(FakeLambdaContext):
+    """A tick invocation's context: Lambda's timeout counting down from now, and no time left once the
+    local stack is stopping, so the tick ends at once."""
+
+    def __init__(self, stopping: threading.Event) -> None:
+        super().__init__(function_name="TickFunction", remaining_millis=TICK_TIMEOUT_MILLIS)
+        self._stopping = stopping
+        self._ends = time.monotonic() + TICK_TIMEOUT_MILLIS / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self._stopping.is_set():
+            return 0
+        return max(0, int((self._ends - time.monotonic()) * 1000))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+
 import json
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -22,6 +26,7 @@ from serverless_jobs.adapters.client_tuning import API_CLIENTS
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
@@ -61,8 +66,9 @@ from serverless_jobs.http.views import (
     listing_query,
     run_view,
 )
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch
+from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
@@ -78,6 +84,8 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 ANSWER_MARGIN_MILLIS = 3_000
 # How long a client should wait before sending a request that met throttling or a failing AWS service again.
 RETRY_AFTER_SECONDS = 1
+# The Swagger UI; `?format=json` serves the OpenAPI document.
+DOCS_PATH = "/swagger"
 JobId = Annotated[str, Path(description="The job's id")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
@@ -91,13 +99,27 @@ _ERROR_MEANING = {
 
 
 def build(
-    settings: Settings, clients: AwsClients, clock: Clock, *, dispatcher: Dispatcher | None = None
+    settings: Settings,
+    clients: AwsClients,
+    clock: Clock,
+    *,
+    dispatcher: Dispatcher | None = None,
+    waker: Waker | None = None,
 ) -> LambdaHandler:
-    """The API's handler: dispatches immediate work through Lambda unless given another dispatcher."""
-    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session)
+    """The API's handler: dispatches immediate work and wakes the tick through Lambda unless given another
+    dispatcher and waker (the local stack's)."""
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker)
     service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
-    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=heartbeat.follow)
+
+    def switched(running: bool) -> None:
+        """The heartbeat alarm follows the runner; a runner started wakes the tick for what fell due meanwhile."""
+        heartbeat.follow(running)
+        if running:
+            tick_waker.wake(clock.now())
+
+    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
 
@@ -114,12 +136,34 @@ def build(
     return handle
 
 
+class JobsResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, its Swagger UI and OpenAPI document (`/swagger`) registered on first request.
+
+    `enable_swagger` imports Powertools' OpenAPI models (~70 ms of pydantic classes), which no other route
+    needs: request validation works from each route's own fields. Registered when the first `/swagger`
+    request arrives, every cold start but the docs' own skips them. Requests reach a resolver one at a time
+    (Lambda; the local server holds a lock), so registering mid-life needs no lock.
+    """
+
+    _docs_registered = False
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if not self._docs_registered and _asks_for_docs(event):
+            self.enable_swagger(path=DOCS_PATH, title="serverless-jobs", version="1.0.0")
+            self._docs_registered = True
+        return super().resolve(event, context)
+
+
+def _asks_for_docs(event: Mapping[str, Any]) -> bool:
+    """Whether the request is for DOCS_PATH (trailing slashes allowed, as the REST resolver's routes allow)."""
+    return str(event.get("path") or "").rstrip("/") == DOCS_PATH
+
+
 def make_app(
     service: JobService, runner: RunnerSwitch, tokens: PageTokens, once: CreateOnce, clock: Clock
-) -> APIGatewayRestResolver:
+) -> JobsResolver:
     """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
-    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_body)
-    app.enable_swagger(path="/swagger", title="serverless-jobs", version="1.0.0")
+    app = JobsResolver(enable_validation=True, json_body_deserializer=parse_body)
 
     def route(
         method: str,
@@ -353,3 +397,4 @@ def proxy_reply(status: int, body: Any, headers: Mapping[str, str | list[str]] |
 
 
 lambda_handler = build(Settings.from_environment(), AwsClients(API_CLIENTS), SystemClock())
+init_done()

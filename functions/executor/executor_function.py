@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+
 import random
 from collections.abc import Callable
 from typing import Any
@@ -10,12 +14,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
+from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.targets.router import AwsTargets
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, TargetSender
+from serverless_jobs.ports import Clock, TargetSender, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
@@ -33,11 +39,15 @@ def build(
     rng: random.Random | None = None,
     clients: AwsClients | None = None,
     targets: TargetSender | None = None,
+    waker: Waker | None = None,
 ) -> LambdaHandler:
-    """The executor's handler over the settings' tables. It calls DynamoDB, and the AWS service of a job's
-    target (each client made by the first run that needs it); `targets` replaces the AWS targets."""
+    """The executor's handler over the settings' tables. It calls DynamoDB, the AWS service of a job's
+    target (each client made by the first run that needs it; `targets` replaces the AWS targets), and
+    Lambda to wake the tick for a retry or next occurrence due before the next minute's tick (unless given
+    another waker: the local stack's)."""
     clients = clients or executor_clients()
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, tick_waker)
     targets = targets or AwsTargets(clients, settings, clock)
 
     @logger.inject_lambda_context
@@ -67,3 +77,4 @@ def executor_clients() -> AwsClients:
 
 
 lambda_handler = build(Settings.from_environment(), SystemClock())
+init_done()

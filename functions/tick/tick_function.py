@@ -1,6 +1,11 @@
-"""Tick Lambda: fired by the EventBridge rule every minute; claims due jobs and dispatches them all minute."""
+"""Tick Lambda: fired by the EventBridge rule every minute, or woken by a write (a wake event); claims due
+jobs and dispatches them as they fall due, until nothing is due before the next minute's tick."""
 
 from __future__ import annotations
+
+import gc
+
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
 
 import random
 import time
@@ -14,12 +19,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaShardDispatcher
+from serverless_jobs.adapters.lambda_waker import woken_for
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
+from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher
+from serverless_jobs.ports import Clock, Dispatcher, ShardDispatcher
 from serverless_jobs.settings import Settings
+from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.tick import run_window
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
@@ -30,7 +38,7 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def fired_at(event: dict[str, Any]) -> datetime | None:
-    """The minute EventBridge fired this tick for; None for a hand-made event without a readable `time`."""
+    """The minute EventBridge fired this tick for; None for a wake or a hand-made event without a readable `time`."""
     try:
         moment = datetime.fromisoformat(event["time"])
     except (KeyError, TypeError, ValueError):
@@ -44,12 +52,17 @@ def build(
     clock: Clock,
     *,
     dispatcher: Dispatcher | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    shards: ShardDispatcher | None = None,
+    sleep: Callable[[float], object] = time.sleep,
     rng: random.Random | None = None,
 ) -> LambdaHandler:
-    """The tick's handler: dispatches through Lambda unless given another dispatcher (the local stack's)."""
+    """The tick's handler: dispatches runs, and hands the shards of a herd out, through Lambda unless given
+    another dispatcher and shard dispatcher (the local stack's); without a dispatch function it never fans out."""
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
     runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
+    if shards is None and settings.dispatch_function:
+        shards = LambdaShardDispatcher(lambda: clients.lambda_, settings.dispatch_function)
+    fan_out = None if shards is None else FanOut(shards, settings.fan_out_threshold)
     runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule)
 
     @logger.inject_lambda_context
@@ -61,10 +74,11 @@ def build(
                 deps,
                 runs,
                 remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
-                poll_seconds=settings.tick_poll_seconds,
                 is_running=runner.is_running,
                 sleep=sleep,
                 fired_at=fired_at(event),
+                woken_for=woken_for(event),
+                fan_out=fan_out,
             )
         except Exception:  # run_window guards its steps; this is for what nobody foresaw
             logger.exception("tick failed; the next tick tries again")
@@ -76,3 +90,4 @@ def build(
 
 
 lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())
+init_done()

@@ -15,7 +15,8 @@ import pytest
 
 from devtools.aws_calls import AwsCall, running_function
 from devtools.call_log import CALLS
-from devtools.stack import Stack
+from devtools.clock import ManualClock
+from devtools.stack import START, Stack
 from devtools.template import ACCOUNT, REGION, TARGET_ARNS, WEBHOOK_SECRET_PARAMETER, Deployment, translated_template
 from harness.call_log import incomplete_because
 from harness.permissions import Permissions, deployed_permissions, unaccounted_grants
@@ -25,6 +26,7 @@ from serverless_jobs.registry import RunContext, registered_for_now
 JOBS_TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/JobsTable"
 JOBS_TABLE_ARN = {"Fn::GetAtt": ["JobsTable", "Arn"]}  # as the template writes it
 EXECUTOR_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ExecutorFunction"
+DISPATCH_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DispatchFunction"
 DEAD_LETTER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:DeadLetterQueue"
 LAMBDA_LOGS = "AWSLambdaBasicExecutionRole, which SAM attaches: the Lambda service writes the function's logs"
 XRAY = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`: Lambda sends the traces (off in tests)"
@@ -94,6 +96,30 @@ def test_calls_made_in_the_dispatchers_threads_count_as_the_ticks(stack: Stack) 
     assert stack.tick()["dispatched"] == 3  # three invokes at once, through the dispatcher's thread pool
     invokes = [call for call in CALLS.since(mark) if call.action == "lambda:InvokeFunction"]
     assert invokes == [AwsCall("TickFunction", "lambda:InvokeFunction", EXECUTOR_FUNCTION)] * 3
+
+
+def test_a_herds_hand_offs_count_as_the_ticks_and_the_dispatch_invocations_calls_as_their_own(aws: list[str]) -> None:
+    stack = Stack(ManualClock(START), fan_out_threshold=2, due_shards=1)
+    try:
+        due_at = iso_z(stack.clock.now() + timedelta(seconds=30))
+        for _ in range(3):
+            stack.create(runAt=due_at)
+        stack.clock.advance(31)
+        mark = CALLS.mark()
+
+        assert stack.tick()["handed"] == 1
+        calls = CALLS.since(mark)
+    finally:
+        stack.close()
+    assert [call for call in calls if call.function == "TickFunction" and call.action == "lambda:InvokeFunction"] == [
+        AwsCall("TickFunction", "lambda:InvokeFunction", DISPATCH_FUNCTION)
+    ]
+    assert [call for call in calls if call.action == "dynamodb:UpdateItem"] == [
+        AwsCall("DispatchFunction", "dynamodb:UpdateItem", JOBS_TABLE)
+    ] * 3
+    assert [call for call in calls if call.resource == EXECUTOR_FUNCTION] == [
+        AwsCall("DispatchFunction", "lambda:InvokeFunction", EXECUTOR_FUNCTION)
+    ] * 3
 
 
 def test_calls_a_job_handler_makes_count_as_the_executors(stack: Stack) -> None:

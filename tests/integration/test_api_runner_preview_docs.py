@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import boto3
@@ -109,6 +110,20 @@ def test_openapi_document_describes_every_route(api: ApiClient) -> None:
     assert set(create_schema["required"]) == {"name"}  # and one of handler and target
     target = create_schema["properties"]["target"]["anyOf"][0]
     assert set(target["discriminator"]["mapping"]) == {"lambda", "http", "sqs", "eventbridge", "stepfunctions"}
+
+
+def test_the_docs_are_the_same_whenever_asked_for(api: ApiClient) -> None:
+    # The docs' route is registered by the first request for them: later ones reuse it (no second
+    # registration, which Powertools warns about) and every other route answers before and after.
+    assert api.get("/health").status == 200
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="A route like this was already registered")
+        replies = [api.get(path, format="json") for path in ("/swagger", "/swagger/", "/swagger")]
+
+    assert [reply.status for reply in replies] == [200, 200, 200]
+    assert replies[0].raw == replies[1].raw == replies[2].raw
+    assert api.get("/health").status == 200
+    assert api.get("/jobs/unknown").status == 404
 
 
 def test_swagger_ui_is_a_page(api: ApiClient) -> None:

@@ -187,9 +187,10 @@ def test_aws_metrics_in_alarms_and_dashboard_name_this_stacks_resources() -> Non
         if metric["Namespace"].startswith("AWS/")
     ] + [series for series in dashboard_series() if series.namespace.startswith("AWS/")]
     queue_name = resolve({"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]})
+    function_names = {resolve({"Ref": logical_id}) for logical_id in function_ids()}
     for series in aws_series:
         [(dimension, value)] = series.dimensions
-        assert (dimension, value in function_ids()) == ("FunctionName", True) or (dimension, value) == (
+        assert (dimension, value in function_names) == ("FunctionName", True) or (dimension, value) == (
             "QueueName",
             queue_name,
         ), series

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from devtools.template import function_ids, function_spec, load_template, resolve, resources
-from serverless_jobs.settings import Settings
+from devtools.template import Deployment, function_ids, function_spec, load_template, resolve, resources
+from serverless_jobs.settings import Settings, SettingsError
 
 
 def table(name: str) -> dict[str, Any]:
@@ -108,5 +108,33 @@ def test_every_function_handler_exists_and_its_environment_configures_the_core(l
 
 
 def test_functions_that_dispatch_know_the_executor() -> None:
-    for logical_id in ("ApiFunction", "TickFunction"):
+    for logical_id in ("ApiFunction", "TickFunction", "DispatchFunction"):
         assert function_spec(logical_id).environment["EXECUTOR_FUNCTION"] == "ExecutorFunction"
+
+
+def test_the_tick_hands_herds_to_the_dispatch_function_beyond_the_threshold_parameter() -> None:
+    environment = function_spec("TickFunction").environment
+    assert environment["DISPATCH_FUNCTION"] == "DispatchFunction"
+    assert environment["FAN_OUT_THRESHOLD"] == str(load_template()["Parameters"]["FanOutThreshold"]["Default"])
+    assert Settings.from_environment(environment).fan_out_threshold == 200
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", "1.5"])
+def test_a_fan_out_threshold_that_is_not_a_positive_whole_number_stops_the_function_naming_it(value: str) -> None:
+    environment = {**function_spec("TickFunction").environment, "FAN_OUT_THRESHOLD": value}
+    with pytest.raises(SettingsError, match="FAN_OUT_THRESHOLD"):
+        Settings.from_environment(environment)
+
+
+def test_a_hand_off_is_never_retried_nor_delivered_stale_by_lambda() -> None:
+    """A failed hand-off loses nothing (its jobs stay due): Lambda's retries would only work the shard twice."""
+    config = resources("AWS::Serverless::Function")["DispatchFunction"]["Properties"]["EventInvokeConfig"]
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
+
+
+@pytest.mark.parametrize(("value", "reserved"), [("0", None), ("25", "25")])
+def test_max_concurrent_runs_reserves_the_executors_concurrency_unless_zero(value: str, reserved: str | None) -> None:
+    assert load_template()["Parameters"]["MaxConcurrentRuns"]["Default"] == 0
+    executor = resources("AWS::Serverless::Function")["ExecutorFunction"]["Properties"]
+    deployed = Deployment(load_template(), parameters={"MaxConcurrentRuns": value}).resolve(executor)
+    assert deployed.get("ReservedConcurrentExecutions") == reserved

@@ -1,4 +1,5 @@
-"""Second precision, the runner switch, races and scale: the tick through its whole minute (DESIGN §3)."""
+"""Precision, the runner switch, races and scale: the tick through its minute, sleeping until each job
+is due and ending when nothing is due before the next minute's tick (DESIGN §3, §9)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from serverless_jobs.domain.timefmt import iso_z
 A_MINUTE_AND_MORE = 65_000
 
 
-def test_a_30s_interval_runs_twice_in_one_tick_each_within_a_second(stack: Stack) -> None:
+def test_a_30s_interval_runs_twice_in_one_tick_each_on_time(stack: Stack) -> None:
     stack.deliver_at_once()
     stack.clock.advance(-10)  # created at 08:59:50: occurrences at 09:00:20 and 09:00:50
     job = stack.create(schedule="30s")
@@ -28,28 +29,31 @@ def test_a_30s_interval_runs_twice_in_one_tick_each_within_a_second(stack: Stack
     report = stack.tick(remaining_millis=A_MINUTE_AND_MORE)
 
     assert report["dispatched"] == 2
-    assert report["passes"] == 60
+    # one pass at 09:00:00 and one at each occurrence, asleep in between, ended when nothing else was due
+    assert (report["passes"], report["slept"]) == (3, 50.0)
     runs = stack.history(job["id"])
     assert [run["scheduledAt"] for run in runs] == ["2026-11-28T09:00:50.000Z", "2026-11-28T09:00:20.000Z"]
     for run in runs:
-        assert timedelta(0) <= lateness(run) <= timedelta(seconds=1)
+        assert lateness(run) == timedelta(0)
 
 
-def test_a_job_due_mid_minute_starts_at_its_second(stack: Stack) -> None:
+def test_a_job_due_mid_minute_starts_at_its_millisecond(stack: Stack) -> None:
     stack.deliver_at_once()
-    job = stack.create(runAt="2026-11-28T09:00:07.000Z")
+    job = stack.create(runAt="2026-11-28T09:00:07.250Z")
 
     stack.tick(remaining_millis=A_MINUTE_AND_MORE)
 
     [run] = stack.history(job["id"])
-    assert run["scheduledAt"] == "2026-11-28T09:00:07.000Z"
-    assert lateness(run) <= timedelta(seconds=1)
+    assert run["scheduledAt"] == "2026-11-28T09:00:07.250Z"
+    assert lateness(run) == timedelta(0)
 
 
 def test_the_tick_never_outlives_its_minute(stack: Stack) -> None:
+    stack.create(runAt="2026-11-28T09:01:00.000Z")  # the next minute's tick's
+
     report = stack.tick(remaining_millis=900_000)
 
-    assert report["passes"] == 60
+    assert (report["passes"], report["slept"], report["dispatched"]) == (1, 0.0, 0)
     assert stack.clock.now() < datetime.fromisoformat("2026-11-28T09:01:00+00:00")
 
 
@@ -81,7 +85,7 @@ def test_stopping_the_runner_stops_a_running_tick_within_a_pass(stack: Stack) ->
     report = stack.tick(remaining_millis=A_MINUTE_AND_MORE, handler=stack.build_tick(sleep_then_stop_at_20s))
 
     assert report["dispatched"] == 1
-    assert report["passes"] == 20
+    assert report["passes"] == 2  # at 09:00:00 and 09:00:05; the runner was stopped by the next
     assert [payload["jobId"] for payload in stack.invocations.payloads] == [early["id"]]
     assert stack.job(late["id"])["status"] == "pending"
 
@@ -114,10 +118,11 @@ def test_two_ticks_racing_over_500_due_jobs_dispatch_each_exactly_once(
     stack.clock.advance(31)
     start = threading.Barrier(2)
     reports: list[dict[str, Any]] = []
+    settles_herds_itself = stack.build_tick(fan_out_threshold=1000)  # no hand-off to dispatch invocations
 
     def tick() -> None:
         start.wait()
-        reports.append(stack.tick())
+        reports.append(stack.tick(handler=settles_herds_itself))
 
     threads = [threading.Thread(target=tick) for _ in range(2)]
     for thread in threads:
@@ -168,7 +173,8 @@ def test_with_10000_jobs_and_50_due_a_tick_reads_about_50_items(stack: Stack) ->
         report = stack.tick()
 
     assert report["dispatched"] == 50
-    assert calls["ScannedCount"] == 50
+    # the 50 due, and the look-ahead's one item a shard (the soonest of the 9,950 idle ones)
+    assert calls["ScannedCount"] == 50 + stack.settings.due_shards
     assert calls["Scan"] == 0
 
 
@@ -193,6 +199,7 @@ class LambdaTimer:
 def test_a_frozen_or_stepped_back_clock_never_keeps_the_tick_past_its_lambda_time(
     stack: Stack, step_seconds: float
 ) -> None:
+    stack.create(runAt=iso_z(stack.clock.now() + timedelta(seconds=5)))  # the tick sleeps towards it
     timer = LambdaTimer(remaining_millis=10_000)
 
     def sleep(seconds: float) -> None:
@@ -202,6 +209,6 @@ def test_a_frozen_or_stepped_back_clock_never_keeps_the_tick_past_its_lambda_tim
     event = {"time": stack.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
     report = stack.build_tick(sleep)(event, timer)
 
-    # 10 s of Lambda time, 3 s kept back, a pass every second: 7 passes, and the invocation ends in time.
-    assert report["passes"] == 7
+    # 10 s of Lambda time, 3 s kept back: it sleeps 5 s towards the job, then the 2 s left, and ends in time.
+    assert (report["passes"], report["slept"]) == (3, 7.0)
     assert timer.remaining_millis >= 3_000

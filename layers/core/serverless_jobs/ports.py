@@ -1,4 +1,4 @@
-"""What the use cases need from the world, as interfaces: storage, dispatch, the runner switch, time.
+"""What the use cases need from the world, as interfaces: storage, dispatch, the runner switch, wakes, time.
 
 Each has one production adapter in `adapters/` (DynamoDB, Lambda, EventBridge); the local stack and the
 tests swap in their own where AWS has no local stand-in (a worker pool for Lambda, a manual clock).
@@ -87,9 +87,14 @@ class JobStore(Protocol):
         """Up to `limit` jobs of one shard of the `due` index, soonest `next_run_at` first, due or not."""
         ...
 
-    def due(self, shard: str, now_millis: int) -> list[Job]:
-        """Jobs of one shard of the `due` index whose `next_run_at` has come. Candidates only: eventually
-        consistent, to be claimed with a conditional write."""
+    def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
+        """Jobs of one shard of the `due` index whose `next_run_at` has come (at most `limit`, soonest
+        first). Candidates only: eventually consistent, to be claimed with a conditional write."""
+        ...
+
+    def next_due(self, shard: str, after_millis: int) -> int | None:
+        """The soonest `next_run_at` on one shard of the `due` index after `after_millis` (one item read),
+        or None when nothing there falls due later: where the tick's next pass is needed."""
         ...
 
 
@@ -134,6 +139,12 @@ class TargetSender(Protocol):
         """Deliver the job's `data` for `run`; how it went (`Outcome.retryable` False for a failure another
         attempt cannot mend) and the result to record. Never raises: a failure is an outcome. Gives up after
         about `timeout_seconds` (the executor also stops waiting then)."""
+
+
+class ShardDispatcher(Protocol):
+    def hand_off(self, shard: str, due_by: datetime) -> bool:
+        """Have another invocation settle the jobs of `shard` due by `due_by`, without waiting for it;
+        False when it certainly will not (the jobs stay due for a later pass). Never raises."""
         ...
 
 
@@ -145,6 +156,15 @@ class RunnerSwitch(Protocol):
     def start(self) -> bool: ...
 
     def stop(self) -> bool: ...
+
+
+class Waker(Protocol):
+    """Wakes the tick for a job a write made due before the next minute's tick, which the tick asleep (or
+    ended) would otherwise find late."""
+
+    def wake(self, due_at: datetime) -> None:
+        """Have a tick pass look ahead soon, so it is awake at `due_at`; never raises (the write is done)."""
+        ...
 
 
 class Clock(Protocol):

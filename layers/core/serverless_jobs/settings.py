@@ -27,7 +27,7 @@ class Settings:
     history_retention_days: int
     executor_function: str = ""  # functions that dispatch (API, tick) name the executor
     runner_rule: str = ""  # functions that read or switch the runner name the tick's rule
-    tick_poll_seconds: float = 1.0
+    tick_function: str = ""  # functions that write jobs due soon (API, executor) wake the tick
     handler_packages: tuple[str, ...] = ()  # more handler packages than the built-in job_handlers
     lease_margin_seconds: int = 60
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
@@ -41,6 +41,8 @@ class Settings:
     # Set by the local stack (`make dev`), never by the template: no Lambda service to invoke, and webhooks
     # may be plain http to a private or loopback address (a receiver on this machine).
     local_stack: bool = False
+    dispatch_function: str = ""  # the tick hands shards of a herd to this function (empty: it never fans out)
+    fan_out_threshold: int = 200  # due jobs in one pass beyond which the tick hands its shards out
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +54,7 @@ class Settings:
             history_retention_days=_number(values, "HISTORY_RETENTION_DAYS", int, minimum=1),
             executor_function=values.get("EXECUTOR_FUNCTION", ""),
             runner_rule=values.get("RUNNER_RULE", ""),
-            tick_poll_seconds=_number(values, "TICK_POLL_SECONDS", float, minimum=0.1, default="1"),
+            tick_function=values.get("TICK_FUNCTION", ""),
             handler_packages=_listed(values.get("HANDLER_PACKAGES", "")),
             lease_margin_seconds=_number(values, "LEASE_MARGIN_SECONDS", int, minimum=0, default="60"),
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
@@ -61,6 +63,8 @@ class Settings:
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
             target_arn_patterns=_listed(values.get("TARGET_ARN_PATTERNS", "")),
             webhook_secret_parameter=values.get("WEBHOOK_SECRET_PARAMETER", "").strip(),
+            dispatch_function=values.get("DISPATCH_FUNCTION", ""),
+            fan_out_threshold=_number(values, "FAN_OUT_THRESHOLD", int, minimum=1, default="200"),
         )
 
 

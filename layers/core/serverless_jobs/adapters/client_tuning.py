@@ -1,7 +1,7 @@
 """How long each function waits on AWS and how often botocore retries: one explicit setting per function.
 
 botocore's defaults (a 60 s connect and a 60 s read timeout, legacy mode with 5 attempts) suit none of the
-functions: the tick makes a pass every second, the API answers within 15 s, and only the executor, which
+functions: the tick's passes dispatch runs at their due time, the API answers within 15 s, and only the executor, which
 records a run that has already happened, can afford to wait longer. docs/DESIGN.md §9 gives the reasons.
 """
 
@@ -35,7 +35,7 @@ class ClientTuning:
 # The API: 15 s in all and 3 s kept back to answer; one call gives up after about 3 x 3 s plus backoff, so a
 # request whose AWS is failing answers 503 in time instead of meeting API Gateway's 504.
 API_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=3.0, attempts=3)
-# The tick: a pass every second; a DynamoDB call that has not answered in 2 s is better left to the next pass.
+# The tick: a DynamoDB call that has not answered in 2 s is better left to the next pass (1 s after a fault).
 # A pass keeps 32 calls in flight (usecases.tick.CALLS_IN_FLIGHT): a connection each, none opened and dropped.
 TICK_CLIENTS = ClientTuning(connect_timeout=1.0, read_timeout=2.0, attempts=3, max_pool_connections=32)
 # The tick's Invoke calls: up to 32 at once (a pass's calls in flight); adaptive mode slows the whole fan-out

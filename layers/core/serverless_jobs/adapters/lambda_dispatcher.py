@@ -1,15 +1,18 @@
-"""Handing claimed runs to the executor on AWS: Lambda async invoke, ids only."""
+"""Handing claimed runs to the executor, and shards of a herd to the dispatch function, on AWS: Lambda async
+invoke, ids only."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.domain.timefmt import to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -35,17 +38,31 @@ class LambdaDispatcher:
 
     def _refused(self, run: RunRequest) -> bool:
         """Invoke; True only when Lambda answered that it will not queue the event."""
-        try:
-            self._client.invoke(
-                FunctionName=self._function_name,
-                InvocationType="Event",
-                Payload=json.dumps(run.to_payload()).encode(),
-            )
-        except ClientError:
-            # Lambda answered with an error (after botocore's retries): the event was not queued.
-            logger.exception("dispatch refused", extra=run.log_keys())
-            return True
-        except Exception:
-            # No answer (a timeout, a lost connection): the event may be queued, so the run is left to its lease.
-            logger.exception("dispatch unconfirmed", extra=run.log_keys())
+        return not invoke_async(self._client, self._function_name, run.to_payload(), run.log_keys())
+
+
+class LambdaShardDispatcher:
+    """Hands a shard of a herd to the dispatch function: `Invoke` with `InvocationType=Event`, the shard and
+    the pass's instant (epoch ms) in the event (functions/dispatch)."""
+
+    def __init__(self, client: Callable[[], LambdaClient], function_name: str) -> None:
+        self._client_of = client
+        self._function_name = function_name
+
+    def hand_off(self, shard: str, due_by: datetime) -> bool:
+        event = {"shard": shard, "dueBy": to_millis(due_by)}
+        return invoke_async(self._client_of(), self._function_name, event, {"shard": shard})
+
+
+def invoke_async(client: LambdaClient, function_name: str, event: dict[str, Any], log_keys: dict[str, Any]) -> bool:
+    """Queue `event` for `function_name`; False only when Lambda answered that it will not (never raises)."""
+    try:
+        client.invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())
+    except ClientError:
+        # Lambda answered with an error (after botocore's retries): the event was not queued.
+        logger.exception("dispatch refused", extra={"function": function_name, **log_keys})
         return False
+    except Exception:
+        # No answer (a timeout, a lost connection): the event may be queued, so it is taken as queued.
+        logger.exception("dispatch unconfirmed", extra={"function": function_name, **log_keys})
+    return True

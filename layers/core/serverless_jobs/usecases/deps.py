@@ -1,11 +1,12 @@
-"""What the use cases share: the settings, the two stores, a clock, and the randomness of backoff jitter."""
+"""What the use cases share: the settings, the two stores, a clock, the randomness of backoff jitter, and
+the waker of the tick (None in the tick itself, whose passes look ahead after their own writes)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 
-from serverless_jobs.ports import Clock, HistoryStore, JobStore
+from serverless_jobs.ports import Clock, HistoryStore, JobStore, Waker
 from serverless_jobs.settings import Settings
 
 
@@ -16,3 +17,4 @@ class Deps:
     history: HistoryStore
     clock: Clock
     rng: random.Random = field(default_factory=random.Random)
+    waker: Waker | None = None

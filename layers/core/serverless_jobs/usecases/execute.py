@@ -26,6 +26,7 @@ from serverless_jobs.ports import TargetSender
 from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.wake import wake_if_due_soon
 
 logger = Logger(child=True)
 
@@ -144,8 +145,11 @@ def settle(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bool:
     go in one transaction, with no read. If the job changed since (an API edit, a pause) or the entry was
     closed already, that writes nothing, and the entry is closed on its own and followed as above.
     """
-    if job is not None and deps.jobs.finish_run(job, moved_on(deps, job, outcome_of(run), now), run):
-        return True
+    if job is not None:
+        after = moved_on(deps, job, outcome_of(run), now)
+        if deps.jobs.finish_run(job, after, run):
+            wake_if_due_soon(deps, after)
+            return True
     if deps.history.record(run):
         stored: Run | None = run
     else:  # closed already: by the tick, or by this very write (botocore retried it after a lost answer)
@@ -181,8 +185,10 @@ def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime
         job = deps.jobs.get(job_id)
         if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING:
             return False
-        if not deps.jobs.update(job, moved_on(deps, job, outcome, now), expect={"run_id": run_id}):
+        after = moved_on(deps, job, outcome, now)
+        if not deps.jobs.update(job, after, expect={"run_id": run_id}):
             raise ConcurrentChange(job_id)
+        wake_if_due_soon(deps, after)
         return True
 
     try:

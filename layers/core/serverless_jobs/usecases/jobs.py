@@ -28,6 +28,7 @@ from serverless_jobs.usecases.claim import claim_due, claim_manual
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.recover import fail_refused_runs, follow_if_closed
+from serverless_jobs.usecases.wake import wake_if_due_soon
 
 logger = Logger(child=True)
 
@@ -143,6 +144,7 @@ class JobService:
             return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
         if first <= now:
             return self._start_soon(job)
+        wake_if_due_soon(self.deps, job)
         return job
 
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
@@ -165,6 +167,8 @@ class JobService:
             self._write(before, job)
             if first is not None and job.status == JobStatus.PENDING and first <= now:
                 return self._start_soon(job)
+            if first is not None:
+                wake_if_due_soon(self.deps, job)
             return job
 
         return retry_on_conflict(apply)
@@ -220,6 +224,7 @@ class JobService:
         overdue = job.status == JobStatus.PENDING and job.next_run_at is not None
         if overdue and from_millis(job.next_run_at or 0) <= self.deps.clock.now():
             return replace(resumed, job=self._start_soon(job))
+        wake_if_due_soon(self.deps, job)
         return resumed
 
     # -- steps ---------------------------------------------------------------------------------------
@@ -259,13 +264,14 @@ class JobService:
         """Start a stored job that is due now, and show it as stored then.
 
         The job is already stored whole and due, so if starting it fails (AWS failing meanwhile) the request
-        still succeeded: the tick starts the job within a poll.
+        still succeeded: the tick, woken for it, starts the job.
         """
         try:
             self._start_now(job, "schedule")
             return self.get(job.id)
         except Exception:
             logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})
+            wake_if_due_soon(self.deps, job)
             return job
 
     def _follow_ended_run(self, job: Job) -> Job:

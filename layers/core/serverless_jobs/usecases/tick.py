@@ -5,8 +5,10 @@ like any failure, as is a run Lambda refused to start. A due paused or cancelled
 or cancel detached: its entry is closed the same way if its executor never closed it, and the job lets go
 of it. Nothing here scans; each shard costs one Query over due items only.
 
-EventBridge fires the tick once a minute, but schedules have second precision: one invocation makes a
-pass every `poll_seconds` through its own minute (`run_window`), so a run starts within that of its time.
+EventBridge fires the tick once a minute, but schedules are exact to the tenth of a second: each pass also
+looks ahead (the soonest job due later, one item per shard), and the invocation sleeps until then, ending
+when nothing is due before the next minute's tick (`run_window`). A write that makes a job due before that
+tick wakes a pass (usecases.wake); no function polls all minute.
 
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
 no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
@@ -16,34 +18,39 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest
-from serverless_jobs.domain.timefmt import to_millis
+from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import claim_due
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.recover import (
     LEASE_EXPIRED,
     close_detached_run,
     fail_refused_runs,
     fail_unreported_run,
 )
+from serverless_jobs.usecases.wake import TICK_EVERY_SECONDS
 
 logger = Logger(child=True)
 T = TypeVar("T")
 
 # The rule fires every minute: an invocation works through its own minute, never into the next one's.
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = TICK_EVERY_SECONDS
+# After a pass that met an error (a shard query, a claim, the runner switch), the next comes this soon.
+RETRY_SECONDS = 1.0
 # Time kept back from the Lambda's remaining time so the last pass always completes.
 SAFETY_MARGIN_SECONDS = 3.0
 # Jobs a sweep reads at most per invocation: a large backlog on stranded shards moves over a few minutes
@@ -53,6 +60,9 @@ SWEEP_LIMIT = 200
 # 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
 # connection pools (client_tuning.TICK_CLIENTS). docs/DESIGN.md §9 gives the reasons.
 CALLS_IN_FLIGHT = 32
+# Jobs one dispatch invocation reads from its shard at most (about 12 s of work at the model's rate, well
+# inside the dispatch function's timeout); a later pass hands the rest of the shard out again.
+SHARD_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -64,9 +74,20 @@ class TickReport:
     passes: int = 1
     moved: int = 0
     faults: int = 0  # steps that met an error (logged) and were left for the next pass
+    slept: float = 0.0  # seconds the invocation slept between its passes
+    handed: int = 0  # shards of a herd handed to dispatch invocations (usecases.fan_out)
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass: what it did, and for each shard it looked at, the soonest `next_run_at` it left there
+    (None: nothing; a shard whose look-ahead failed is left out)."""
+
+    report: TickReport
+    ahead: dict[int, int | None]
 
 
 def run_window(
@@ -74,23 +95,37 @@ def run_window(
     dispatcher: Dispatcher,
     *,
     remaining_seconds: Callable[[], float],
-    poll_seconds: float,
     is_running: Callable[[], bool],
-    sleep: Callable[[float], None],
+    sleep: Callable[[float], object],
     fired_at: datetime | None = None,
+    woken_for: datetime | None = None,
+    fan_out: FanOut | None = None,
 ) -> TickReport:
-    """Passes every `poll_seconds` until the minute, or the Lambda's own time less a margin, runs out.
+    """Passes at the instants jobs fall due, sleeping between them, until nothing is due before the next
+    minute's tick (or the Lambda's own time less a margin runs out).
 
-    Both bound the loop: the minute by the clock, the Lambda's time by `remaining_seconds()` (the
-    context's countdown), so a clock that stands still or steps back cannot keep the invocation past its
-    deadline; a sleep is never longer than one poll for the same reason. The runner switch is read before
-    each pass, so stopping it stops dispatching within one poll. With little time left the invocation still
-    makes exactly one pass, and so does an event for a minute long gone (Lambda redelivering a failed
-    tick): later ticks already cover the time since. An invocation with a window sweeps the stranded
-    shards once, after its first pass so work due now never waits for it; a single-pass one (a stale
-    event, the local stack's loop) leaves that to the next minute's.
+    Each pass claims what is due and looks ahead: the soonest job due later on each shard. The invocation
+    sleeps until the earliest of those and passes again; it ends when that is the next minute's tick or
+    later (that tick looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after
+    the first asks only the shards whose soonest job has come: nothing else was due there when it looked,
+    and a write since that is due before the next tick wakes a pass of its own. After a fault, a sleep cut
+    short (the local stack's wake) or at the wake's due time, a pass asks every shard again. A wake
+    (`woken_for`, the due time of the job a write woke it for) counts as due too: the index is eventually
+    consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
+    after the pass at that time: what falls due later is the next minute's tick's, or has woken an
+    invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
+    than they must.
 
-    No error ends the window: a step that fails is logged and counted, and the next pass tries again.
+    Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
+    never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
+    back cannot keep the invocation past its deadline. The runner switch is read before each pass; a
+    stopped runner ends the window. An event for a minute long gone (Lambda redelivering a failed tick)
+    gets a single pass: later ticks already cover the time since. A minute's invocation sweeps the stranded
+    shards once, after its first pass so work due now never waits for it; a single pass or a woken one
+    leaves that to the next minute's.
+
+    No error ends the window: a step that fails is logged and counted, and a pass follows in RETRY_SECONDS.
+    A pass that finds a herd hands its shards out through `fan_out` (`run_tick`).
     """
     clock = deps.clock
     start = clock.now()
@@ -98,33 +133,66 @@ def run_window(
     if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
         window = 0.0
     deadline = start + timedelta(seconds=window)
+    if woken_for is not None:  # a woken invocation serves up to its job; the rest has invocations of its own
+        deadline = min(deadline, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
-    sweep_pending = window > 0
+    sweep_pending = window > 0 and woken_for is None
+    known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
+    every_shard = True
     while True:
-        pass_started = clock.now()
+        if woken_for is not None and clock.now() >= woken_for:
+            every_shard, woken_for = True, None  # the woken-for job's shard is not known: ask them all
         running = guarded("read the runner switch", is_running)
         if running is False:
             break
-        if running is FAILED:  # the switch cannot be read: dispatch nothing this time, try again next pass
+        retry_at: datetime | None = None
+        if running is FAILED:  # the switch cannot be read: dispatch nothing this time, try again soon
             total += TickReport(passes=0, faults=1)
+            retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
         else:
-            total += run_tick(deps, dispatcher)
+            now_millis = to_millis(clock.now())
+            shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
+            done = run_tick(deps, dispatcher, shards, fan_out)
+            total += done.report
+            known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            every_shard = done.report.faults > 0
+            if every_shard:
+                retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
             if sweep_pending:
                 moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
-                if isinstance(moved, Failed):
-                    total += TickReport(passes=0, faults=1)
-                else:
-                    total += TickReport(passes=0, moved=moved)
+                total += (
+                    TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
+                )
                 sweep_pending = False
-        next_pass = pass_started + timedelta(seconds=poll_seconds)
-        if next_pass >= deadline or remaining_seconds() - SAFETY_MARGIN_SECONDS <= poll_seconds:
+        wake_at = earliest([*(from_millis(due) for due in known.values() if due is not None), retry_at, woken_for])
+        if wake_at is None or wake_at >= deadline:
+            break  # nothing due before the next minute's tick
+        allowed = remaining_seconds() - SAFETY_MARGIN_SECONDS
+        if allowed <= 0:
             break
-        sleep(min(poll_seconds, max(0.0, (next_pass - clock.now()).total_seconds())))
+        pause = min(max(0.0, (wake_at - clock.now()).total_seconds()), allowed)
+        woken = sleep(pause)  # True from a sleep that a wake can cut short (the local stack's)
+        total += TickReport(passes=0, slept=pause)
+        if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
+            every_shard = True
     return total
 
 
-def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
-    """One pass over the live shards of the `due` index at the clock's now, its AWS calls overlapped.
+def due_shards(known: dict[int, int | None], now_millis: int) -> list[int]:
+    """The shards whose soonest job, as last seen, has come by `now_millis`."""
+    return [shard for shard, due in known.items() if due is not None and due <= now_millis]
+
+
+def earliest(moments: list[datetime | None]) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None
+
+
+def run_tick(
+    deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = None, fan_out: FanOut | None = None
+) -> Pass:
+    """One pass over the live shards of the `due` index (or the `asked` ones) at the clock's now, its AWS
+    calls overlapped, and its look-ahead: when the soonest job left on each falls due.
 
     The shards are queried at once; each due job is looked at as soon as its shard answers, up to
     `CALLS_IN_FLIGHT` at a time, and a run claimed is dispatched at once by the thread that claimed it, so a
@@ -133,27 +201,83 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
     (minutes) before the tick recovers it. A shard or a job that meets an error is logged and left for the
     next pass; nothing it did is half-done, since each step is one conditional write. Metrics and the
     refused runs' failing are done here, after the calls: Powertools' metric buffer is not for threads.
+    The look-ahead (one Query of one item per shard) comes last, so it sees what this pass wrote too (a
+    retry of a refused or lost run); its queries overlap like the rest.
+
+    With a `fan_out`, a shard's query reads at most the threshold plus one job, and the pass waits for every
+    shard's answer: more due jobs than the threshold is a herd, whose shards go to dispatch invocations
+    (usecases.fan_out, each running `run_shard`); fewer, and the pass has read all of them and settles them
+    itself.
     """
     now = deps.clock.now()
-    faults = 0
+    asked = range(deps.settings.due_shards) if asked is None else asked
+    limit = None if fan_out is None else fan_out.due_limit
+    with calls_in_flight() as submit:
+        queries = [submit(partial(query_shard, deps, str(shard), now, limit)) for shard in asked]
+        herd = None if fan_out is None else hand_out_herd(fan_out, submit, [query.result() for query in queries], now)
+        if herd is None:
+            settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
+            report = finish_pass(deps, settled, faults, now)
+        else:
+            report = herd
+        ahead = look_ahead(deps, submit, asked, now)
+    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), ahead)
+
+
+def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now: datetime) -> TickReport | None:
+    """Hand each shard holding due jobs, unless held, to a dispatch invocation, all at once, when the pass
+    found a herd; None when it did not (the pass settles its jobs itself)."""
+    busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
+    if not fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
+        return None
+    handing = [submit(partial(fan_out.hand_off, shard, now)) for shard in fan_out.not_held(dict(busy), now)]
+    handed = sum(hand_off.result() for hand_off in handing)
+    failed_queries = sum(isinstance(jobs, Failed) for _, jobs in found)
+    return TickReport(handed=handed, faults=failed_queries + len(handing) - handed)
+
+
+def run_shard(deps: Deps, dispatcher: Dispatcher, shard: str, due_by: datetime) -> TickReport:
+    """A dispatch invocation's work (usecases.fan_out): the pass of `run_tick` over one shard, for the jobs
+    due by the handing pass's instant (`due_by`), at most `SHARD_LIMIT` of them (a later pass hands the
+    rest). Claims are made at this invocation's own now: one Lambda held in its queue still gets a full lease.
+    """
+    now = deps.clock.now()
+    with calls_in_flight() as submit:
+        query = submit(partial(query_shard, deps, shard, min(due_by, now), SHARD_LIMIT))
+        settled, faults = settle_found(deps, dispatcher, submit, [query], now)
+    return finish_pass(deps, settled, faults, now)
+
+
+@contextmanager
+def calls_in_flight() -> Iterator[Submit[Any]]:
+    """A pass's thread pool: up to CALLS_IN_FLIGHT steps at once, each run in a copy of the pass's context
+    (contextvars), as it would run without the pool."""
     with ThreadPoolExecutor(max_workers=CALLS_IN_FLIGHT, thread_name_prefix="tick") as pool:
+        yield lambda action: pool.submit(contextvars.copy_context().run, action)
 
-        def in_context(action: Callable[[], T]) -> Future[T]:
-            # Each step runs in a copy of the pass's context (contextvars), as it would without the pool.
-            return pool.submit(contextvars.copy_context().run, action)
 
-        shards = [
-            in_context(partial(guarded, f"query due shard {shard}", partial(deps.jobs.due, str(shard), to_millis(now))))
-            for shard in range(deps.settings.due_shards)
-        ]
-        looks: list[Future[Settled]] = []
-        for shard in as_completed(shards):
-            due = shard.result()
-            if isinstance(due, Failed):
-                faults += 1
-                continue
-            looks += [in_context(partial(settle, deps, dispatcher, job, now)) for job in due]
-        settled = [look.result() for look in looks]
+def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> Found:
+    """One shard's due jobs, or FAILED (logged) when its query met an error."""
+    return shard, guarded(f"query due shard {shard}", partial(deps.jobs.due, shard, to_millis(due_by), limit))
+
+
+def settle_found(
+    deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
+) -> tuple[list[Settled], int]:
+    """Settle every job the queries found, each as soon as its shard answers; (what each became, failed queries)."""
+    faults = 0
+    looks: list[Future[Settled]] = []
+    for query in queries:
+        _, due = query.result()
+        if isinstance(due, Failed):
+            faults += 1
+            continue
+        looks += [submit(partial(settle, deps, dispatcher, job, now)) for job in due]
+    return [look.result() for look in looks], faults
+
+
+def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:
+    """After a pass's calls, on its own thread: fail the refused runs, write the metrics, report."""
     claimed = [each.claimed for each in settled if each.claimed is not None]
     refused = [each.claimed for each in settled if each.claimed is not None and each.refused]
     recovered = sum(each.recovered for each in settled)
@@ -164,6 +288,18 @@ def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
     count(Metric.TICK_DUE_JOBS, len(settled))
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
     return TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults)
+
+
+def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, int | None]:
+    """For each shard, the soonest `next_run_at` after `now` (None: none); a shard that could not be asked
+    (logged) is left out. One item read per shard, whatever waits behind it."""
+    after = to_millis(now)
+    asks = {
+        shard: submit(partial(guarded, f"look ahead on shard {shard}", partial(deps.jobs.next_due, str(shard), after)))
+        for shard in shards
+    }
+    answers = {shard: ask.result() for shard, ask in asks.items()}
+    return {shard: answer for shard, answer in answers.items() if not isinstance(answer, Failed)}
 
 
 @dataclass(frozen=True)
@@ -205,6 +341,10 @@ class Failed:
 
 
 FAILED = Failed()
+# A shard's query answered: the shard, and its due jobs or FAILED.
+Found = tuple[str, list[Job] | Failed]
+# Runs a step on a pass's pool.
+Submit = Callable[[Callable[[], T]], Future[T]]
 
 
 def guarded(step: str, action: Callable[[], T]) -> T | Failed:

@@ -8,7 +8,7 @@ executor's, transitions) stay single conditional writes on the job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -77,6 +77,13 @@ class DynamoJobStore:
             raise
         job.version = item.version
         return True
+
+    def insert_many(self, jobs: Iterable[Job]) -> None:
+        """Store jobs as they are, version included, 25 to a BatchWriteItem and unconditionally: for seeding a
+        benchmark's herd of new jobs, where a conditional PutItem each would take minutes under moto."""
+        with self._model.batch_write() as batch:
+            for job in jobs:
+                batch.save(self._item(job))
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
         if after.labels != before.labels:
@@ -225,8 +232,13 @@ class DynamoJobStore:
     def soonest(self, shard: str, limit: int) -> list[Job]:
         return [self._job(item) for item in self._model.due_index.query(shard, limit=limit)]
 
-    def due(self, shard: str, now_millis: int) -> list[Job]:
-        return [self._job(item) for item in self._model.due_index.query(shard, self._model.next_run_at <= now_millis)]
+    def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
+        due = self._model.due_index.query(shard, self._model.next_run_at <= now_millis, limit=limit)
+        return [self._job(item) for item in due]
+
+    def next_due(self, shard: str, after_millis: int) -> int | None:
+        query = self._model.due_index.query(shard, self._model.next_run_at > after_millis, limit=1)
+        return next((item.next_run_at for item in query), None)
 
     def _item(self, job: Job) -> JobItem:
         values = {name: getattr(job, name) for name in _FIELDS if name != "version" or job.version is not None}

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
-
 from serverless_jobs.domain.errors import ScheduleError
 from serverless_jobs.domain.schedules.cronfields import CronFields, DayPick
 from serverless_jobs.domain.schedules.wallclock import instants
@@ -114,6 +112,14 @@ def _normalise_ranges(field: str, name: str) -> str:
     return _RANGE.sub(single, field)
 
 
+def _croniter_accepts(text: str) -> bool:
+    # croniter is imported by the first cron parsed, not by every function's cold start (~10 ms): most
+    # first requests parse no cron, and every import of a job's module would otherwise pay for it.
+    from croniter import croniter
+
+    return bool(croniter.is_valid(text))
+
+
 def _check_fields(fields: list[str], names: tuple[tuple[str, str], ...]) -> list[str]:
     """Probe each field alone, so the message names the field, its value and what is allowed.
 
@@ -123,7 +129,7 @@ def _check_fields(fields: list[str], names: tuple[tuple[str, str], ...]) -> list
     for position, (name, allowed) in enumerate(names):
         probe = ["*"] * 5
         probe[position] = fields[position]
-        if not croniter.is_valid(" ".join(probe)):
+        if not _croniter_accepts(" ".join(probe)):
             value = fields[position]
             raise _invalid(f"cron {name} field '{value}' is not valid; allowed: {allowed}, {_SYNTAX}")
     return fields
@@ -148,7 +154,7 @@ def parse_cron(expression: str) -> Cron:
             f"(minute hour day-of-month month day-of-week); it has {len(fields)} fields{hint}",
         )
     joined = " ".join(_check_fields(fields, FIVE_FIELDS))
-    if not croniter.is_valid(joined):
+    if not _croniter_accepts(joined):
         raise _invalid(f"cron expression '{expression}' is not valid")
     return Cron(expression, _follows_elapsed(fields[1]), CronFields.expand(joined, None, None))
 

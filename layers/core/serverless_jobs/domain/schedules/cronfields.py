@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from croniter import CroniterBadDateError, croniter
-
 # The one day of a month (year, month) that an EventBridge day token picks, None when the month has none.
 DayPick = Callable[[int, int], int | None]
 
@@ -50,6 +48,8 @@ class CronFields:
     @classmethod
     def expand(cls, expression: str, day_pick: DayPick | None, years: frozenset[int] | None) -> CronFields:
         """`expression` is valid for croniter (the parser checked it); its fields are expanded once here."""
+        from croniter import croniter  # on the first cron parsed, not at every cold start (cron._croniter_accepts)
+
         cron = croniter(expression)
         minute, hour, day, month, weekday = cron.expanded
         day_tokens = bool(cron.nth_weekday_of_month or cron.nearest_weekday) or "l" in day
@@ -135,6 +135,8 @@ class CronFields:
     @staticmethod
     def _croniter_day_at_or_after(days: str, day: date) -> date | None:
         """croniter's own search, for its day tokens; rare enough that its per-call cost does not matter."""
+        from croniter import CroniterBadDateError, croniter
+
         try:
             found: datetime = croniter(days, datetime.combine(day, time()) - timedelta(seconds=1)).get_next(datetime)
         except (CroniterBadDateError, ValueError):  # ValueError: croniter's dates ran past year 9999

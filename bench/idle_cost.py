@@ -1,0 +1,139 @@
+"""What the tick costs a month when nothing is scheduled, and what a million runs cost, at list prices.
+
+From measured facts: one idle minute's tick invocation on a Stack (moto, nothing due) is counted call by
+call (DynamoDB queries, EventBridge DescribeRule, Lambda Invokes, CloudWatch calls) and timed with every
+AWS call delayed `CALL_LATENCY_SECONDS` (a realistic round trip in-region, the one assumption; moto's own
+CPU is billed too, so the duration is an upper bound); memory sizes are read from template.yaml; the rule
+fires 43,200 times in a 30-day month. One run's DynamoDB write units are measured the way
+bench.requests_per_operation counts them. Prices are us-east-1 list prices (arm64, on-demand) as of
+PRICES_AS_OF. Run: `python -m bench.idle_cost`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import moto
+
+from bench.figures import Figure, show
+from bench.requests_per_operation import measured
+from devtools.clock import ManualClock
+from devtools.dynamo import dynamodb_clients
+from devtools.environment import use_template_environment
+from devtools.latency import NetworkLatency
+from devtools.resources import create_rules, create_tables
+from devtools.stack import START, Stack
+from devtools.template import load_template
+
+PRICES_AS_OF = "2026-11"
+LAMBDA_GB_SECOND = 0.0000133334  # arm64, first 6 billion GB-s a month
+LAMBDA_REQUEST = 0.20 / 1_000_000
+DYNAMODB_READ_UNIT = 0.125 / 1_000_000  # on-demand; a small eventually consistent read is half a unit
+DYNAMODB_WRITE_UNIT = 0.625 / 1_000_000
+SCHEDULER_INVOCATION = 1.00 / 1_000_000  # EventBridge Scheduler, after its 14 million free a month
+CALL_LATENCY_SECONDS = 0.010
+EXECUTOR_BILLED_SECONDS = 0.050  # an echo run's billed time on Lambda: three DynamoDB round trips and the handler
+TICKS_A_MONTH = 60 * 24 * 30
+
+
+def memory_gb(logical_id: str) -> float:
+    """The function's MemorySize in template.yaml (or the Globals'), in GB as Lambda bills it."""
+    template = load_template()
+    own = template["Resources"][logical_id]["Properties"].get("MemorySize")
+    return int(own or template["Globals"]["Function"]["MemorySize"]) / 1024
+
+
+@contextmanager
+def aws_calls(clients: list[Any]) -> Iterator[Counter[str]]:
+    """Counts every call the functions make on `clients`, by service and operation."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)
+
+
+def idle_tick() -> tuple[Counter[str], float]:
+    """One minute's tick with nothing scheduled: its calls, and its duration with each call delayed."""
+    with moto.mock_aws():
+        create_tables()
+        create_rules()
+        stack = Stack(ManualClock(START))
+        try:
+            clients = [*dynamodb_clients(), stack.clients.lambda_, stack.clients.events, stack.clients.cloudwatch]
+            network = NetworkLatency(CALL_LATENCY_SECONDS)
+            network.attach(clients)
+            with aws_calls(clients) as calls:
+                began = time.perf_counter()
+                report = stack.tick(remaining_millis=65_000)
+                took = time.perf_counter() - began
+            network.detach()
+        finally:
+            stack.close()
+    assert (report["passes"], report["slept"]) == (1, 0.0), report
+    return calls, took
+
+
+def one_run_write_units() -> tuple[int, int]:
+    """DynamoDB write units of one scheduled run: the tick's claim, then the executor's run."""
+    with moto.mock_aws():
+        create_tables()
+        create_rules()
+        stack = Stack(ManualClock(START))
+        try:
+            stack.create(runAt="2026-11-28T09:00:30.000Z")
+            stack.clock.advance(30)
+            with measured() as (_, claim):
+                stack.tick()
+            with measured() as (_, run):
+                stack.deliver()
+        finally:
+            stack.close()
+    return claim["units"], run["units"]
+
+
+def measure() -> list[Figure]:
+    calls, seconds = idle_tick()
+    queries = sum(count for name, count in calls.items() if name.startswith("dynamodb:"))
+    tick_gb = memory_gb("TickFunction")
+    compute = TICKS_A_MONTH * seconds * tick_gb * LAMBDA_GB_SECOND
+    requests = TICKS_A_MONTH * LAMBDA_REQUEST
+    reads = TICKS_A_MONTH * queries * 0.5 * DYNAMODB_READ_UNIT  # each an empty or one-item Query
+    idle = compute + requests + reads
+    claim_units, run_units = one_run_write_units()
+    executor = LAMBDA_REQUEST + EXECUTOR_BILLED_SECONDS * memory_gb("ExecutorFunction") * LAMBDA_GB_SECOND
+    ours = ((claim_units + run_units) * DYNAMODB_WRITE_UNIT + executor) * 1_000_000
+    scheduler = (SCHEDULER_INVOCATION + executor) * 1_000_000
+    return [
+        Figure("idle tick: AWS calls per minute (DynamoDB queries)", queries, "calls"),
+        Figure("idle tick: other AWS calls per minute", sum(calls.values()) - queries, "calls"),
+        Figure(f"idle tick: billed duration, {CALL_LATENCY_SECONDS * 1000:.0f} ms a call", seconds * 1000, "ms"),
+        Figure("idle tick: Lambda compute + requests", compute + requests, "$/month"),
+        Figure("idle tick: DynamoDB reads", reads, "$/month"),
+        Figure("idle tick: in all, default settings", idle, "$/month", goal="< $1"),
+        Figure(f"a million runs: executor + {claim_units + run_units} write units a run", ours, "$/million runs"),
+        Figure("a million runs: EventBridge Scheduler + the same executor", scheduler, "$/million runs"),
+    ]
+
+
+def main() -> None:
+    use_template_environment()
+    # the functions' JSON logs and EMF metric lines would drown the figures
+    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+    show(measure())
+
+
+if __name__ == "__main__":
+    main()

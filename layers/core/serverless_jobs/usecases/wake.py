@@ -1,0 +1,30 @@
+"""When a write must wake the tick: the job it stored falls due after now but before the next minute's tick.
+
+The tick sleeps until the soonest due job it saw and ends when nothing is due before the next minute's tick
+(usecases.tick). A write after its look-ahead is unseen until the next tick, up to a minute late, unless
+it wakes a pass. The rule fires every TICK_EVERY_SECONDS, at a phase a writer does not know, so "before the
+next tick" is "within TICK_EVERY_SECONDS of now": a wake is never missed, and at worst one more pass runs
+beside the tick that would have found the job anyway. A job due already wakes too (a retry without
+backoff); the API, which starts immediate work itself, calls this only for jobs due later.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from serverless_jobs.domain.job import Job
+from serverless_jobs.domain.timefmt import from_millis
+from serverless_jobs.usecases.deps import Deps
+
+# The tick rule's rate (template.yaml TickRule: rate(1 minute)); each invocation covers this much time.
+TICK_EVERY_SECONDS = 60.0
+
+
+def wake_if_due_soon(deps: Deps, job: Job) -> None:
+    """Wake the tick if `job`, as just stored, falls due before the next minute's tick."""
+    if deps.waker is None or job.due_shard is None or job.next_run_at is None:
+        return
+    due_at = from_millis(job.next_run_at)
+    now = deps.clock.now()
+    if due_at < now + timedelta(seconds=TICK_EVERY_SECONDS):
+        deps.waker.wake(due_at)
