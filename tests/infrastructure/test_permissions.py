@@ -174,8 +174,13 @@ def test_with_the_default_empty_target_parameters_the_executor_may_reach_no_targ
             (g.action, g.resource) for g in grants if g.function == "ExecutorFunction" and g.action.startswith(services)
         }
 
-    assert targets(defaults) == {("sqs:SendMessage", DEAD_LETTER_QUEUE)}  # SAM's OnFailure destination
-    assert targets(on_the_test_stack) == {("sqs:SendMessage", DEAD_LETTER_QUEUE)} | {
+    wake = {
+        grant for grant in targets(defaults) if grant[1].split(":function:")[-1].startswith("serverless-jobs-tick-")
+    }
+    assert {action for action, _ in wake} == {"lambda:InvokeFunction"}  # the executor wakes the tick
+    always = {("sqs:SendMessage", DEAD_LETTER_QUEUE)} | wake  # and SAM's OnFailure destination
+    assert targets(defaults) == always
+    assert targets(on_the_test_stack) == always | {
         (f"{service}:{action}", arn)
         for (service, action), arn in zip(
             [
