@@ -13,7 +13,7 @@ from serverless_jobs.adapters.lambda_waker import woken_for
 
 
 class InvokeRecorder:
-    """Answers `Invoke` as Lambda does for InvocationType=Event (202) and keeps what was sent: runs for the
+    """Answers an async `Invoke` (InvocationType=Event) as Lambda does (202) and keeps what was sent: runs for the
     executor (`payloads`) apart from wake events for the tick (`wakes`)."""
 
     def __init__(self) -> None:
@@ -31,7 +31,9 @@ class InvokeRecorder:
     def detach(self, client: Any) -> None:
         client.meta.events.unregister("before-call.lambda.Invoke", self._answer)
 
-    def _answer(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def _answer(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if params["headers"].get("X-Amz-Invocation-Type") != "Event":
+            return None  # a synchronous Invoke (a lambda target's) goes on to moto's Lambda
         if self.refusing is not None:
             error = {"Error": {"Code": self.refusing, "Message": "refused by the test"}, "ResponseMetadata": {}}
             return AWSResponse(params["url"], 400, HTTPHeaders(), None), error
