@@ -207,7 +207,7 @@ def test_every_alarm_notifies_the_topic_exactly_when_one_is_given(topic: str) ->
     alarms = deployed_alarms(AlarmTopicArn=topic)
 
     assert set(alarms) == set(resources("AWS::CloudWatch::Alarm"))
-    assert len(alarms) == 6
+    assert len(alarms) == 7
     for logical_id, properties in alarms.items():
         actions = {key: properties.get(key) for key in ("AlarmActions", "OKActions")}
         expected = [topic] if topic else None
