@@ -8,7 +8,7 @@ executor's, transitions) stay single conditional writes on the job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -104,17 +104,13 @@ class DynamoJobStore:
         item = self._item(before)
         added = {key: value for key, value in after.labels.items() if before.labels.get(key) != value}
         removed = {key: value for key, value in before.labels.items() if after.labels.get(key) != value}
-        try:
-            with self._transaction() as transaction:
-                transaction.update(item, actions=self._changes(before, after), condition=self._expected(expect))
-                self._add_memberships(transaction, after, added)
-                self._remove_memberships(transaction, before, removed)
-        except TransactWriteError as error:
-            if _cancelled(error):
-                return False
-            raise
-        after.version = item.version
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(item, actions=self._changes(before, after), condition=self._expected(expect))
+            self._add_memberships(transaction, after, added)
+            self._remove_memberships(transaction, before, removed)
+
+        return self._commit(write, item, after)
 
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
         model = self._model
@@ -135,17 +131,12 @@ class DynamoJobStore:
 
     def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
         item = self._item(before)
-        # On the Jobs model's client (its tuning); committed as the block ends, both items or neither.
-        try:
-            with self._transaction() as transaction:
-                transaction.update(item, actions=self._changes(before, after))  # on the version read
-                transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
-        except TransactWriteError as error:
-            if _cancelled(error):
-                return False
-            raise
-        after.version = item.version
-        return True
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.update(item, actions=self._changes(before, after))  # on the version read
+            transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+
+        return self._commit(write, item, after)
 
     def _changes(self, before: Job, after: Job) -> list[Any]:
         """Update actions for the fields where `after` differs from `before` (pynamodb adds the version)."""
@@ -206,6 +197,20 @@ class DynamoJobStore:
     def _transaction(self) -> TransactWrite:
         """A transaction on the Jobs model's client (its tuning), committed as its block ends."""
         return TransactWrite(connection=self._model._get_connection().connection)
+
+    def _commit(self, write: Callable[[TransactWrite], None], item: JobItem, after: Job) -> bool:
+        """One transaction of what `write` adds, the job's `item` among it: all or nothing. False when
+        DynamoDB cancelled it (a condition failed, or a concurrent write); else `after` takes the version
+        written."""
+        try:
+            with self._transaction() as transaction:
+                write(transaction)
+        except TransactWriteError as error:
+            if _cancelled(error):
+                return False
+            raise
+        after.version = item.version
+        return True
 
     def _add_memberships(self, transaction: TransactWrite, job: Job, labels: Mapping[str, str]) -> None:
         groups = self._label_model()
