@@ -105,6 +105,9 @@ def one_run_write_units() -> tuple[int, int]:
 
 
 def measure() -> list[Figure]:
+    use_template_environment()
+    # the functions' JSON logs and EMF metric lines would drown the figures
+    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     calls, seconds = idle_tick()
     queries = sum(count for name, count in calls.items() if name.startswith("dynamodb:"))
     tick_gb = memory_gb("TickFunction")
@@ -129,9 +132,6 @@ def measure() -> list[Figure]:
 
 
 def main() -> None:
-    use_template_environment()
-    # the functions' JSON logs and EMF metric lines would drown the figures
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     show(measure())
 
 
