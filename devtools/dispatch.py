@@ -9,7 +9,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
-from serverless_jobs.adapters.lambda_waker import woken_for
+from serverless_jobs.adapters.lambda_events import woken_for
 
 
 class InvokeRecorder:

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devtools.functions import FakeLambdaContext, LambdaHandler
-from serverless_jobs.adapters.lambda_waker import wake_event
+from serverless_jobs.adapters.lambda_events import shard_event, wake_event
 from serverless_jobs.domain.job import RunRequest
-from serverless_jobs.domain.timefmt import to_millis
 
 log = logging.getLogger("local_stack")
 
@@ -68,11 +67,11 @@ class ThreadShardDispatcher:
         self._dispatch = dispatch
 
     def hand_off(self, shard: str, due_by: datetime) -> bool:
-        event = {"shard": shard, "dueBy": to_millis(due_by)}
+        event = shard_event(shard, due_by)
         threading.Thread(target=self._run, args=(event,), name=f"dispatch-{shard}", daemon=True).start()
         return True
 
-    def _run(self, event: dict[str, object]) -> None:
+    def _run(self, event: dict[str, Any]) -> None:
         context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=DISPATCH_TIMEOUT_MILLIS)
         try:
             report = self._dispatch(event, context)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from serverless_jobs.adapters.lambda_events import shard_event
 from serverless_jobs.domain.job import RunRequest
-from serverless_jobs.domain.timefmt import to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -28,17 +28,12 @@ class LambdaDispatcher:
         self._client_of = client
         self._function_name = function_name
 
-    @property
-    def _client(self) -> LambdaClient:
-        """Made by the first call that needs it: a cold start pays for no client its first request leaves unused."""
-        return self._client_of()
-
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         return [run for run in runs if self._refused(run)]
 
     def _refused(self, run: RunRequest) -> bool:
         """Invoke; True only when Lambda answered that it will not queue the event."""
-        return not invoke_async(self._client, self._function_name, run.to_payload(), run.log_keys())
+        return not invoke_async(self._client_of, self._function_name, run.to_payload(), run.log_keys())
 
 
 class LambdaShardDispatcher:
@@ -50,19 +45,29 @@ class LambdaShardDispatcher:
         self._function_name = function_name
 
     def hand_off(self, shard: str, due_by: datetime) -> bool:
-        event = {"shard": shard, "dueBy": to_millis(due_by)}
-        return invoke_async(self._client_of(), self._function_name, event, {"shard": shard})
+        return invoke_async(self._client_of, self._function_name, shard_event(shard, due_by), {"shard": shard})
 
 
-def invoke_async(client: LambdaClient, function_name: str, event: dict[str, Any], log_keys: dict[str, Any]) -> bool:
-    """Queue `event` for `function_name`; False only when Lambda answered that it will not (never raises)."""
+def invoke_async(
+    client: Callable[[], LambdaClient],
+    function_name: str,
+    event: dict[str, Any],
+    log_keys: dict[str, Any],
+    action: str = "dispatch",
+) -> bool:
+    """Queue `event` for `function_name`; False only when Lambda answered that it will not (never raises).
+
+    The client is made by the first call that needs it (a cold start pays for no client its first request
+    leaves unused), inside the guard, so a client that cannot be made is logged like a refusal. `action`
+    names the call in the log lines (`dispatch refused`, `wake unconfirmed`).
+    """
     try:
-        client.invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())
+        client().invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())
     except ClientError:
         # Lambda answered with an error (after botocore's retries): the event was not queued.
-        logger.exception("dispatch refused", extra={"function": function_name, **log_keys})
+        logger.exception(f"{action} refused", extra={"function": function_name, **log_keys})
         return False
     except Exception:
         # No answer (a timeout, a lost connection): the event may be queued, so it is taken as queued.
-        logger.exception("dispatch unconfirmed", extra={"function": function_name, **log_keys})
+        logger.exception(f"{action} unconfirmed", extra={"function": function_name, **log_keys})
     return True
