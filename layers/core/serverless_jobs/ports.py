@@ -111,6 +111,11 @@ class HistoryStore(Protocol):
         """One run's entry (a consistent read), or None if it was never written."""
         ...
 
+    def annotate(self, run: Run) -> bool:
+        """Rewrite a closed entry as `run` now stands (its `notification`), only while it is stored closed
+        as `run` says; False otherwise (deleted with its job). Never reopens or changes how a run ended."""
+        ...
+
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         """A page of a job's runs, newest first."""
         ...
