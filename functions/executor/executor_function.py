@@ -24,6 +24,7 @@ from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, TargetSender, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
+from serverless_jobs.usecases.notify import notify_closed_run
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
@@ -55,6 +56,10 @@ def build(
     @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
+            if "notify" in event:  # a run the tick closed, its notification handed here (usecases/notify)
+                run = event["notify"]
+                sent = notify_closed_run(deps, run["jobId"], int(run["claimedAt"]), run["runId"], targets)
+                return {"jobId": run["jobId"], "runId": run["runId"], "outcome": "notified" if sent else "skipped"}
             request = RunRequest.from_payload(event)
             execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000, targets)
         except Exception as error:

@@ -99,6 +99,33 @@ def test_an_undeliverable_notification_is_recorded_on_the_run_and_the_job_is_una
     assert "QueueDoesNotExist" in run["notification"]["error"] or "NonExistentQueue" in run["notification"]["error"]
 
 
+def test_a_lost_run_the_tick_fails_for_good_is_notified_through_the_executor(stack: Stack) -> None:
+    job = stack.create(timeoutSeconds=30, maxAttempts=1, notify={"onFailure": QUEUE})  # its executor never runs
+    stack.clock.advance(30 + stack.settings.lease_margin_seconds + 1)
+
+    assert stack.tick()["recovered"] == 1
+    stack.deliver()  # the lost run's late event (stale, skipped) and the notification the tick handed over
+
+    [lost] = stack.history(job["id"])
+    [notification] = received()
+    assert (stack.job(job["id"])["status"], lost["status"]) == ("failed", "timed_out")
+    assert (notification["runId"], notification["outcome"], notification["final"]) == (lost["id"], "timed_out", True)
+    assert notification["error"].startswith("LeaseExpired")
+
+
+def test_a_refused_run_whose_notification_lambda_refuses_too_records_it_undelivered(stack: Stack) -> None:
+    job = stack.create(runAt="2026-11-28T09:00:10.000Z", maxAttempts=1, notify={"onFailure": QUEUE})
+    stack.invocations.refusing = "ResourceNotFoundException"  # the run's dispatch and the hand-off alike
+    stack.clock.advance(10)
+
+    assert stack.tick()["undelivered"] == 1
+
+    [refused] = stack.history(job["id"])
+    assert (stack.job(job["id"])["status"], refused["status"]) == ("failed", "failed")
+    assert refused["notification"]["delivered"] is False
+    assert refused["notification"]["error"].startswith("HandOffRefused")
+
+
 def test_notify_is_changed_and_cleared_by_update(stack: Stack) -> None:
     job = stack.create(schedule="1h")
 

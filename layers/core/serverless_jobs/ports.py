@@ -146,6 +146,14 @@ class TargetSender(Protocol):
         about `timeout_seconds` (the executor also stops waiting then)."""
 
 
+class NotificationHandOff(Protocol):
+    def hand_off(self, run: Run) -> bool:
+        """Have the executor send the notification of `run` (closed by a function that cannot reach the
+        job's notify targets: the tick, for a lost or refused run), without waiting for it; False when Lambda
+        certainly will not. Never raises."""
+        ...
+
+
 class ShardDispatcher(Protocol):
     def hand_off(self, shard: str, due_by: datetime) -> bool:
         """Have another invocation settle the jobs of `shard` due by `due_by`, without waiting for it;

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain.job import Job, Run, RunRequest, run_log_keys
 from serverless_jobs.domain.notify import fails_for_good, message
 from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.targets import Target
 from serverless_jobs.ports import TargetSender
 from serverless_jobs.usecases.deps import Deps
 
@@ -23,6 +24,17 @@ logger = Logger(child=True)
 ATTEMPTS = 3
 ATTEMPT_TIMEOUT_SECONDS = 5.0
 PAUSE_SECONDS = (0.1, 0.3)  # between attempts: a blip passes, the run's invocation is not held long
+
+
+def notify_closed_run(deps: Deps, job_id: str, claimed_at: int, run_id: str, targets: TargetSender) -> bool:
+    """Send the notification of a run another function closed (recover.hand_off_notification), from its
+    stored entry and its job as they are now; False when either is gone or the entry is still open."""
+    entry = deps.history.get(job_id, claimed_at, run_id)
+    job = deps.jobs.get(job_id)
+    if entry is None or job is None or entry.status == "running":
+        return False
+    notify(deps, job, entry, targets)
+    return True
 
 
 def notify(deps: Deps, job: Job, run: Run, targets: TargetSender) -> None:
@@ -42,11 +54,15 @@ def notify(deps: Deps, job: Job, run: Run, targets: TargetSender) -> None:
             outcome = Outcome(False, f"{type(error).__name__}: {error}")
         if outcome.succeeded or not outcome.retryable:
             break
-    keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
-    if outcome.succeeded:
-        return
-    logger.warning("notification not delivered", extra={**keys, "target": target.label, "error": outcome.error})
-    run.notification = {"delivered": False, "target": target.type, "error": outcome.error}
+    if not outcome.succeeded:
+        record_undelivered(deps, run, target, outcome.error)
+
+
+def record_undelivered(deps: Deps, run: Run, target: Target, error: str | None) -> None:
+    """A notification given up: logged, and recorded on the run's entry for the history to show."""
+    keys = run_log_keys(run.job_id, run.id, run.attempt, run.trigger)
+    logger.warning("notification not delivered", extra={**keys, "target": target.label, "error": error})
+    run.notification = {"delivered": False, "target": target.type, "error": error}
     try:
         deps.history.annotate(run)
     except Exception:
