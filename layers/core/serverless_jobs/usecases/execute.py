@@ -74,7 +74,7 @@ def execute(
     count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
     milliseconds(Metric.RUN_DURATION_MS, run.duration or 0)
     log_outcome(request, job, run, with_data=deps.settings.log_job_data)
-    notify(deps, job, run, targets)
+    notify(deps, job, run, targets, remaining_seconds)
     return Execution(run.status, run.error)
 
 
