@@ -25,7 +25,7 @@ from serverless_jobs.adapters.aws_errors import is_transient
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
 from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
@@ -109,7 +109,10 @@ def build(
     """The API's handler: dispatches immediate work and wakes the tick through Lambda unless given another
     dispatcher and waker (the local stack's)."""
     tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    deps = deps_on_dynamodb(settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker)
+    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    deps = deps_on_dynamodb(
+        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
+    )
     service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
     heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
 

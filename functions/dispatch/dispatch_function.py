@@ -22,7 +22,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
@@ -62,7 +62,8 @@ def build(
     rng: random.Random | None = None,
 ) -> LambdaHandler:
     """The dispatch function's handler: dispatches runs through Lambda unless given another dispatcher."""
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
+    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
     runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
 
     @logger.inject_lambda_context

@@ -24,6 +24,7 @@ from serverless_jobs.metrics import metrics
 from serverless_jobs.ports import Clock, TargetSender, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
+from serverless_jobs.usecases.notify import notify_closed_run
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 logger = Logger()
@@ -55,8 +56,13 @@ def build(
     @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
+            remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
+            if "notify" in event:  # a run the tick closed, its notification handed here (usecases/notify)
+                run = event["notify"]
+                sent = notify_closed_run(deps, run["jobId"], int(run["claimedAt"]), run["runId"], targets, remaining)
+                return {"jobId": run["jobId"], "runId": run["runId"], "outcome": "notified" if sent else "skipped"}
             request = RunRequest.from_payload(event)
-            execution = execute(deps, request, lambda: context.get_remaining_time_in_millis() / 1000, targets)
+            execution = execute(deps, request, remaining, targets)
         except Exception as error:
             # Nothing is half-done: the run's lease covers it, and the tick settles it from its history entry.
             logger.exception("run interrupted; the tick recovers it when its lease expires", extra={"event": event})

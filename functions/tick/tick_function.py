@@ -19,7 +19,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaShardDispatcher
+from serverless_jobs.adapters.lambda_dispatcher import (
+    LambdaDispatcher,
+    LambdaNotificationHandOff,
+    LambdaShardDispatcher,
+)
 from serverless_jobs.adapters.lambda_events import woken_for
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
@@ -58,7 +62,8 @@ def build(
 ) -> LambdaHandler:
     """The tick's handler: dispatches runs, and hands the shards of a herd out, through Lambda unless given
     another dispatcher and shard dispatcher (the local stack's); without a dispatch function it never fans out."""
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session)
+    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
     runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
     if shards is None and settings.dispatch_function:
         shards = LambdaShardDispatcher(lambda: clients.lambda_, settings.dispatch_function)

@@ -14,7 +14,7 @@ from devtools.template import function_spec
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 
 JOB_FIELDS = {
-    "id", "name", "handler", "target", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
+    "id", "name", "handler", "target", "notify", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "lastRunAt", "nextRunAt", "lastError",
     "createdAt", "updatedAt",

@@ -111,6 +111,11 @@ class HistoryStore(Protocol):
         """One run's entry (a consistent read), or None if it was never written."""
         ...
 
+    def annotate(self, run: Run) -> bool:
+        """Rewrite a closed entry as `run` now stands (its `notification`), only while it is stored closed
+        as `run` says; False otherwise (deleted with its job). Never reopens or changes how a run ended."""
+        ...
+
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         """A page of a job's runs, newest first."""
         ...
@@ -139,6 +144,14 @@ class TargetSender(Protocol):
         """Deliver the job's `data` for `run`; how it went (`Outcome.retryable` False for a failure another
         attempt cannot mend) and the result to record. Never raises: a failure is an outcome. Gives up after
         about `timeout_seconds` (the executor also stops waiting then)."""
+
+
+class NotificationHandOff(Protocol):
+    def hand_off(self, run: Run) -> bool:
+        """Have the executor send the notification of `run` (closed by a function that cannot reach the
+        job's notify targets: the tick, for a lost or refused run), without waiting for it; False when Lambda
+        certainly will not. Never raises."""
+        ...
 
 
 class ShardDispatcher(Protocol):

@@ -16,7 +16,7 @@ import botocore.session
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
-from serverless_jobs.ports import Clock, Waker
+from serverless_jobs.ports import Clock, NotificationHandOff, Waker
 from serverless_jobs.registry import include_packages
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -96,6 +96,7 @@ def deps_on_dynamodb(
     tuning: ClientTuning = API_CLIENTS,
     session: botocore.session.Session | None = None,
     waker: Waker | None = None,
+    notifications: NotificationHandOff | None = None,
 ) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run;
     `waker` for the functions whose writes wake the tick (API, executor)."""
@@ -105,4 +106,4 @@ def deps_on_dynamodb(
     session = session or botocore.session.get_session()
     jobs.connect(session)
     history.connect(session)
-    return Deps(settings, jobs, history, clock, rng or random.Random(), waker)
+    return Deps(settings, jobs, history, clock, rng or random.Random(), waker, notifications)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from serverless_jobs.adapters.lambda_events import shard_event
-from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.adapters.lambda_events import notify_event, shard_event
+from serverless_jobs.domain.job import Run, RunRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -34,6 +34,19 @@ class LambdaDispatcher:
     def _refused(self, run: RunRequest) -> bool:
         """Invoke; True only when Lambda answered that it will not queue the event."""
         return not invoke_async(self._client_of, self._function_name, run.to_payload(), run.log_keys())
+
+
+class LambdaNotificationHandOff:
+    """Hands a closed run's notification to the executor, the one function whose role reaches the targets:
+    `Invoke` with `InvocationType=Event` and `{"notify": {jobId, runId, claimedAt}}`."""
+
+    def __init__(self, client: Callable[[], LambdaClient], function_name: str) -> None:
+        self._client_of = client
+        self._function_name = function_name
+
+    def hand_off(self, run: Run) -> bool:
+        event = notify_event(run.job_id, run.id, run.claimed_at)
+        return invoke_async(self._client_of, self._function_name, event, {"jobId": run.job_id, "runId": run.id})
 
 
 class LambdaShardDispatcher:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing
 from serverless_jobs.domain.targets import Target
@@ -65,6 +66,8 @@ class Job:
     run_started_at: int | None = None
     # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
     target: Target | None = None
+    # Who hears how its runs end (domain.notify); None when nobody does.
+    notify: Notify | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 
@@ -108,6 +111,8 @@ class Run:
     error: str | None = None
     # False when the run failed in a way another attempt cannot mend (outcome.Outcome.retryable).
     retryable: bool = True
+    # A notification the job's `notify` target could not be sent: {"delivered": false, "target", "error"}.
+    notification: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

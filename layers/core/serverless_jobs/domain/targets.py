@@ -135,27 +135,30 @@ def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     return headers
 
 
-def check_reachable(target: Target, arn_patterns: Iterable[str], *, local: bool, webhook_secret: str) -> None:
+def check_reachable(
+    target: Target, arn_patterns: Iterable[str], *, local: bool, webhook_secret: str, where: str = "target"
+) -> None:
     """Whether this stack lets the executor reach `target`; InvalidInput saying which parameter to change.
 
     On AWS an ARN must match one of `arn_patterns` (the executor's role grants exactly those), a webhook
     must be https and the stack must have a signing secret (`WebhookSecretParameter`). The local stack
-    (`make dev`) also takes plain http: a receiver on localhost has no certificate.
+    (`make dev`) also takes plain http: a receiver on localhost has no certificate. `where` is the
+    target's field (`target`, `notify.onFailure`), for the message.
     """
     if target.type == "http":
         if urlsplit(target.url).scheme != "https" and not local:
-            raise InvalidInput("target.url", "must be https:// (plain http only on the local stack)")
+            raise InvalidInput(f"{where}.url", "must be https:// (plain http only on the local stack)")
         if not webhook_secret:
             raise InvalidInput(
-                "target", "webhooks are signed, and this stack has no secret: set the WebhookSecretParameter parameter"
+                where, "webhooks are signed, and this stack has no secret: set the WebhookSecretParameter parameter"
             )
         return
-    where = "target.busArn" if target.type == "eventbridge" else "target.arn"
+    field_name = f"{where}.busArn" if target.type == "eventbridge" else f"{where}.arn"
     patterns = tuple(arn_patterns)
     if not any(_pattern(pattern).fullmatch(target.arn) for pattern in patterns):
         allowed = ", ".join(patterns) if patterns else "none"
         raise InvalidInput(
-            where,
+            field_name,
             f"is outside the ARNs this stack may reach (TargetArnPatterns: {allowed}); "
             "add it to the TargetArnPatterns parameter and deploy",
         )

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     ValidationInfo,
@@ -211,12 +212,30 @@ TargetSpec = Annotated[
 ]
 
 
+class NotifySpec(_Strict):
+    """Who hears how runs end: `onFailure` when the job fails for good (every failed attempt with
+    `onEveryFailure`), `onSuccess` when a run completes. Each is a target of any type."""
+
+    onFailure: TargetSpec | None = None
+    onSuccess: TargetSpec | None = None
+    onEveryFailure: StrictBool = False
+
+    @model_validator(mode="after")
+    def _some_target(self) -> Self:
+        if self.onFailure is None and self.onSuccess is None:
+            raise InvalidInput("notify", "needs onFailure or onSuccess (send null to notify nobody)")
+        if self.onEveryFailure and self.onFailure is None:
+            raise InvalidInput("notify.onEveryFailure", "needs notify.onFailure to send to")
+        return self
+
+
 class JobCreate(_Window):
     """A job runs a registered `handler` or sends its runs to a `target`: exactly one of the two."""
 
     name: Name
     handler: HandlerName | None = None
     target: TargetSpec | None = None
+    notify: NotifySpec | None = None
     data: JobData = Field(default_factory=dict)
     labels: Labels = Field(default_factory=dict)
     schedule: ScheduleText | None = None
@@ -234,7 +253,7 @@ class JobCreate(_Window):
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt` and `notify` may be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -242,6 +261,7 @@ class JobUpdate(_Window):
     name: Name | None = None
     handler: HandlerName | None = None
     target: TargetSpec | None = None
+    notify: NotifySpec | None = None
     data: JobData | None = None
     labels: Labels | None = None
     schedule: ScheduleText | None = None
@@ -252,7 +272,7 @@ class JobUpdate(_Window):
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt"}
+        clearable = {"schedule", "runAt", "endAt", "notify"}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -276,6 +296,7 @@ class JobView(BaseModel):
     name: str
     handler: str | None
     target: TargetSpec | None = None
+    notify: NotifySpec | None = None
     data: dict[str, Any]
     labels: dict[str, str]
     schedule: str | None
@@ -312,6 +333,7 @@ class RunView(BaseModel):
     result: Any = None
     resultTruncated: bool = False
     error: str | None
+    notification: dict[str, Any] | None = None
 
 
 class RunList(BaseModel):

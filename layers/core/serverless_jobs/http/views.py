@@ -9,9 +9,19 @@ from typing import Any
 
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label, parse_selector
+from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
-from serverless_jobs.http.schemas import BulkConflict, BulkResult, BulkSelector, JobCreate, JobUpdate, JobView, RunView
+from serverless_jobs.http.schemas import (
+    BulkConflict,
+    BulkResult,
+    BulkSelector,
+    JobCreate,
+    JobUpdate,
+    JobView,
+    NotifySpec,
+    RunView,
+)
 from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
 from serverless_jobs.usecases.jobs import JobSpec
 
@@ -20,6 +30,7 @@ _ATTRIBUTE_OF = {
     "name": "name",
     "handler": "handler",
     "target": "target",
+    "notify": "notify",
     "data": "data",
     "labels": "labels",
     "schedule": "schedule",
@@ -37,6 +48,7 @@ def job_spec(request: JobCreate) -> JobSpec:
         name=request.name,
         handler=request.handler,
         target=None if request.target is None else Target.from_api(request.target.model_dump()),
+        notify=_notify(request.notify),
         data=request.data,
         labels=request.labels,
         schedule=request.schedule,
@@ -60,7 +72,13 @@ def job_changes(request: JobUpdate) -> dict[str, Any]:
         changes.update(target=Target.from_api(request.target.model_dump()), handler=None)
     elif request.handler is not None:
         changes["target"] = None
+    if "notify" in request.model_fields_set:
+        changes["notify"] = _notify(request.notify)
     return changes
+
+
+def _notify(request: NotifySpec | None) -> Notify | None:
+    return None if request is None else Notify.from_api(request.model_dump())
 
 
 def shown_next_run(job: Job) -> int | None:
@@ -78,6 +96,7 @@ def job_view(job: Job) -> JobView:
         name=job.name,
         handler=job.handler,
         target=None if job.target is None else job.target.to_api(),  # type: ignore[arg-type]
+        notify=None if job.notify is None else job.notify.to_api(),  # type: ignore[arg-type]
         data=job.data,
         labels=job.labels,
         schedule=job.schedule,
@@ -108,6 +127,7 @@ def run_view(run: Run) -> RunView:
         startedAt=iso_z(from_millis(run.started_at)),
         completedAt=iso_z_millis(run.completed_at),
         duration=run.duration,
+        notification=run.notification,
         result=run.result,
         resultTruncated=run.result_truncated,
         error=run.error,

@@ -26,6 +26,7 @@ from serverless_jobs.ports import TargetSender
 from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.notify import notify
 from serverless_jobs.usecases.wake import wake_if_due_soon
 
 logger = Logger(child=True)
@@ -73,6 +74,7 @@ def execute(
     count(Metric.RUNS_SUCCEEDED if outcome.succeeded else Metric.RUNS_FAILED)
     milliseconds(Metric.RUN_DURATION_MS, run.duration or 0)
     log_outcome(request, job, run, with_data=deps.settings.log_job_data)
+    notify(deps, job, run, targets, remaining_seconds)
     return Execution(run.status, run.error)
 
 

@@ -19,6 +19,7 @@ from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
 from serverless_jobs.domain.labels import Label
+from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
@@ -58,6 +59,7 @@ class JobSpec:
     run_at: datetime | None = None
     end_at: datetime | None = None
     target: Target | None = None
+    notify: Notify | None = None
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,14 @@ class JobService:
         """A new job; with `job_id` (derived from the request), a repeat of a create that stored it
         already (its answer lost to a timeout) returns that job instead of making a second one."""
         self._check_reachable(spec.target)
+        self._check_notify(spec.notify)
         now = self.deps.clock.now()
         job = Job(
             id=job_id or uuid.uuid4().hex,
             name=spec.name,
             handler=spec.handler,
             target=spec.target,
+            notify=spec.notify,
             data=spec.data,
             labels=spec.labels,
             schedule=spec.schedule,
@@ -150,6 +154,7 @@ class JobService:
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
         """Change fields (Job attribute names, stored units); changing the timing re-times a pending job."""
         self._check_reachable(changes.get("target"))
+        self._check_notify(changes.get("notify"))
 
         def apply() -> Job:
             before = self.get(job_id)
@@ -229,7 +234,7 @@ class JobService:
 
     # -- steps ---------------------------------------------------------------------------------------
 
-    def _check_reachable(self, target: Target | None) -> None:
+    def _check_reachable(self, target: Target | None, where: str = "target") -> None:
         """Refuse a target this stack's executor may not reach (its role, its network rules), naming the
         parameter to change, before anything is written."""
         if target is not None:
@@ -239,7 +244,14 @@ class JobService:
                 settings.target_arn_patterns,
                 local=settings.local_stack,
                 webhook_secret=settings.webhook_secret_parameter,
+                where=where,
             )
+
+    def _check_notify(self, notify: Notify | None) -> None:
+        """The same refusal for a job's notification targets: the executor sends them too."""
+        if notify is not None:
+            self._check_reachable(notify.on_failure, "notify.onFailure")
+            self._check_reachable(notify.on_success, "notify.onSuccess")
 
     def _write(self, before: Job, after: Job) -> None:
         if not self.deps.jobs.update(before, after):

@@ -44,6 +44,17 @@ class DynamoHistoryStore:
             raise
         return True
 
+    def annotate(self, run: Run) -> bool:
+        model = self._model
+        closed_as_given = (model.status == run.status) & (model.completed_at == run.completed_at)
+        try:
+            entry_item(model, run).save(condition=closed_as_given)
+        except PutError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         results = self._model.query(job_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
         runs = [self._run(item) for item in results]

@@ -18,6 +18,7 @@ from pynamodb.models import Model
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.domain.jsonvalue import compact
+from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.targets import Target
 
 
@@ -54,6 +55,16 @@ class TargetAttribute(CompactJSONAttribute):
         return Target.from_api(super().deserialize(value))
 
 
+class NotifyAttribute(CompactJSONAttribute):
+    """A job's `notify`, stored in the API's shape (`{"onFailure": {...}, "onEveryFailure": false}`)."""
+
+    def serialize(self, value: Any) -> str | None:
+        return super().serialize(value.to_api() if isinstance(value, Notify) else value)
+
+    def deserialize(self, value: str) -> Any:
+        return Notify.from_api(super().deserialize(value))
+
+
 class DueIndex(GlobalSecondaryIndex["JobItem"]):
     """Sparse: only jobs the tick must look at carry `dueShard`, so the tick never reads idle jobs."""
 
@@ -83,6 +94,7 @@ class JobItem(Model):
     name = UnicodeAttribute()
     handler = UnicodeAttribute(null=True)  # absent for a job with a target
     target = TargetAttribute(null=True)
+    notify = NotifyAttribute(null=True)
     data = CompactJSONAttribute(default=dict)
     labels: MapAttribute[str, str] = MapAttribute(null=True)  # absent when the job has none
     schedule = UnicodeAttribute(null=True)
@@ -145,6 +157,7 @@ class RunItem(Model):
     result_truncated = IntegerAttribute(null=True, attr_name="resultTruncated")  # 1, or absent
     no_retry = IntegerAttribute(null=True, attr_name="noRetry")  # 1 for a failure not to retry, or absent
     error = UnicodeAttribute(null=True)
+    notification = CompactJSONAttribute(null=True)  # absent unless a notification could not be sent
     expires_at = IntegerAttribute(attr_name="expiresAt")
 
     @staticmethod

@@ -1,0 +1,77 @@
+"""Who hears how a run ended (issue 14, DESIGN §9): a job's `notify` targets and the message they get.
+
+Plain data and rules, no AWS: which target (if any) a closed run notifies, and what it carries. Sending
+is the executor's (usecases/notify.py), through the same TargetSender a job's own target goes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from serverless_jobs.domain.targets import Target
+from serverless_jobs.domain.timefmt import iso_z_millis
+
+if TYPE_CHECKING:  # job.py holds a Notify
+    from serverless_jobs.domain.job import Run
+
+
+@dataclass(frozen=True)
+class Notify:
+    """`onFailure` hears of a job failing for good (or of every failed attempt, with `on_every_failure`),
+    `onSuccess` of every run that completed."""
+
+    on_failure: Target | None = None
+    on_success: Target | None = None
+    on_every_failure: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        """The API's (and the table's) shape; an unset target is absent."""
+        shape: dict[str, Any] = {"onEveryFailure": self.on_every_failure}
+        if self.on_failure is not None:
+            shape["onFailure"] = self.on_failure.to_api()
+        if self.on_success is not None:
+            shape["onSuccess"] = self.on_success.to_api()
+        return shape
+
+    @classmethod
+    def from_api(cls, value: Mapping[str, Any]) -> Notify:
+        """The inverse of `to_api`, for a value the API validated (or the table stored)."""
+        failure, success = value.get("onFailure"), value.get("onSuccess")
+        return cls(
+            on_failure=None if failure is None else Target.from_api(failure),
+            on_success=None if success is None else Target.from_api(success),
+            on_every_failure=bool(value.get("onEveryFailure", False)),
+        )
+
+    def targets(self) -> tuple[Target, ...]:
+        """The targets set, for the create-time check that the stack may reach them."""
+        return tuple(target for target in (self.on_failure, self.on_success) if target is not None)
+
+    def target_for(self, run: Run, max_attempts: int) -> Target | None:
+        """The target that hears of `run` (closed), or None: a failed attempt that will be retried is
+        news only with `on_every_failure`."""
+        if run.status == "completed":
+            return self.on_success
+        if self.on_every_failure or fails_for_good(run, max_attempts):
+            return self.on_failure
+        return None
+
+
+def fails_for_good(run: Run, max_attempts: int) -> bool:
+    """Whether a failed run is its occurrence's last attempt (outcome.next_state retries no further)."""
+    return run.status != "completed" and (not run.retryable or run.attempt >= max_attempts)
+
+
+def message(run: Run, *, final: bool) -> dict[str, Any]:
+    """What a notification carries: the run's ids, how it ended and why, and whether it was the last try."""
+    return {
+        "jobId": run.job_id,
+        "runId": run.id,
+        "outcome": run.status,
+        "error": run.error,
+        "attempt": run.attempt,
+        "final": final,
+        "scheduledAt": iso_z_millis(run.scheduled_at),
+    }
