@@ -65,6 +65,11 @@ class Job:
     run_started_at: int | None = None
     # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
     target: Target | None = None
+    # Flow control (domain/flow.py): each occurrence starts at a stable offset in [0, jitter_seconds); the
+    # job completes after max_runs successful runs, counted in successful_runs.
+    jitter_seconds: int = 0
+    max_runs: int | None = None
+    successful_runs: int = 0
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

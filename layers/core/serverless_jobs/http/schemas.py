@@ -144,6 +144,9 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidat
 MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
 BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
+# Flow control (DESIGN §9 "Flow control"): a start offset of up to a day; a run count to complete after.
+JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
+MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 
 
 class _Strict(BaseModel):
@@ -224,6 +227,8 @@ class JobCreate(_Window):
     maxAttempts: MaxAttempts = 3
     retryBackoffSeconds: BackoffSeconds = 10
     timeoutSeconds: TimeoutSeconds = 300
+    jitterSeconds: JitterSeconds = 0
+    maxRuns: MaxRuns | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -234,7 +239,7 @@ class JobCreate(_Window):
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt` and `maxRuns` may be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -249,10 +254,12 @@ class JobUpdate(_Window):
     maxAttempts: MaxAttempts | None = None
     retryBackoffSeconds: BackoffSeconds | None = None
     timeoutSeconds: TimeoutSeconds | None = None
+    jitterSeconds: JitterSeconds | None = None
+    maxRuns: MaxRuns | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt"}
+        clearable = {"schedule", "runAt", "endAt", "maxRuns"}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -287,6 +294,9 @@ class JobView(BaseModel):
     maxAttempts: int
     retryBackoffSeconds: int
     timeoutSeconds: int
+    jitterSeconds: int
+    maxRuns: int | None
+    successfulRuns: int
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

@@ -64,9 +64,13 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
             scheduled_at=from_millis_or_none(job.scheduled_at),
             next_occurrence=from_millis_or_none(job.next_occurrence_at),
         )
-    occurrence = from_millis(job.next_run_at or to_millis(now))
+    due = from_millis(job.next_run_at or to_millis(now))
+    # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
+    occurrence = from_millis(job.next_occurrence_at or to_millis(due))
+    # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
+    late = max(now - due, timedelta(0))
     timing = job.timing()
-    following = timing.next_at_or_after(max(occurrence, now) + timedelta(milliseconds=1)) if timing.recurring else None
+    following = timing.next_at_or_after(occurrence + late + timedelta(milliseconds=1)) if timing.recurring else None
     return claim(deps, job, now=now, trigger="schedule", attempt=1, scheduled_at=occurrence, next_occurrence=following)
 
 
