@@ -17,6 +17,7 @@ JOB_FIELDS = {
     "id", "name", "handler", "target", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "jitterSeconds", "maxRuns", "successfulRuns",
+    "catchupWindowSeconds",
     "lastRunAt", "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 

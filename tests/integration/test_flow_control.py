@@ -81,6 +81,8 @@ def test_failed_runs_do_not_count_towards_max_runs(stack: Stack) -> None:
         ({"schedule": "1m", "jitterSeconds": 86401}, "jitterSeconds"),
         ({"schedule": "1m", "maxRuns": 0}, "maxRuns"),
         ({"schedule": "1m", "maxRuns": "3"}, "maxRuns"),
+        ({"catchupWindowSeconds": 60}, "catchupWindowSeconds"),  # a one-time job has no occurrence to miss
+        ({"schedule": "1m", "catchupWindowSeconds": 0}, "catchupWindowSeconds"),
     ],
 )
 def test_invalid_flow_control_is_a_400_naming_the_field(api: ApiClient, fields: dict[str, object], field: str) -> None:
@@ -106,3 +108,61 @@ def test_max_runs_can_be_changed_and_cleared(api: ApiClient) -> None:
 
     assert api.put(f"/jobs/{job['id']}", {"maxRuns": 7}).body["maxRuns"] == 7
     assert api.put(f"/jobs/{job['id']}", {"maxRuns": None}).body["maxRuns"] is None
+
+
+def test_a_stopped_runner_past_the_catchup_window_skips_the_missed_occurrences_and_records_it(stack: Stack) -> None:
+    job = stack.create(schedule="1m", catchupWindowSeconds=30)
+    assert stack.api.post("/jobs/runner/stop").body == {"running": False}
+    stack.clock.advance(600 - 20)  # nine occurrences missed while stopped; 09:10 is not due yet
+    assert stack.tick()["dispatched"] == 0
+    assert stack.api.post("/jobs/runner/start").body == {"running": True}
+
+    assert stack.tick()["dispatched"] == 0  # found nine minutes late: not run
+
+    [skipped] = stack.history(job["id"])
+    assert (skipped["status"], skipped["scheduledAt"], skipped["trigger"]) == (
+        "skipped", "2026-11-28T09:01:00.000Z", "schedule",
+    )  # fmt: skip
+    assert "catchupWindowSeconds" in skipped["error"]
+    moved = stack.job(job["id"])
+    assert (moved["status"], moved["nextRunAt"], moved["attempts"]) == ("pending", "2026-11-28T09:10:00.000Z", 0)
+    assert moved["lastRunAt"] is None  # nothing ran
+
+    stack.clock.advance(20)
+    assert stack.tick()["dispatched"] == 1  # the next occurrence runs on time
+    stack.deliver()
+    assert [run["status"] for run in stack.history(job["id"])] == ["completed", "skipped"]
+
+
+def test_skipping_runs_the_occurrence_still_inside_the_window_at_once(stack: Stack) -> None:
+    job = stack.create(schedule="1m", catchupWindowSeconds=30)
+    stack.clock.advance(600 + 10)  # 09:01 .. 09:09 missed; 09:10 is 10 s late, inside the window
+
+    assert stack.tick()["dispatched"] == 1
+    stack.deliver()
+
+    runs = stack.history(job["id"])
+    assert [(run["status"], run["scheduledAt"]) for run in runs] == [
+        ("completed", "2026-11-28T09:10:00.000Z"),
+        ("skipped", "2026-11-28T09:01:00.000Z"),
+    ]
+    assert stack.job(job["id"])["nextRunAt"] == "2026-11-28T09:11:00.000Z"
+
+
+def test_an_occurrence_found_within_the_catchup_window_runs(stack: Stack) -> None:
+    job = stack.create(schedule="1m", catchupWindowSeconds=30)
+    stack.clock.advance(60 + 29)
+
+    assert stack.tick()["dispatched"] == 1
+    stack.deliver()
+    [run] = stack.history(job["id"])
+    assert (run["status"], run["scheduledAt"]) == ("completed", "2026-11-28T09:01:00.000Z")
+
+
+def test_without_a_catchup_window_a_missed_occurrence_still_runs_once(stack: Stack) -> None:
+    job = stack.create(schedule="1m")
+    stack.clock.advance(600)
+
+    assert stack.tick()["dispatched"] == 1
+    stack.deliver()
+    assert [run["status"] for run in stack.history(job["id"])] == ["completed"]

@@ -9,15 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from serverless_jobs.domain.errors import InvalidInput
-from serverless_jobs.domain.flow import check_flow, jitter_offset_ms, start_at
+from serverless_jobs.domain.flow import check_flow, jitter_offset_ms, missed, start_at
 from serverless_jobs.domain.job import Job, JobStatus
-from serverless_jobs.domain.outcome import Outcome, next_state
+from serverless_jobs.domain.outcome import Outcome, missed_state, next_state
 from serverless_jobs.domain.timefmt import to_millis
 
 CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def job(schedule: str | None = "1m", *, jitter: int = 0, max_runs: int | None = None, runs: int = 0) -> Job:
+def job(
+    schedule: str | None = "1m",
+    *,
+    jitter: int = 0,
+    max_runs: int | None = None,
+    runs: int = 0,
+    window: int | None = None,
+) -> Job:
     return Job(
         id="j",
         name="n",
@@ -34,6 +41,7 @@ def job(schedule: str | None = "1m", *, jitter: int = 0, max_runs: int | None = 
         jitter_seconds=jitter,
         max_runs=max_runs,
         successful_runs=runs,
+        catchup_window_seconds=window,
     )
 
 
@@ -80,3 +88,25 @@ def test_jitter_on_a_job_without_a_recurring_schedule_is_refused_naming_the_fiel
         check_flow(job(None, jitter=5))
     check_flow(job("1m", jitter=5))
     check_flow(job(None, jitter=0))
+
+
+@given(st.integers(1, 3600), st.integers(0, 7200))
+def test_an_occurrence_is_missed_exactly_when_found_past_the_window(window: int, late_ms: int) -> None:
+    found = CREATED + timedelta(milliseconds=late_ms)
+    assert missed(job(window=window), CREATED, found) == (late_ms > window * 1000)
+    assert not missed(job(window=None), CREATED, found)
+
+
+def test_after_a_skip_the_job_waits_for_its_first_occurrence_still_inside_the_window() -> None:
+    found = CREATED + timedelta(minutes=10, seconds=10)
+    inside = missed_state(job(window=30), found)  # 09:10 is 10 s late: inside, due now
+    outside = missed_state(job(window=5), found)  # 09:10 is missed too: 09:11
+
+    assert (inside.status, inside.next_run_at) == (JobStatus.PENDING, CREATED + timedelta(minutes=10))
+    assert outside.next_run_at == CREATED + timedelta(minutes=11)
+    assert inside.attempts == outside.attempts == 0
+
+
+def test_catchup_window_on_a_one_time_job_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput, match=r"^catchupWindowSeconds: "):
+        check_flow(job(None, window=60))

@@ -1,5 +1,6 @@
 """Flow control a job sets for itself (DESIGN §9 "Flow control"): when each occurrence really starts
-(`jitterSeconds`) and when the job has run enough (`maxRuns`).
+(`jitterSeconds`), when one is found too late to run (`catchupWindowSeconds`) and when the job has run
+enough (`maxRuns`).
 
 Plain rules over a Job; lifecycle and outcome apply them, so every path that arms an occurrence agrees.
 """
@@ -34,7 +35,16 @@ def ran_enough(job: Job, successful_runs: int) -> bool:
     return job.max_runs is not None and successful_runs >= job.max_runs
 
 
+def missed(job: Job, due: datetime, now: datetime) -> bool:
+    """True when an occurrence due (started, with its jitter) at `due` is found past the catch-up window."""
+    window = job.catchup_window_seconds
+    return window is not None and now - due > timedelta(seconds=window)
+
+
 def check_flow(job: Job) -> None:
     """Refuse flow-control fields that mean nothing for this job, naming the field (400)."""
-    if job.jitter_seconds and not job.timing().recurring:
+    recurring = job.timing().recurring
+    if job.jitter_seconds and not recurring:
         raise InvalidInput("jitterSeconds", "applies to recurring jobs only; this job has no recurring schedule")
+    if job.catchup_window_seconds is not None and not recurring:
+        raise InvalidInput("catchupWindowSeconds", "applies to recurring jobs only; this job has no recurring schedule")

@@ -66,10 +66,12 @@ class Job:
     # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
     target: Target | None = None
     # Flow control (domain/flow.py): each occurrence starts at a stable offset in [0, jitter_seconds); the
-    # job completes after max_runs successful runs, counted in successful_runs.
+    # job completes after max_runs successful runs, counted in successful_runs; an occurrence found more
+    # than catchup_window_seconds after its start is skipped.
     jitter_seconds: int = 0
     max_runs: int | None = None
     successful_runs: int = 0
+    catchup_window_seconds: int | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 
@@ -89,7 +91,8 @@ class Job:
         )
 
 
-RunStatus = Literal["running", "completed", "failed", "timed_out"]
+# `skipped`: an occurrence not run at all (flow control), recorded so that its absence is explained.
+RunStatus = Literal["running", "completed", "failed", "timed_out", "skipped"]
 
 
 @dataclass

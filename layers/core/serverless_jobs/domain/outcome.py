@@ -60,3 +60,13 @@ def next_state(job: Job, outcome: Outcome, now: datetime, rng: random.Random | N
         ended = JobStatus.COMPLETED if recurring else JobStatus.FAILED  # a recurring job's window ran out
         return NextState(ended, None, None, attempt, outcome.error, runs)
     return NextState(JobStatus.PENDING, start_at(job, following), following, 0, outcome.error, runs)
+
+
+def missed_state(job: Job, now: datetime) -> NextState:
+    """The job's state after its due occurrence was skipped (the catch-up window): at its first occurrence
+    still inside the window (due now or later), with nothing about its runs changed; completed when its
+    schedule's window ran out meanwhile."""
+    following = job.timing().next_at_or_after(now - timedelta(seconds=job.catchup_window_seconds or 0))
+    if following is None:
+        return NextState(JobStatus.COMPLETED, None, None, 0, job.last_error, job.successful_runs)
+    return NextState(JobStatus.PENDING, start_at(job, following), following, 0, job.last_error, job.successful_runs)

@@ -147,6 +147,7 @@ TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
 # Flow control (DESIGN §9 "Flow control"): a start offset of up to a day; a run count to complete after.
 JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year
 
 
 class _Strict(BaseModel):
@@ -229,6 +230,7 @@ class JobCreate(_Window):
     timeoutSeconds: TimeoutSeconds = 300
     jitterSeconds: JitterSeconds = 0
     maxRuns: MaxRuns | None = None
+    catchupWindowSeconds: CatchupWindowSeconds | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -239,7 +241,8 @@ class JobCreate(_Window):
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt`, `endAt` and `maxRuns` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `maxRuns` and `catchupWindowSeconds`
+    may be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -256,10 +259,11 @@ class JobUpdate(_Window):
     timeoutSeconds: TimeoutSeconds | None = None
     jitterSeconds: JitterSeconds | None = None
     maxRuns: MaxRuns | None = None
+    catchupWindowSeconds: CatchupWindowSeconds | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt", "maxRuns"}
+        clearable = {"schedule", "runAt", "endAt", "maxRuns", "catchupWindowSeconds"}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -297,6 +301,7 @@ class JobView(BaseModel):
     jitterSeconds: int
     maxRuns: int | None
     successfulRuns: int
+    catchupWindowSeconds: int | None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

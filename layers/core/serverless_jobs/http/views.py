@@ -32,6 +32,7 @@ _ATTRIBUTE_OF = {
     "timeoutSeconds": "timeout_seconds",
     "jitterSeconds": "jitter_seconds",
     "maxRuns": "max_runs",
+    "catchupWindowSeconds": "catchup_window_seconds",
 }
 
 
@@ -51,6 +52,7 @@ def job_spec(request: JobCreate) -> JobSpec:
         timeout_seconds=request.timeoutSeconds,
         jitter_seconds=request.jitterSeconds,
         max_runs=request.maxRuns,
+        catchup_window_seconds=request.catchupWindowSeconds,
     )
 
 
@@ -99,6 +101,7 @@ def job_view(job: Job) -> JobView:
         jitterSeconds=job.jitter_seconds,
         maxRuns=job.max_runs,
         successfulRuns=job.successful_runs,
+        catchupWindowSeconds=job.catchup_window_seconds,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain import flow, lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Trigger
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, to_millis
+from serverless_jobs.usecases.catchup import skip_missed
 from serverless_jobs.usecases.deps import Deps
 
 
@@ -67,11 +68,19 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
     due = from_millis(job.next_run_at or to_millis(now))
     # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
     occurrence = from_millis(job.next_occurrence_at or to_millis(due))
+    if flow.missed(job, due, now):
+        moved = skip_missed(deps, job, occurrence, due, now)
+        on_time = moved is not None and moved.status == JobStatus.PENDING and due_by(moved, now)
+        return claim_due(deps, moved, now) if moved is not None and on_time else None
     # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
     late = max(now - due, timedelta(0))
     timing = job.timing()
     following = timing.next_at_or_after(occurrence + late + timedelta(milliseconds=1)) if timing.recurring else None
     return claim(deps, job, now=now, trigger="schedule", attempt=1, scheduled_at=occurrence, next_occurrence=following)
+
+
+def due_by(job: Job, now: datetime) -> bool:
+    return job.next_run_at is not None and job.next_run_at <= to_millis(now)
 
 
 def claim_manual(deps: Deps, job: Job, now: datetime) -> RunRequest | None:

@@ -61,6 +61,7 @@ class JobSpec:
     target: Target | None = None
     jitter_seconds: int = 0
     max_runs: int | None = None
+    catchup_window_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class JobService:
             updated_at=to_millis(now),
             jitter_seconds=spec.jitter_seconds,
             max_runs=spec.max_runs,
+            catchup_window_seconds=spec.catchup_window_seconds,
         )
         check_flow(job)
         first = first_occurrence(job.timing(), now)

@@ -109,6 +109,7 @@ class JobItem(Model):
     jitter_seconds = IntegerAttribute(default=0, attr_name="jitterSeconds")
     max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
     successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
+    catchup_window_seconds = IntegerAttribute(null=True, attr_name="catchupWindowSeconds")
     version = VersionAttribute()
 
     due_index = DueIndex()
