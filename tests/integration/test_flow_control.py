@@ -31,8 +31,9 @@ def test_a_herd_with_jitter_spreads_over_the_window_each_run_at_its_stable_start
         assert datetime.fromisoformat(run["startedAt"]) == promised[job["id"]]  # started when nextRunAt said
         offsets.append(lateness(run).total_seconds())
     assert all(0 <= offset < 30 for offset in offsets)
-    # spread, not bunched: every 5-second slice of the window holds some of the herd
-    assert {int(offset // 5) for offset in offsets} == set(range(6))
+    # spread, not bunched: every third of the window holds some of the herd (ids are random: a uniform
+    # herd of 50 leaves a third empty once in 10^8 runs)
+    assert {int(offset // 10) for offset in offsets} == {0, 1, 2}
     assert max(offsets) - min(offsets) > 20
 
 

@@ -54,7 +54,8 @@ def claim(
 
 
 def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
-    """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence."""
+    """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence (one found
+    past the job's catch-up window is skipped instead, and the first inside it claimed if due)."""
     if job.attempts:  # attempts used on this occurrence: the job waits for a retry
         return claim(
             deps,
@@ -68,10 +69,11 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
     due = from_millis(job.next_run_at or to_millis(now))
     # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
     occurrence = from_millis(job.next_occurrence_at or to_millis(due))
-    if flow.missed(job, due, now):
+    if flow.missed(job, due, now):  # past its catch-up window: recorded skipped, not run
         moved = skip_missed(deps, job, occurrence, due, now)
-        on_time = moved is not None and moved.status == JobStatus.PENDING and due_by(moved, now)
-        return claim_due(deps, moved, now) if moved is not None and on_time else None
+        if moved is None or moved.status != JobStatus.PENDING or not due_by(moved, now):
+            return None
+        return claim_due(deps, moved, now)  # its first occurrence inside the window is due already
     # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
     late = max(now - due, timedelta(0))
     timing = job.timing()
@@ -80,6 +82,7 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
 
 
 def due_by(job: Job, now: datetime) -> bool:
+    """Whether the tick must look at `job` by `now`."""
     return job.next_run_at is not None and job.next_run_at <= to_millis(now)
 
 
