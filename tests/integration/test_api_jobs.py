@@ -16,8 +16,9 @@ from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 JOB_FIELDS = {
     "id", "name", "handler", "target", "notify", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
-    "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "lastRunAt", "nextRunAt", "lastError",
-    "createdAt", "updatedAt",
+    "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "jitterSeconds", "maxRuns", "successfulRuns",
+    "catchupWindowSeconds",
+    "lastRunAt", "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 
 
@@ -37,6 +38,7 @@ def test_create_returns_the_whole_job_with_defaults(api: ApiClient) -> None:
     assert (job["timezone"], job["maxAttempts"], job["retryBackoffSeconds"], job["timeoutSeconds"]) == (
         "UTC", 3, 10, 300,
     )  # fmt: skip
+    assert (job["jitterSeconds"], job["maxRuns"], job["successfulRuns"]) == (0, None, 0)
     assert job["createdAt"] == "2026-11-28T09:00:00.000Z"
     assert job["nextRunAt"] == "2026-11-28T09:05:00.000Z"  # creation + one interval
 

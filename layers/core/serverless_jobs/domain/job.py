@@ -68,6 +68,13 @@ class Job:
     target: Target | None = None
     # Who hears how its runs end (domain.notify); None when nobody does.
     notify: Notify | None = None
+    # Flow control (domain/flow.py): each occurrence starts at a stable offset in [0, jitter_seconds); the
+    # job completes after max_runs successful runs, counted in successful_runs; an occurrence found more
+    # than catchup_window_seconds after its start is skipped.
+    jitter_seconds: int = 0
+    max_runs: int | None = None
+    successful_runs: int = 0
+    catchup_window_seconds: int | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 
@@ -87,7 +94,8 @@ class Job:
         )
 
 
-RunStatus = Literal["running", "completed", "failed", "timed_out"]
+# `skipped`: an occurrence not run at all (flow control), recorded so that its absence is explained.
+RunStatus = Literal["running", "completed", "failed", "timed_out", "skipped"]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from serverless_jobs.domain.errors import Conflict
+from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Trigger
 from serverless_jobs.domain.outcome import NextState
 from serverless_jobs.domain.timefmt import to_millis, to_millis_or_none
@@ -32,12 +33,12 @@ def look_at(job: Job, at: int | None, shards: int) -> None:
 
 
 def arm(job: Job, first: datetime, shards: int) -> None:
-    """Make `job` pending at `first`, visible to the tick."""
+    """Make `job` pending at its occurrence `first`, visible to the tick at that occurrence's start."""
     job.status = JobStatus.PENDING
     job.next_occurrence_at = to_millis(first)
     job.run_id = None
     job.run_started_at = None
-    look_at(job, to_millis(first), shards)
+    look_at(job, to_millis(start_at(job, first)), shards)
 
 
 def holds_detached_run(job: Job) -> bool:
@@ -142,6 +143,7 @@ def finished(job: Job, state: NextState, now: datetime, shards: int) -> Job:
     moved.next_occurrence_at = to_millis_or_none(state.next_occurrence_at)
     moved.attempts = state.attempts
     moved.last_error = state.last_error
+    moved.successful_runs = state.successful_runs
     moved.run_id = None
     moved.run_started_at = None
     moved.updated_at = to_millis(now)

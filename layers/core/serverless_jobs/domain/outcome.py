@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from serverless_jobs.domain.flow import ran_enough, start_at
 from serverless_jobs.domain.job import Job, JobStatus
 
 MAX_BACKOFF_SECONDS = 3600
@@ -27,6 +28,7 @@ class NextState:
     next_occurrence_at: datetime | None
     attempts: int
     last_error: str | None
+    successful_runs: int
 
 
 def backoff_seconds(attempt: int, base_seconds: int, rng: random.Random | None = None) -> float:
@@ -36,19 +38,35 @@ def backoff_seconds(attempt: int, base_seconds: int, rng: random.Random | None =
 
 
 def next_state(job: Job, outcome: Outcome, now: datetime, rng: random.Random | None = None) -> NextState:
-    """The job's state after its current run ended with `outcome`, from the job as stored."""
+    """The job's state after its current run ended with `outcome`, from the job as stored.
+
+    A next occurrence is due at its jittered start (`flow.start_at`); a job with `maxRuns` successful runs
+    done completes whatever its schedule has left.
+    """
     attempt = int(job.attempt or 1)
     timing = job.timing()
     recurring = timing.recurring
     following = timing.next_at_or_after(now + timedelta(milliseconds=1)) if recurring else None
+    runs = job.successful_runs
     if outcome.succeeded:
-        if following is None:
-            return NextState(JobStatus.COMPLETED, None, None, attempt, None)
-        return NextState(JobStatus.PENDING, following, following, 0, None)
+        runs += 1
+        if following is None or ran_enough(job, runs):
+            return NextState(JobStatus.COMPLETED, None, None, attempt, None, runs)
+        return NextState(JobStatus.PENDING, start_at(job, following), following, 0, None, runs)
     if outcome.retryable and attempt < job.max_attempts:
         retry_at = now + timedelta(seconds=backoff_seconds(attempt, job.retry_backoff_seconds, rng))
-        return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error)
+        return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error, runs)
     if following is None:
         ended = JobStatus.COMPLETED if recurring else JobStatus.FAILED  # a recurring job's window ran out
-        return NextState(ended, None, None, attempt, outcome.error)
-    return NextState(JobStatus.PENDING, following, following, 0, outcome.error)
+        return NextState(ended, None, None, attempt, outcome.error, runs)
+    return NextState(JobStatus.PENDING, start_at(job, following), following, 0, outcome.error, runs)
+
+
+def missed_state(job: Job, now: datetime) -> NextState:
+    """The job's state after its due occurrence was skipped (the catch-up window): at its first occurrence
+    still inside the window (due now or later), with nothing about its runs changed; completed when its
+    schedule's window ran out meanwhile."""
+    following = job.timing().next_at_or_after(now - timedelta(seconds=job.catchup_window_seconds or 0))
+    if following is None:
+        return NextState(JobStatus.COMPLETED, None, None, 0, job.last_error, job.successful_runs)
+    return NextState(JobStatus.PENDING, start_at(job, following), following, 0, job.last_error, job.successful_runs)

@@ -145,6 +145,10 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidat
 MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
 BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
+# Flow control (DESIGN §9 "Flow control"): a start offset of up to a day; a run count to complete after.
+JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
+MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
+CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year
 
 
 class _Strict(BaseModel):
@@ -243,6 +247,9 @@ class JobCreate(_Window):
     maxAttempts: MaxAttempts = 3
     retryBackoffSeconds: BackoffSeconds = 10
     timeoutSeconds: TimeoutSeconds = 300
+    jitterSeconds: JitterSeconds = 0
+    maxRuns: MaxRuns | None = None
+    catchupWindowSeconds: CatchupWindowSeconds | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -253,7 +260,8 @@ class JobCreate(_Window):
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt`, `endAt` and `notify` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns` and
+    `catchupWindowSeconds` may be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -269,10 +277,13 @@ class JobUpdate(_Window):
     maxAttempts: MaxAttempts | None = None
     retryBackoffSeconds: BackoffSeconds | None = None
     timeoutSeconds: TimeoutSeconds | None = None
+    jitterSeconds: JitterSeconds | None = None
+    maxRuns: MaxRuns | None = None
+    catchupWindowSeconds: CatchupWindowSeconds | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt", "notify"}
+        clearable = {"schedule", "runAt", "endAt", "notify", "maxRuns", "catchupWindowSeconds"}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -308,6 +319,10 @@ class JobView(BaseModel):
     maxAttempts: int
     retryBackoffSeconds: int
     timeoutSeconds: int
+    jitterSeconds: int
+    maxRuns: int | None
+    successfulRuns: int
+    catchupWindowSeconds: int | None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

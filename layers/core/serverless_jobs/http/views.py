@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label, parse_selector
 from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.targets import Target
-from serverless_jobs.domain.timefmt import from_millis, iso_z, iso_z_millis, to_millis
+from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, iso_z_millis, to_millis
 from serverless_jobs.http.schemas import (
     BulkConflict,
     BulkResult,
@@ -40,6 +41,9 @@ _ATTRIBUTE_OF = {
     "maxAttempts": "max_attempts",
     "retryBackoffSeconds": "retry_backoff_seconds",
     "timeoutSeconds": "timeout_seconds",
+    "jitterSeconds": "jitter_seconds",
+    "maxRuns": "max_runs",
+    "catchupWindowSeconds": "catchup_window_seconds",
 }
 
 
@@ -58,6 +62,9 @@ def job_spec(request: JobCreate) -> JobSpec:
         max_attempts=request.maxAttempts,
         retry_backoff_seconds=request.retryBackoffSeconds,
         timeout_seconds=request.timeoutSeconds,
+        jitter_seconds=request.jitterSeconds,
+        max_runs=request.maxRuns,
+        catchup_window_seconds=request.catchupWindowSeconds,
     )
 
 
@@ -82,9 +89,11 @@ def _notify(request: NotifySpec | None) -> Notify | None:
 
 
 def shown_next_run(job: Job) -> int | None:
-    """While running, `next_run_at` holds the lease; the user wants the next occurrence instead."""
+    """While running, `next_run_at` holds the lease; the user wants the next occurrence's start instead
+    (jittered, as a pending job's `next_run_at` is)."""
     if job.status == JobStatus.RUNNING:
-        return job.next_occurrence_at
+        following = from_millis_or_none(job.next_occurrence_at)
+        return None if following is None else to_millis(start_at(job, following))
     if job.status == JobStatus.PENDING:
         return job.next_run_at
     return None
@@ -108,6 +117,10 @@ def job_view(job: Job) -> JobView:
         maxAttempts=job.max_attempts,
         retryBackoffSeconds=job.retry_backoff_seconds,
         timeoutSeconds=job.timeout_seconds,
+        jitterSeconds=job.jitter_seconds,
+        maxRuns=job.max_runs,
+        successfulRuns=job.successful_runs,
+        catchupWindowSeconds=job.catchup_window_seconds,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain import flow, lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Trigger
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, to_millis
+from serverless_jobs.usecases.catchup import skip_missed
 from serverless_jobs.usecases.deps import Deps
 
 
@@ -53,7 +54,8 @@ def claim(
 
 
 def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
-    """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence."""
+    """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence (one found
+    past the job's catch-up window is skipped instead, and the first inside it claimed if due)."""
     if job.attempts:  # attempts used on this occurrence: the job waits for a retry
         return claim(
             deps,
@@ -64,10 +66,24 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
             scheduled_at=from_millis_or_none(job.scheduled_at),
             next_occurrence=from_millis_or_none(job.next_occurrence_at),
         )
-    occurrence = from_millis(job.next_run_at or to_millis(now))
+    due = from_millis(job.next_run_at or to_millis(now))
+    # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
+    occurrence = from_millis(job.next_occurrence_at or to_millis(due))
+    if flow.missed(job, due, now):  # past its catch-up window: recorded skipped, not run
+        moved = skip_missed(deps, job, occurrence, due, now)
+        if moved is None or moved.status != JobStatus.PENDING or not due_by(moved, now):
+            return None
+        return claim_due(deps, moved, now)  # its first occurrence inside the window is due already
+    # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
+    late = max(now - due, timedelta(0))
     timing = job.timing()
-    following = timing.next_at_or_after(max(occurrence, now) + timedelta(milliseconds=1)) if timing.recurring else None
+    following = timing.next_at_or_after(occurrence + late + timedelta(milliseconds=1)) if timing.recurring else None
     return claim(deps, job, now=now, trigger="schedule", attempt=1, scheduled_at=occurrence, next_occurrence=following)
+
+
+def due_by(job: Job, now: datetime) -> bool:
+    """Whether the tick must look at `job` by `now`."""
+    return job.next_run_at is not None and job.next_run_at <= to_millis(now)
 
 
 def claim_manual(deps: Deps, job: Job, now: datetime) -> RunRequest | None:

@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
+from serverless_jobs.domain.flow import check_flow
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.notify import Notify
@@ -38,7 +39,7 @@ logger = Logger(child=True)
 # job, and is not sent to DynamoDB, whose keys must be valid UTF-8 of at most 2,048 bytes.
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Changing any of these re-times a job: its next occurrence is computed again.
-_TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone"})
+_TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone", "jitter_seconds"})
 # Reads of a label's group for one page listed by label and status: a page may come back short, never slow.
 _FILTERED_READS = 10
 
@@ -60,6 +61,9 @@ class JobSpec:
     end_at: datetime | None = None
     target: Target | None = None
     notify: Notify | None = None
+    jitter_seconds: int = 0
+    max_runs: int | None = None
+    catchup_window_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +145,16 @@ class JobService:
             timeout_seconds=spec.timeout_seconds,
             created_at=to_millis(now),
             updated_at=to_millis(now),
+            jitter_seconds=spec.jitter_seconds,
+            max_runs=spec.max_runs,
+            catchup_window_seconds=spec.catchup_window_seconds,
         )
+        check_flow(job)
         first = first_occurrence(job.timing(), now)
         lifecycle.arm(job, first, self.deps.settings.due_shards)
         if not self.deps.jobs.insert(job):
             return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
-        if first <= now:
+        if from_millis(job.next_run_at or 0) <= now:
             return self._start_soon(job)
         wake_if_due_soon(self.deps, job)
         return job
@@ -162,6 +170,7 @@ class JobService:
             job = replace(before, **changes, updated_at=to_millis(now))
             if job.run_at is not None and job.end_at is not None and job.end_at < job.run_at:
                 raise InvalidInput("endAt", "is before runAt; no run could start")
+            check_flow(job)
             retimed = bool(changes.keys() & _TIMING_FIELDS) and job.status not in TERMINAL_STATUSES
             first = first_occurrence(job.timing(), now) if retimed else None
             if first is not None and job.status == JobStatus.PENDING:
@@ -170,7 +179,8 @@ class JobService:
             elif first is not None and job.status == JobStatus.RUNNING:
                 job.next_occurrence_at = to_millis(first) if job.timing().recurring else None
             self._write(before, job)
-            if first is not None and job.status == JobStatus.PENDING and first <= now:
+            due = job.status == JobStatus.PENDING and from_millis(job.next_run_at or 0) <= now
+            if first is not None and due:
                 return self._start_soon(job)
             if first is not None:
                 wake_if_due_soon(self.deps, job)

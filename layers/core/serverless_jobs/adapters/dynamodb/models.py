@@ -118,6 +118,10 @@ class JobItem(Model):
     scheduled_at = IntegerAttribute(null=True, attr_name="scheduledAt")
     trigger = UnicodeAttribute(null=True)
     run_started_at = IntegerAttribute(null=True, attr_name="runStartedAt")
+    jitter_seconds = IntegerAttribute(default=0, attr_name="jitterSeconds")
+    max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
+    successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
+    catchup_window_seconds = IntegerAttribute(null=True, attr_name="catchupWindowSeconds")
     version = VersionAttribute()
 
     due_index = DueIndex()
