@@ -65,6 +65,9 @@ class Job:
     run_started_at: int | None = None
     # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
     target: Target | None = None
+    # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

@@ -26,6 +26,7 @@ from pydantic import (
 
 from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
+from serverless_jobs.domain.flow import check_concurrency
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.labels import (
     KEY_PATTERN,
@@ -144,6 +145,17 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidat
 MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
 BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
+ConcurrencyKey = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z0-9._:/=-]{1,128}$",
+        description="Jobs sharing this key run at most `concurrencyLimit` at once, across the fleet",
+        examples=["tenant-42"],
+    ),
+]
+ConcurrencyLimit = Annotated[
+    StrictInt, Field(ge=1, le=10000, description="How many jobs of `concurrencyKey` may run at once")
+]
 
 
 class _Strict(BaseModel):
@@ -224,17 +236,21 @@ class JobCreate(_Window):
     maxAttempts: MaxAttempts = 3
     retryBackoffSeconds: BackoffSeconds = 10
     timeoutSeconds: TimeoutSeconds = 300
+    concurrencyKey: ConcurrencyKey | None = None
+    concurrencyLimit: ConcurrencyLimit | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
         if self.handler is None and self.target is None:
             raise InvalidInput("handler", "is required, unless the job has a target")
         _one_of_handler_and_target(self)
+        check_concurrency(self.concurrencyKey, self.concurrencyLimit)
         return self
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt` and `endAt` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt` and `concurrencyKey` with `concurrencyLimit` may
+    be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -249,10 +265,12 @@ class JobUpdate(_Window):
     maxAttempts: MaxAttempts | None = None
     retryBackoffSeconds: BackoffSeconds | None = None
     timeoutSeconds: TimeoutSeconds | None = None
+    concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
+    concurrencyLimit: ConcurrencyLimit | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt"}
+        clearable = {"schedule", "runAt", "endAt", "concurrencyKey", "concurrencyLimit"}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -287,6 +305,8 @@ class JobView(BaseModel):
     maxAttempts: int
     retryBackoffSeconds: int
     timeoutSeconds: int
+    concurrencyKey: str | None = None
+    concurrencyLimit: int | None = None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

@@ -29,6 +29,8 @@ _ATTRIBUTE_OF = {
     "maxAttempts": "max_attempts",
     "retryBackoffSeconds": "retry_backoff_seconds",
     "timeoutSeconds": "timeout_seconds",
+    "concurrencyKey": "concurrency_key",
+    "concurrencyLimit": "concurrency_limit",
 }
 
 
@@ -46,6 +48,8 @@ def job_spec(request: JobCreate) -> JobSpec:
         max_attempts=request.maxAttempts,
         retry_backoff_seconds=request.retryBackoffSeconds,
         timeout_seconds=request.timeoutSeconds,
+        concurrency_key=request.concurrencyKey,
+        concurrency_limit=request.concurrencyLimit,
     )
 
 
@@ -89,6 +93,8 @@ def job_view(job: Job) -> JobView:
         maxAttempts=job.max_attempts,
         retryBackoffSeconds=job.retry_backoff_seconds,
         timeoutSeconds=job.timeout_seconds,
+        concurrencyKey=job.concurrency_key,
+        concurrencyLimit=job.concurrency_limit,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,

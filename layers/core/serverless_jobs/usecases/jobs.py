@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
+from serverless_jobs.domain.flow import check_concurrency
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
@@ -58,6 +59,8 @@ class JobSpec:
     run_at: datetime | None = None
     end_at: datetime | None = None
     target: Target | None = None
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class JobService:
             max_attempts=spec.max_attempts,
             retry_backoff_seconds=spec.retry_backoff_seconds,
             timeout_seconds=spec.timeout_seconds,
+            concurrency_key=spec.concurrency_key,
+            concurrency_limit=spec.concurrency_limit,
             created_at=to_millis(now),
             updated_at=to_millis(now),
         )
@@ -157,6 +162,7 @@ class JobService:
             job = replace(before, **changes, updated_at=to_millis(now))
             if job.run_at is not None and job.end_at is not None and job.end_at < job.run_at:
                 raise InvalidInput("endAt", "is before runAt; no run could start")
+            check_concurrency(job.concurrency_key, job.concurrency_limit)
             retimed = bool(changes.keys() & _TIMING_FIELDS) and job.status not in TERMINAL_STATUSES
             first = first_occurrence(job.timing(), now) if retimed else None
             if first is not None and job.status == JobStatus.PENDING:
@@ -190,7 +196,10 @@ class JobService:
         lifecycle.check_triggerable(job)
         run = self._start_now(job, "manual")
         if run is None:
-            raise Conflict(f"job '{job_id}' started running meanwhile; it cannot be triggered now")
+            raise Conflict(
+                f"job '{job_id}' started running meanwhile, or its concurrencyKey has no free slot; "
+                "it cannot be triggered now"
+            )
         return run.runId
 
     def pause(self, job_id: str) -> Job:

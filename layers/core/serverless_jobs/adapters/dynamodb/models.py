@@ -106,10 +106,30 @@ class JobItem(Model):
     scheduled_at = IntegerAttribute(null=True, attr_name="scheduledAt")
     trigger = UnicodeAttribute(null=True)
     run_started_at = IntegerAttribute(null=True, attr_name="runStartedAt")
+    concurrency_key = UnicodeAttribute(null=True, attr_name="concurrencyKey")
+    concurrency_limit = IntegerAttribute(null=True, attr_name="concurrencyLimit")
     version = VersionAttribute()
 
     due_index = DueIndex()
     status_index = StatusIndex()
+
+
+SLOT_PREFIX = "slot#"
+
+
+class SlotItem(Model):
+    """A concurrency key's count of runs held, in the Jobs table under the id `slot#<key>`.
+
+    In the Jobs table so that every function that claims or finishes a run already has its grant; it has no
+    `status` nor `dueShard`, so neither index holds it, and the unfiltered listing's Scan filters it out.
+    """
+
+    id = UnicodeAttribute(hash_key=True)
+    running = IntegerAttribute(default=0)
+
+    @staticmethod
+    def id_for(key: str) -> str:
+        return SLOT_PREFIX + key
 
 
 class LabelItem(Model):
