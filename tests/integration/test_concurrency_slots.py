@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from devtools.stack import Stack
@@ -94,6 +96,20 @@ def test_a_herd_sharing_a_key_never_runs_past_its_limit_and_all_of_it_runs(stack
 
     assert stack.jobs.slots_held(KEY) == 0
     assert all(len(stack.history(job_id)) == 1 for job_id in job_ids)
+
+
+def test_racing_ticks_claim_no_more_than_the_limit_between_them(stack: Stack) -> None:
+    due_at = (stack.clock.now() + timedelta(seconds=10)).isoformat()
+    job_ids = create_herd(stack, 6, limit=2, runAt=due_at)
+    assert check_slots(stack, job_ids, 2) == 0
+    stack.clock.advance(11)
+
+    with ThreadPoolExecutor(3) as pool:
+        for future in [pool.submit(stack.tick) for _ in range(3)]:
+            future.result()
+
+    assert check_slots(stack, job_ids, 2) == 2
+    assert len(stack.invocations.payloads) == 2  # two runs dispatched, once each
 
 
 def test_a_waiting_job_is_claimed_when_the_slot_frees_without_waiting_for_the_next_minute(stack: Stack) -> None:
