@@ -16,8 +16,8 @@ from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 JOB_FIELDS = {
     "id", "name", "handler", "target", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
-    "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "lastRunAt", "nextRunAt", "lastError",
-    "createdAt", "updatedAt",
+    "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "concurrencyKey", "concurrencyLimit", "lastRunAt",
+    "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 
 

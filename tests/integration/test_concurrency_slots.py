@@ -156,6 +156,18 @@ def test_cancelling_a_job_before_its_run_starts_gives_its_slot_back(stack: Stack
     assert check_slots(stack, [job_id], 1) == 0
 
 
+def test_a_running_job_given_a_full_key_keeps_its_run_and_takes_a_slot(stack: Stack) -> None:
+    [holder] = create_herd(stack, 1, limit=1)
+    runner = stack.create()["id"]  # no key: started at once
+    assert stack.job(runner)["status"] == "running"
+
+    reply = stack.api.put(f"/jobs/{runner}", {"concurrencyKey": KEY, "concurrencyLimit": 1})
+    assert reply.status == 200
+    assert stack.jobs.slots_held(KEY) == 2  # both runs are out; the key is over its limit until they end
+    stack.deliver()
+    assert check_slots(stack, [holder, runner], 1) == 0
+
+
 def test_deleting_a_running_job_gives_its_slot_back(stack: Stack) -> None:
     [job_id] = create_herd(stack, 1, limit=1)
     assert stack.api.delete(f"/jobs/{job_id}").status == 204

@@ -167,9 +167,11 @@ class DynamoJobStore:
         if held is not None:
             transaction.update(slots(SlotItem.id_for(held)), actions=[slots.running.add(-1)])
         if holds is not None:
-            # A new claim must find a free slot; a running job moved to another key keeps running (no check).
+            # A new claim must find a free slot; a run already out (its job given a key, or moved to another
+            # key) keeps running, so it takes its slot unchecked.
             limit = after.concurrency_limit or 0
-            free = (slots.running.does_not_exist() | (slots.running < limit)) if held is None else None
+            claims = before.run_id is None
+            free = (slots.running.does_not_exist() | (slots.running < limit)) if claims else None
             transaction.update(slots(SlotItem.id_for(holds)), actions=[slots.running.add(1)], condition=free)
 
     def _changes(self, before: Job, after: Job) -> list[Any]:
