@@ -59,6 +59,13 @@ def test_the_readme_labels_example_works_verbatim(local: LocalStack) -> None:
     assert local.call("GET", "/jobs?label=env=dev") == (200, {"jobs": [], "nextToken": None})
 
 
+def test_the_readme_flow_control_example_works_verbatim(local: LocalStack) -> None:
+    [created] = run_verbatim(local, "## Flow control")
+
+    assert (created["concurrencyKey"], created["concurrencyLimit"]) == ("tenant-42", 2)
+    assert local.call("DELETE", f"/jobs/{created['id']}")[0] == 204
+
+
 # Operations on a created job the stateful phase must have reached through the links, and the answers that
 # show it did: a trigger may find the job running, paused or cancelled (409), as the stack runs it meanwhile.
 CHAIN = {

@@ -17,7 +17,7 @@ JOB_FIELDS = {
     "id", "name", "handler", "target", "notify", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "jitterSeconds", "maxRuns", "successfulRuns",
-    "catchupWindowSeconds",
+    "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit",
     "lastRunAt", "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 

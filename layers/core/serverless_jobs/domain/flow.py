@@ -1,6 +1,7 @@
 """Flow control a job sets for itself (DESIGN §9 "Flow control"): when each occurrence really starts
-(`jitterSeconds`), when one is found too late to run (`catchupWindowSeconds`) and when the job has run
-enough (`maxRuns`).
+(`jitterSeconds`), when one is found too late to run (`catchupWindowSeconds`), when the job has run
+enough (`maxRuns`), and which fields come together (`concurrencyKey` with `concurrencyLimit`). The slot
+counting itself needs storage: usecases.claim and the job store.
 
 Plain rules over a Job; lifecycle and outcome apply them, so every path that arms an occurrence agrees.
 """
@@ -43,8 +44,17 @@ def missed(job: Job, due: datetime, now: datetime) -> bool:
 
 def check_flow(job: Job) -> None:
     """Refuse flow-control fields that mean nothing for this job, naming the field (400)."""
+    check_concurrency(job.concurrency_key, job.concurrency_limit)
     recurring = job.timing().recurring
     if job.jitter_seconds and not recurring:
         raise InvalidInput("jitterSeconds", "applies to recurring jobs only; this job has no recurring schedule")
     if job.catchup_window_seconds is not None and not recurring:
         raise InvalidInput("catchupWindowSeconds", "applies to recurring jobs only; this job has no recurring schedule")
+
+
+def check_concurrency(key: str | None, limit: int | None) -> None:
+    """A concurrency key comes with its limit, and a limit with its key (the job as created or updated)."""
+    if key is not None and limit is None:
+        raise InvalidInput("concurrencyLimit", "is required with concurrencyKey")
+    if limit is not None and key is None:
+        raise InvalidInput("concurrencyKey", "is required with concurrencyLimit")

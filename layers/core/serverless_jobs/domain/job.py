@@ -75,6 +75,9 @@ class Job:
     max_runs: int | None = None
     successful_runs: int = 0
     catchup_window_seconds: int | None = None
+    # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

@@ -27,6 +27,7 @@ from pydantic import (
 
 from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
+from serverless_jobs.domain.flow import check_concurrency
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.labels import (
     KEY_PATTERN,
@@ -149,6 +150,17 @@ TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
 JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year
+ConcurrencyKey = Annotated[
+    StrictStr,
+    Field(
+        pattern=r"^[A-Za-z0-9._:/=-]{1,128}$",
+        description="Jobs sharing this key run at most `concurrencyLimit` at once, across the fleet",
+        examples=["tenant-42"],
+    ),
+]
+ConcurrencyLimit = Annotated[
+    StrictInt, Field(ge=1, le=10000, description="How many jobs of `concurrencyKey` may run at once")
+]
 
 
 class _Strict(BaseModel):
@@ -250,18 +262,21 @@ class JobCreate(_Window):
     jitterSeconds: JitterSeconds = 0
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    concurrencyKey: ConcurrencyKey | None = None
+    concurrencyLimit: ConcurrencyLimit | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
         if self.handler is None and self.target is None:
             raise InvalidInput("handler", "is required, unless the job has a target")
         _one_of_handler_and_target(self)
+        check_concurrency(self.concurrencyKey, self.concurrencyLimit)
         return self
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns` and
-    `catchupWindowSeconds` may be set to null to clear them.
+    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns`,
+    `catchupWindowSeconds` and `concurrencyKey` with `concurrencyLimit` may be set to null to clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -280,10 +295,13 @@ class JobUpdate(_Window):
     jitterSeconds: JitterSeconds | None = None
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
+    concurrencyLimit: ConcurrencyLimit | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        clearable = {"schedule", "runAt", "endAt", "notify", "maxRuns", "catchupWindowSeconds"}
+        flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit"}
+        clearable = {"schedule", "runAt", "endAt", "notify", *flow}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -323,6 +341,8 @@ class JobView(BaseModel):
     maxRuns: int | None
     successfulRuns: int
     catchupWindowSeconds: int | None
+    concurrencyKey: str | None = None
+    concurrencyLimit: int | None = None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

@@ -44,6 +44,8 @@ _ATTRIBUTE_OF = {
     "jitterSeconds": "jitter_seconds",
     "maxRuns": "max_runs",
     "catchupWindowSeconds": "catchup_window_seconds",
+    "concurrencyKey": "concurrency_key",
+    "concurrencyLimit": "concurrency_limit",
 }
 
 
@@ -65,6 +67,8 @@ def job_spec(request: JobCreate) -> JobSpec:
         jitter_seconds=request.jitterSeconds,
         max_runs=request.maxRuns,
         catchup_window_seconds=request.catchupWindowSeconds,
+        concurrency_key=request.concurrencyKey,
+        concurrency_limit=request.concurrencyLimit,
     )
 
 
@@ -121,6 +125,8 @@ def job_view(job: Job) -> JobView:
         maxRuns=job.max_runs,
         successfulRuns=job.successful_runs,
         catchupWindowSeconds=job.catchup_window_seconds,
+        concurrencyKey=job.concurrency_key,
+        concurrencyLimit=job.concurrency_limit,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,

@@ -27,7 +27,7 @@ from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.notify import notify
-from serverless_jobs.usecases.wake import wake_if_due_soon
+from serverless_jobs.usecases.wake import wake_for_freed_slot, wake_if_due_soon
 
 logger = Logger(child=True)
 
@@ -151,6 +151,7 @@ def settle(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bool:
         after = moved_on(deps, job, outcome_of(run), now)
         if deps.jobs.finish_run(job, after, run):
             wake_if_due_soon(deps, after)
+            wake_for_freed_slot(deps, job)
             return True
     if deps.history.record(run):
         stored: Run | None = run
@@ -191,6 +192,7 @@ def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime
         if not deps.jobs.update(job, after, expect={"run_id": run_id}):
             raise ConcurrentChange(job_id)
         wake_if_due_soon(deps, after)
+        wake_for_freed_slot(deps, job)
         return True
 
     try:

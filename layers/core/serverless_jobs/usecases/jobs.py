@@ -64,6 +64,8 @@ class JobSpec:
     jitter_seconds: int = 0
     max_runs: int | None = None
     catchup_window_seconds: int | None = None
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ class JobService:
             max_attempts=spec.max_attempts,
             retry_backoff_seconds=spec.retry_backoff_seconds,
             timeout_seconds=spec.timeout_seconds,
+            concurrency_key=spec.concurrency_key,
+            concurrency_limit=spec.concurrency_limit,
             created_at=to_millis(now),
             updated_at=to_millis(now),
             jitter_seconds=spec.jitter_seconds,
@@ -205,7 +209,10 @@ class JobService:
         lifecycle.check_triggerable(job)
         run = self._start_now(job, "manual")
         if run is None:
-            raise Conflict(f"job '{job_id}' started running meanwhile; it cannot be triggered now")
+            raise Conflict(
+                f"job '{job_id}' started running meanwhile, or its concurrencyKey has no free slot; "
+                "it cannot be triggered now"
+            )
         return run.runId
 
     def pause(self, job_id: str) -> Job:

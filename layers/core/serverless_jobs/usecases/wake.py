@@ -28,3 +28,15 @@ def wake_if_due_soon(deps: Deps, job: Job) -> None:
     now = deps.clock.now()
     if due_at < now + timedelta(seconds=TICK_EVERY_SECONDS):
         deps.waker.wake(due_at)
+
+
+def wake_for_freed_slot(deps: Deps, finished: Job) -> None:
+    """Wake the tick now if the run `finished` let go of held a concurrency slot.
+
+    A job refused a slot stays due (its `next_run_at` passed), so the tick's look-ahead, which looks only at
+    what falls due later, neither sleeps towards it nor passes again for it: no pass spins on a blocked job.
+    The finish that frees a slot wakes a pass instead, which claims the soonest due waiter at once. A lost
+    run's slot, freed by the tick itself (no waker), is taken by the next pass, at the latest the next minute's.
+    """
+    if deps.waker is not None and finished.concurrency_key is not None and finished.run_id is not None:
+        deps.waker.wake(deps.clock.now())

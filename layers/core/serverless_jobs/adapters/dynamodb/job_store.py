@@ -4,12 +4,17 @@ A job's labels are mirrored by membership items in the labels table (`LabelItem`
 the same transaction as the job whenever its labels change (create, update, delete), so a group never holds
 a job that lacks its label or misses one that has it. Writes that leave the labels alone (the tick's, the
 executor's, transitions) stay single conditional writes on the job.
+
+A job with a `concurrency_key` holds one of its key's slots while it holds a run (`run_id` set): each write
+that gives a job a run or takes it away moves the key's counter (`SlotItem`) in the same transaction. Taking
+a slot is conditioned on the count being under the job's limit, so a claim past the limit is refused like a
+lost race and the job stays due; letting go is unconditional, so no finish is ever refused for its slot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -22,9 +27,11 @@ from pynamodb.transactions import TransactWrite
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, still_open
 from serverless_jobs.adapters.dynamodb.models import (
+    SLOT_PREFIX,
     JobItem,
     LabelItem,
     RunItem,
+    SlotItem,
     bound,
     condition_failed,
     connect,
@@ -43,6 +50,7 @@ class DynamoJobStore:
     ) -> None:
         self._model = bound(JobItem, table_name, tuning)
         self._history = bound(RunItem, history_table, tuning)
+        self._slots = bound(SlotItem, table_name, tuning)
         # Only the API changes labels; the tick and the executor have no labels table (and no grant on it).
         self._labels = bound(LabelItem, labels_table, tuning) if labels_table else None
 
@@ -50,6 +58,7 @@ class DynamoJobStore:
         connect(self._model, session)
         if self._labels is not None:
             share_session(self._labels, session)  # its client is made by the first request that lists a label
+        share_session(self._slots, session)
 
     def get(self, job_id: str) -> Job | None:
         try:
@@ -86,8 +95,8 @@ class DynamoJobStore:
                 batch.save(self._item(job))
 
     def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
-        if after.labels != before.labels:
-            return self._update_with_labels(before, after, expect)
+        if after.labels != before.labels or _moves_slots(before, after):
+            return self._update_in_transaction(before, after, expect)
         item = self._item(before)
         try:
             # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
@@ -99,16 +108,19 @@ class DynamoJobStore:
         after.version = item.version
         return True
 
-    def _update_with_labels(self, before: Job, after: Job, expect: Mapping[str, object] | None) -> bool:
-        """The job's update and its group memberships moved along, in one transaction: both or neither."""
+    def _update_in_transaction(self, before: Job, after: Job, expect: Mapping[str, object] | None) -> bool:
+        """The job's update, its group memberships and its slot moved along, in one transaction: all or none."""
         item = self._item(before)
         added = {key: value for key, value in after.labels.items() if before.labels.get(key) != value}
         removed = {key: value for key, value in before.labels.items() if after.labels.get(key) != value}
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after), condition=self._expected(expect))
-            self._add_memberships(transaction, after, added)
-            self._remove_memberships(transaction, before, removed)
+            if added:
+                self._add_memberships(transaction, after, added)
+            if removed:
+                self._remove_memberships(transaction, before, removed)
+            self._move_slots(transaction, before, after)
 
         return self._commit(write, item, after)
 
@@ -135,8 +147,32 @@ class DynamoJobStore:
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after))  # on the version read
             transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+            self._move_slots(transaction, before, after)
 
         return self._commit(write, item, after)
+
+    def slots_held(self, key: str) -> int:
+        """How many runs hold a slot of `key` now (a consistent read): for tests and operators."""
+        try:
+            return int(self._slots.get(SlotItem.id_for(key), consistent_read=True).running)
+        except DoesNotExist:
+            return 0
+
+    def _move_slots(self, transaction: TransactWrite, before: Job, after: Job) -> None:
+        """Add to `transaction` the slot counters' moves for `before` becoming `after` (none for most writes)."""
+        held, holds = _slot_of(before), _slot_of(after)
+        if held == holds:
+            return
+        slots = self._slots
+        if held is not None:
+            transaction.update(slots(SlotItem.id_for(held)), actions=[slots.running.add(-1)])
+        if holds is not None:
+            # A new claim must find a free slot; a run already out (its job given a key, or moved to another
+            # key) keeps running, so it takes its slot unchecked.
+            limit = after.concurrency_limit or 0
+            claims = before.run_id is None
+            free = (slots.running.does_not_exist() | (slots.running < limit)) if claims else None
+            transaction.update(slots(SlotItem.id_for(holds)), actions=[slots.running.add(1)], condition=free)
 
     def _changes(self, before: Job, after: Job) -> list[Any]:
         """Update actions for the fields where `after` differs from `before` (pynamodb adds the version)."""
@@ -159,10 +195,12 @@ class DynamoJobStore:
 
     def delete(self, job: Job) -> bool:
         try:
-            if job.labels:
+            if job.labels or _slot_of(job) is not None:
                 with self._transaction() as transaction:
                     transaction.delete(self._item(job))  # on the version read, as the single delete
-                    self._remove_memberships(transaction, job, job.labels)
+                    if job.labels:
+                        self._remove_memberships(transaction, job, job.labels)
+                    self._move_slots(transaction, job, replace(job, run_id=None))
             else:
                 self._item(job).delete()
         except DeleteError as error:
@@ -229,7 +267,8 @@ class DynamoJobStore:
                 status.value, limit=limit, last_evaluated_key=start, scan_index_forward=False
             )
             if status
-            else self._model.scan(limit=limit, last_evaluated_key=start)
+            # the slot counters share the table: left out (a page may come back short, with its next key)
+            else self._model.scan(~self._model.id.startswith(SLOT_PREFIX), limit=limit, last_evaluated_key=start)
         )
         items = [self._job(item) for item in results]
         return Page(items, results.last_evaluated_key)
@@ -272,6 +311,15 @@ def _first_condition_failed(error: TransactWriteError) -> bool:
     """Whether the transaction's first item (the job) failed its condition, so nothing was written."""
     reasons = error.cancellation_reasons
     return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def _slot_of(job: Job) -> str | None:
+    """The concurrency key whose slot `job` holds: its key while it holds a run, else None."""
+    return job.concurrency_key if job.run_id is not None else None
+
+
+def _moves_slots(before: Job, after: Job) -> bool:
+    return _slot_of(before) != _slot_of(after)
 
 
 def _set_or_remove(attribute: Any, value: Any) -> Any:

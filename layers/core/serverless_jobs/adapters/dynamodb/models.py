@@ -122,10 +122,30 @@ class JobItem(Model):
     max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
     successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
     catchup_window_seconds = IntegerAttribute(null=True, attr_name="catchupWindowSeconds")
+    concurrency_key = UnicodeAttribute(null=True, attr_name="concurrencyKey")
+    concurrency_limit = IntegerAttribute(null=True, attr_name="concurrencyLimit")
     version = VersionAttribute()
 
     due_index = DueIndex()
     status_index = StatusIndex()
+
+
+SLOT_PREFIX = "slot#"
+
+
+class SlotItem(Model):
+    """A concurrency key's count of runs held, in the Jobs table under the id `slot#<key>`.
+
+    In the Jobs table so that every function that claims or finishes a run already has its grant; it has no
+    `status` nor `dueShard`, so neither index holds it, and the unfiltered listing's Scan filters it out.
+    """
+
+    id = UnicodeAttribute(hash_key=True)
+    running = IntegerAttribute(default=0)
+
+    @staticmethod
+    def id_for(key: str) -> str:
+        return SLOT_PREFIX + key
 
 
 class LabelItem(Model):
