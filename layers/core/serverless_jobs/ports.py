@@ -54,11 +54,11 @@ class JobStore(Protocol):
         """
         ...
 
-    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
-        """Write the job's update (as `update`, on `before.version`) and `entry`, a closed history entry
-        (as `HistoryStore.record`), in one transaction: both or neither.
+    def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
+        """Write the job's update (as `update`, on `before.version`) and `entries`, closed history entries
+        (each as `HistoryStore.record`: the run's own, a `skipped` one), in one transaction: all or none.
 
-        False, with nothing written, when either condition failed (the job changed, the entry was closed
+        False, with nothing written, when a condition failed (the job changed, an entry was closed
         already) or the transaction was cancelled by a concurrent write.
         """
         ...

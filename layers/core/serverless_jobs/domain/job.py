@@ -30,6 +30,9 @@ TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.
 
 Trigger = Literal["schedule", "manual", "retry"]
 
+# What becomes of the occurrences that fall due while a run runs (domain/flow.py): one run after it, or none.
+Overlap = Literal["buffer", "skip"]
+
 
 @dataclass
 class Job:
@@ -75,6 +78,8 @@ class Job:
     max_runs: int | None = None
     successful_runs: int = 0
     catchup_window_seconds: int | None = None
+    # Occurrences due while a run runs: run once after it (buffer), or recorded skipped (skip).
+    overlap: Overlap = "buffer"
     # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
     concurrency_key: str | None = None
     concurrency_limit: int | None = None

@@ -150,6 +150,15 @@ TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
 JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year
+OverlapPolicy = Annotated[
+    Literal["buffer", "skip"],
+    Field(
+        description="Occurrences that fall due while a run runs: `buffer` runs them once after it (the latest "
+        "of them), `skip` records them as one `skipped` history entry and goes on after the run (recurring "
+        "jobs only)",
+        examples=["skip"],
+    ),
+]
 ConcurrencyKey = Annotated[
     StrictStr,
     Field(
@@ -262,6 +271,7 @@ class JobCreate(_Window):
     jitterSeconds: JitterSeconds = 0
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    overlap: OverlapPolicy = "buffer"
     concurrencyKey: ConcurrencyKey | None = None
     concurrencyLimit: ConcurrencyLimit | None = None
 
@@ -295,6 +305,7 @@ class JobUpdate(_Window):
     jitterSeconds: JitterSeconds | None = None
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    overlap: OverlapPolicy | None = None
     concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
     concurrencyLimit: ConcurrencyLimit | None = None
 
@@ -341,6 +352,7 @@ class JobView(BaseModel):
     maxRuns: int | None
     successfulRuns: int
     catchupWindowSeconds: int | None
+    overlap: OverlapPolicy
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
     lastRunAt: str | None

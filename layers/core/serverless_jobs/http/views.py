@@ -44,6 +44,7 @@ _ATTRIBUTE_OF = {
     "jitterSeconds": "jitter_seconds",
     "maxRuns": "max_runs",
     "catchupWindowSeconds": "catchup_window_seconds",
+    "overlap": "overlap",
     "concurrencyKey": "concurrency_key",
     "concurrencyLimit": "concurrency_limit",
 }
@@ -67,6 +68,7 @@ def job_spec(request: JobCreate) -> JobSpec:
         jitter_seconds=request.jitterSeconds,
         max_runs=request.maxRuns,
         catchup_window_seconds=request.catchupWindowSeconds,
+        overlap=request.overlap,
         concurrency_key=request.concurrencyKey,
         concurrency_limit=request.concurrencyLimit,
     )
@@ -125,6 +127,7 @@ def job_view(job: Job) -> JobView:
         maxRuns=job.max_runs,
         successfulRuns=job.successful_runs,
         catchupWindowSeconds=job.catchup_window_seconds,
+        overlap=job.overlap,
         concurrencyKey=job.concurrency_key,
         concurrencyLimit=job.concurrency_limit,
         lastRunAt=iso_z_millis(job.last_run_at),

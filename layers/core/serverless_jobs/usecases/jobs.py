@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.flow import check_flow
-from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
+from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Overlap, Run, RunRequest, Trigger
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
@@ -64,6 +64,7 @@ class JobSpec:
     jitter_seconds: int = 0
     max_runs: int | None = None
     catchup_window_seconds: int | None = None
+    overlap: Overlap = "buffer"
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
 
@@ -152,6 +153,7 @@ class JobService:
             jitter_seconds=spec.jitter_seconds,
             max_runs=spec.max_runs,
             catchup_window_seconds=spec.catchup_window_seconds,
+            overlap=spec.overlap,
         )
         check_flow(job)
         first = first_occurrence(job.timing(), now)

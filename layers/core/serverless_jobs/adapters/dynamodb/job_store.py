@@ -141,12 +141,13 @@ class DynamoJobStore:
             raise
         return self._job(model.from_raw_data(written["Attributes"]))
 
-    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
+    def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         item = self._item(before)
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after))  # on the version read
-            transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+            for entry in entries:
+                transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
             self._move_slots(transaction, before, after)
 
         return self._commit(write, item, after)

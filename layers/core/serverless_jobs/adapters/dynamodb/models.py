@@ -122,6 +122,7 @@ class JobItem(Model):
     max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
     successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
     catchup_window_seconds = IntegerAttribute(null=True, attr_name="catchupWindowSeconds")
+    overlap = UnicodeAttribute(default="buffer")
     concurrency_key = UnicodeAttribute(null=True, attr_name="concurrencyKey")
     concurrency_limit = IntegerAttribute(null=True, attr_name="concurrencyLimit")
     version = VersionAttribute()
