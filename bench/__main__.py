@@ -10,12 +10,13 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, fanout, herd, idle_cost, local_precision, requests_per_operation, schedules
+from bench import cold_start, fanout, herd, idle_cost, local_precision, overlap, requests_per_operation, schedules
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
 BENCHMARKS: tuple[ModuleType, ...] = (
     schedules,
+    overlap,
     herd,
     fanout,
     local_precision,

@@ -52,11 +52,12 @@ def missed(job: Job, due: datetime, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Overlapped:
-    """The occurrences that fell due while a run ran: `first` to `last`, `count` of them (MOST_COUNTED at most)."""
+    """The occurrences that fell due while a run ran: `first` to `last`; with `overlap: skip`, whose entry says
+    how many, `count` of them (MOST_COUNTED at most; None with `buffer`, which needs only `last`)."""
 
     first: datetime
     last: datetime
-    count: int
+    count: int | None
 
 
 def overlapped(job: Job, timing: Timing, now: datetime) -> Overlapped | None:
@@ -72,11 +73,16 @@ def overlapped(job: Job, timing: Timing, now: datetime) -> Overlapped | None:
     if first is None or first > now:
         return None
     last = latest_up_to(timing, first, now)
+    return Overlapped(first, last, counted(timing, first, last) if job.overlap == "skip" else None)
+
+
+def counted(timing: Timing, first: datetime, last: datetime) -> int:
+    """How many occurrences from `first` to `last`, both occurrences, stepping at most MOST_COUNTED times."""
     count, at = 1, first
     while at < last and count < MOST_COUNTED:
         at = timing.next_at_or_after(at + _MS) or last
         count += 1
-    return Overlapped(first, last, count)
+    return count
 
 
 def latest_up_to(timing: Timing, first: datetime, now: datetime) -> datetime:

@@ -33,7 +33,7 @@ def skipped_entry(job: Job, occurrence: datetime, now: datetime, error: str, set
 
 def overlap_entry(job: Job, during: Overlapped, now: datetime, settings: Settings) -> Run:
     """The entry of the occurrences that fell due while `job`'s run ran, with `overlap: skip`."""
-    many = f"{during.count} or more" if during.count >= MOST_COUNTED else str(during.count)
+    many = f"{during.count} or more" if (during.count or 0) >= MOST_COUNTED else str(during.count)
     which = iso_z(during.first) if during.count == 1 else f"{iso_z(during.first)} to {iso_z(during.last)}"
     error = f"Overlap: {many} occurrence(s) ({which}) fell due while run {job.run_id} ran; overlap is skip"
     return skipped_entry(job, during.first, now, error, settings)
