@@ -1,8 +1,8 @@
 """Flow control a job sets for itself (DESIGN §9 "Flow control"): when each occurrence really starts
 (`jitterSeconds`), when one is found too late to run (`catchupWindowSeconds`), which occurrences fell due
 while a run ran (`overlap`), when the job has run enough (`maxRuns`), and which fields come together
-(`concurrencyKey` with `concurrencyLimit`). The slot
-counting itself needs storage: usecases.claim and the job store.
+(`concurrencyKey` with `concurrencyLimit`). The slot counting itself needs storage: usecases.claim and the
+job store.
 
 Plain rules over a Job; lifecycle and outcome apply them, so every path that arms an occurrence agrees.
 """
