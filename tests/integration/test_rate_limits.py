@@ -12,6 +12,7 @@ import random
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 from devtools.stack import Stack
@@ -96,3 +97,153 @@ def test_the_field_is_shown_changed_and_cleared_and_bad_values_are_400s_naming_t
     cleared = stack.api.put(f"/jobs/{job['id']}", {"rateLimit": None}).body
     assert cleared["rateLimit"] is None
     assert stack.job(job["id"])["rateLimit"] is None
+
+
+def test_retries_count_as_starts_and_wait_for_the_window(stack: Stack) -> None:
+    job_id = stack.create(
+        **limited(1, 60), handler="fail", data={"message": "boom"}, maxAttempts=2, retryBackoffSeconds=1
+    )["id"]
+    first_start = starts(stack, [job_id])[0]
+    stack.deliver()  # fails; its retry is due a second later
+    stack.clock.advance(2)
+    assert stack.tick()["dispatched"] == 0
+    assert stack.job(job_id)["status"] == "pending"
+
+    stack.clock.advance(40)
+    report = stack.tick(remaining_millis=65_000)
+    assert report["dispatched"] == 1
+    assert starts(stack, [job_id]) == [first_start, first_start + 60_000]
+    stack.deliver()
+    assert [(run["attempt"], run["trigger"]) for run in stack.history(job_id)] == [(2, "retry"), (1, "schedule")]
+
+
+def test_triggering_a_job_whose_key_has_no_start_left_is_a_409_saying_when_and_changes_nothing(
+    stack: Stack, snapshot: Any
+) -> None:
+    [started] = create_herd(stack, 1, limit=1, period=600)
+    scheduled = stack.create(**limited(1, 600), schedule="0 3 * * *")
+    frees = from_millis(starts(stack, [started])[0]) + timedelta(seconds=600)
+    before = snapshot()
+
+    reply = stack.api.post(f"/jobs/{scheduled['id']}/trigger")
+    assert reply.status == 409
+    assert f"rateLimit key '{KEY}' has no start left" in reply.body["message"]
+    assert iso_z(frees) in reply.body["message"]
+    assert snapshot() == before
+
+    stack.clock.advance(600)
+    assert stack.api.post(f"/jobs/{scheduled['id']}/trigger").status == 202  # a manual run is a start too
+    assert statuses(stack, [scheduled["id"]]) == ["running"]
+
+
+def test_with_a_concurrency_key_both_must_pass_and_a_refused_slot_takes_no_start(stack: Stack) -> None:
+    both = {**limited(2, 60), "concurrencyKey": "tenant", "concurrencyLimit": 1, "timeoutSeconds": 30}
+    first, second = (stack.create(**both)["id"] for _ in range(2))
+    assert statuses(stack, [first, second]) == ["running", "pending"]  # the slot refused the second
+    assert len(stack.jobs.rate_window(KEY)) == 1  # and its refused claim wrote no start
+
+    stack.deliver()
+    stack.wake()  # the freed slot wakes the tick: the second has its slot and the window's second start
+    assert statuses(stack, [first, second]) == ["completed", "running"]
+    assert len(starts(stack, [first, second])) == 2
+
+    third = stack.create(**both)["id"]  # a free slot once the second ends, but no start left for a minute
+    stack.deliver()
+    stack.wake()
+    assert statuses(stack, [second, third]) == ["completed", "pending"]
+    stack.clock.advance(60)
+    stack.tick()
+    assert statuses(stack, [third]) == ["running"]
+
+
+def test_waiting_jobs_start_in_due_order_across_shards_one_as_each_place_frees(stack: Stack) -> None:
+    now = stack.clock.now()
+    job_ids = create_herd(stack, 5, limit=1, period=10, runAt=iso_z(now + timedelta(seconds=1)))
+    # due a millisecond apart, created in an order that is not the due order, on shards the ids spread over
+    due_order = list(reversed(job_ids))
+    for offset, job_id in enumerate(due_order):
+        runs_at = iso_z(now + timedelta(seconds=1, milliseconds=offset))
+        assert stack.api.put(f"/jobs/{job_id}", {"runAt": runs_at}).status == 200
+    assert len({stack.jobs.get(job_id).due_shard for job_id in job_ids}) > 1  # type: ignore[union-attr]
+    stack.clock.advance(2)
+
+    report = stack.tick(remaining_millis=65_000)
+    assert report["dispatched"] == 5
+    assert report["passes"] == 5  # one per start, each when the place frees: nothing spins between
+    claimed = [stack.jobs.get(job_id).last_run_at for job_id in due_order]  # type: ignore[union-attr]
+    assert claimed == sorted(claimed)
+    assert [later - earlier for earlier, later in pairwise(claimed)] == [10_000] * 4
+
+
+def test_racing_ticks_start_no_more_than_the_limit_between_them(stack: Stack) -> None:
+    runs_at = iso_z(stack.clock.now() + timedelta(seconds=10))
+    job_ids = create_herd(stack, 6, limit=2, period=60, runAt=runs_at)
+    stack.clock.advance(11)
+
+    with ThreadPoolExecutor(3) as pool:
+        for future in [pool.submit(stack.tick) for _ in range(3)]:
+            future.result()
+
+    assert len(stack.invocations.payloads) == 2  # two runs dispatched, once each
+    assert len(starts(stack, job_ids)) == 2
+    assert len(stack.jobs.rate_window(KEY)) == 2
+
+
+def test_the_listing_never_shows_a_rate_window(stack: Stack) -> None:
+    job_ids = create_herd(stack, 2, limit=5, period=60)
+    listed, token = [], None
+    for _ in range(5):  # a page of one at a time: a page that met the window comes back short, with a token
+        page = stack.api.get("/jobs", limit="1", **({"nextToken": token} if token else {})).body
+        listed += [job["id"] for job in page["jobs"]]
+        token = page["nextToken"]
+        if token is None:
+            break
+    assert sorted(listed) == sorted(job_ids)
+
+
+def test_no_window_ever_holds_more_than_the_limit_under_random_races_triggers_lost_runs_and_duplicates(
+    stack: Stack,
+) -> None:
+    rng = random.Random(1415)
+    keys = {"a": (2, 15), "b": (1, 10)}
+    herd = {
+        key: create_herd(stack, 3, limit, period, key=key, schedule="4s", maxAttempts=2, retryBackoffSeconds=1)
+        for key, (limit, period) in keys.items()
+    }
+    every_job = [job_id for jobs in herd.values() for job_id in jobs]
+    delivered: list[dict[str, Any]] = []
+
+    for _ in range(80):
+        step = rng.choice(["tick", "race", "deliver", "deliver", "lose", "duplicate", "trigger", "advance", "wake"])
+        pending = stack.invocations.payloads[stack.delivered :]
+        if step == "tick":
+            stack.tick()
+        elif step == "race":  # two ticks and a trigger at once
+            with ThreadPoolExecutor(3) as pool:
+                racing = [pool.submit(stack.tick), pool.submit(stack.tick)]
+                racing.append(pool.submit(stack.api.post, f"/jobs/{rng.choice(every_job)}/trigger"))
+                for future in racing:
+                    future.result()
+        elif step == "deliver" and pending:
+            stack.delivered += 1
+            delivered.append(pending[0])
+            stack.execute(pending[0])
+        elif step == "lose" and pending:
+            stack.delivered += 1  # the run's executor never starts: its lease runs out, the tick retries
+        elif step == "duplicate" and delivered:
+            assert stack.execute(rng.choice(delivered))["outcome"] == "skipped"
+        elif step == "trigger":
+            assert stack.api.post(f"/jobs/{rng.choice(every_job)}/trigger").status in (202, 409)
+        elif step == "advance":
+            stack.clock.advance(rng.choice([2, 10, 25, 95]))
+        elif step == "wake":
+            stack.wake()
+        for key, (limit, _) in keys.items():
+            assert len(stack.jobs.rate_window(key)) <= limit
+
+    # Every start ever made is in history (or is a run still out): no window of the walk held more than
+    # the limit, the walk did fill each window, and it went on past it.
+    for key, (limit, period) in keys.items():
+        times = starts(stack, herd[key])
+        assert most_in_any_window(times, period) == limit
+        assert len(times) > 2 * limit
