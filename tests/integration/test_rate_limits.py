@@ -15,6 +15,7 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
+from devtools.dynamo import dynamodb_calls
 from devtools.stack import Stack
 from serverless_jobs.domain.timefmt import from_millis, iso_z
 
@@ -173,6 +174,20 @@ def test_waiting_jobs_start_in_due_order_across_shards_one_as_each_place_frees(s
     claimed = [starts(stack, [job_id])[0] for job_id in due_order]
     assert claimed == sorted(claimed)
     assert [later - earlier for earlier, later in pairwise(claimed)] == [10_000] * 4
+
+
+def test_twenty_jobs_waiting_on_one_key_cost_a_pass_one_read_and_no_write(stack: Stack) -> None:
+    create_herd(stack, 21, limit=1, period=60, runAt=iso_z(stack.clock.now() + timedelta(seconds=1)))
+    stack.clock.advance(2)
+    assert stack.tick()["dispatched"] == 1
+    stack.clock.advance(10)
+
+    with dynamodb_calls() as calls:
+        report = stack.tick()
+
+    assert (report["examined"], report["dispatched"]) == (20, 0)
+    assert calls["GetItem"] == 1  # the key's window, read by the soonest waiter; the 19 after it read nothing
+    assert calls["TransactWriteItems"] + calls["UpdateItem"] == 0
 
 
 def test_racing_ticks_start_no_more_than_the_limit_between_them(stack: Stack) -> None:

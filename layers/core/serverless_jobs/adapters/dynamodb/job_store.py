@@ -176,7 +176,8 @@ class DynamoJobStore:
             return 0
 
     def rate_window(self, key: str) -> Window:
-        read = self._windows._get_connection().get_item(RateItem.id_for(key), consistent_read=True)
+        # on the jobs' own client (the same table), made in the function's init, as the transactions are
+        read = self._model._get_connection().get_item(RateItem.id_for(key), consistent_read=True)
         return {
             int(name[1:]): int(value["N"])
             for name, value in read.get("Item", {}).items()
