@@ -10,7 +10,16 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, fanout, herd, idle_cost, local_precision, requests_per_operation, schedules
+from bench import (
+    cold_start,
+    fanout,
+    herd,
+    idle_cost,
+    local_precision,
+    rate_limit,
+    requests_per_operation,
+    schedules,
+)
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
@@ -18,6 +27,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     schedules,
     herd,
     fanout,
+    rate_limit,
     local_precision,
     idle_cost,
     requests_per_operation,
