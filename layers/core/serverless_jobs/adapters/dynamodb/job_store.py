@@ -59,7 +59,7 @@ class DynamoJobStore:
         self._model = bound(JobItem, table_name, tuning)
         self._history = bound(RunItem, history_table, tuning)
         self._slots = bound(SlotItem, table_name, tuning)
-        self._windows = bound(RateItem, table_name, tuning)
+        self._windows = bound(RateItem, table_name, tuning)  # items for transactions; it makes no call itself
         # Only the API changes labels; the tick and the executor have no labels table (and no grant on it).
         self._labels = bound(LabelItem, labels_table, tuning) if labels_table else None
 
@@ -68,7 +68,6 @@ class DynamoJobStore:
         if self._labels is not None:
             share_session(self._labels, session)  # its client is made by the first request that lists a label
         share_session(self._slots, session)
-        share_session(self._windows, session)
 
     def get(self, job_id: str) -> Job | None:
         try:
