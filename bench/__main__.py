@@ -10,7 +10,17 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, fanout, herd, idle_cost, local_precision, overlap, requests_per_operation, schedules
+from bench import (
+    cold_start,
+    fanout,
+    herd,
+    idle_cost,
+    local_precision,
+    overlap,
+    rate_limit,
+    requests_per_operation,
+    schedules,
+)
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
@@ -19,6 +29,7 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     overlap,
     herd,
     fanout,
+    rate_limit,
     local_precision,
     idle_cost,
     requests_per_operation,

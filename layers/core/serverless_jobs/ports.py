@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.rate import Take, Window
 from serverless_jobs.domain.targets import Target
 
 T = TypeVar("T")
@@ -36,14 +37,21 @@ class JobStore(Protocol):
         """Store a new job; False when a job with its id exists already."""
         ...
 
-    def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
+    def update(
+        self, before: Job, after: Job, expect: Mapping[str, object] | None = None, take: Take | None = None
+    ) -> bool:
         """Write the fields where `after` differs from `before`, in one conditional write (with the label
-        memberships in one transaction when the labels change).
+        memberships, the concurrency slot and the rate-limit start `take` in one transaction when any of them
+        moves).
 
-        Only if the stored job is still at `before.version` and each field of `expect` (a Job attribute)
-        still holds its value (None: absent). False when another writer got there first. On success
-        `after.version` is the stored job's new version.
+        Only if the stored job is still at `before.version`, each field of `expect` (a Job attribute)
+        still holds its value (None: absent) and the place `take` writes is still free. False when another
+        writer got there first. On success `after.version` is the stored job's new version.
         """
+        ...
+
+    def rate_window(self, key: str) -> Window:
+        """The starts recorded in a rate-limit key's window, by place (a consistent read; empty if none)."""
         ...
 
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:

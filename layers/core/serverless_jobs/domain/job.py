@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from serverless_jobs.domain.notify import Notify
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing
 from serverless_jobs.domain.targets import Target
@@ -83,6 +84,8 @@ class Job:
     # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
+    # Flow control: at most `rate_limit.limit` starts of the jobs sharing its key in any period (domain/rate.py).
+    rate_limit: RateLimit | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

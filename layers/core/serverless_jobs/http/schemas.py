@@ -40,6 +40,7 @@ from serverless_jobs.domain.labels import (
     check_labels,
     parse_selector,
 )
+from serverless_jobs.domain.rate import MAX_LIMIT, MAX_PERIOD_SECONDS
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.targets import (
     HTTP_METHODS,
@@ -159,10 +160,12 @@ OverlapPolicy = Annotated[
         examples=["skip"],
     ),
 ]
+# A concurrency or rate-limit key: what a tenant id, a host name or an API's name looks like.
+FLOW_KEY_PATTERN = r"^[A-Za-z0-9._:/=-]{1,128}$"
 ConcurrencyKey = Annotated[
     StrictStr,
     Field(
-        pattern=r"^[A-Za-z0-9._:/=-]{1,128}$",
+        pattern=FLOW_KEY_PATTERN,
         description="Jobs sharing this key run at most `concurrencyLimit` at once, across the fleet",
         examples=["tenant-42"],
     ),
@@ -254,6 +257,16 @@ class NotifySpec(_Strict):
         return self
 
 
+class RateLimitSpec(_Strict):
+    """At most `limit` run starts (scheduled, retry and manual alike) of the jobs sharing `key` in any
+    `periodSeconds`, across the fleet: a sliding window. A due job past the limit waits, still due, and
+    starts as soon as the oldest start leaves the window."""
+
+    key: Annotated[StrictStr, Field(pattern=FLOW_KEY_PATTERN, examples=["partner-api"])]
+    limit: Annotated[StrictInt, Field(ge=1, le=MAX_LIMIT)]
+    periodSeconds: Annotated[StrictInt, Field(ge=1, le=MAX_PERIOD_SECONDS)]
+
+
 class JobCreate(_Window):
     """A job runs a registered `handler` or sends its runs to a `target`: exactly one of the two."""
 
@@ -274,6 +287,7 @@ class JobCreate(_Window):
     overlap: OverlapPolicy = "buffer"
     concurrencyKey: ConcurrencyKey | None = None
     concurrencyLimit: ConcurrencyLimit | None = None
+    rateLimit: RateLimitSpec | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -286,7 +300,8 @@ class JobCreate(_Window):
 
 class JobUpdate(_Window):
     """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns`,
-    `catchupWindowSeconds` and `concurrencyKey` with `concurrencyLimit` may be set to null to clear them.
+    `catchupWindowSeconds`, `concurrencyKey` with `concurrencyLimit`, and `rateLimit` may be set to null to
+    clear them.
 
     Sending `target` for a job with a handler replaces the handler, and the other way round.
     """
@@ -308,10 +323,11 @@ class JobUpdate(_Window):
     overlap: OverlapPolicy | None = None
     concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
     concurrencyLimit: ConcurrencyLimit | None = None
+    rateLimit: RateLimitSpec | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit"}
+        flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit", "rateLimit"}
         clearable = {"schedule", "runAt", "endAt", "notify", *flow}
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
@@ -355,6 +371,7 @@ class JobView(BaseModel):
     overlap: OverlapPolicy
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
+    rateLimit: RateLimitSpec | None = None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None
