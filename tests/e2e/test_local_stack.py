@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -72,31 +71,6 @@ def test_trigger_pause_resume_cancel(local: LocalStack) -> None:
     assert local.call("POST", f"/jobs/{job['id']}/pause")[1]["status"] == "paused"
     assert local.call("POST", f"/jobs/{job['id']}/resume")[1]["status"] == "pending"
     assert local.call("POST", f"/jobs/{job['id']}/cancel")[1]["status"] == "cancelled"
-
-
-def test_a_label_groups_jobs_for_listing_and_bulk_operations(local: LocalStack) -> None:
-    team = f"team-{uuid.uuid4().hex[:8]}"  # a group of this test's own in the shared stack
-    jobs = [create(local, schedule="1h", labels={"team": team}) for _ in range(3)]
-    done = create(local, labels={"team": team})  # one-time: runs at once
-    local.wait_for(f"/jobs/{done['id']}", status_is("completed"), 5)
-
-    status, listed = local.call("GET", f"/jobs?label=team={team}&status=pending")
-    assert (status, {job["id"] for job in listed["jobs"]}) == (200, {job["id"] for job in jobs})
-
-    status, paused = local.call("POST", "/jobs/bulk/pause", {"label": f"team={team}"})
-    assert (status, paused["matched"], paused["changed"]) == (200, 4, 3)
-    assert paused["conflicts"] == [
-        {"id": done["id"], "message": f"job '{done['id']}' is completed; only pending or running jobs can be paused"}
-    ]
-    repeated = local.call("POST", "/jobs/bulk/pause", {"label": f"team={team}", "status": "paused"})[1]
-    assert (repeated["matched"], repeated["changed"], repeated["unchanged"]) == (3, 0, 3)
-
-    status, moved = local.call("PUT", f"/jobs/{jobs[0]['id']}", {"labels": {"team": f"{team}-x"}})
-    assert (status, moved["labels"]) == (200, {"team": f"{team}-x"})
-    deleted = local.call("POST", "/jobs/bulk/delete", {"label": f"team={team}"})[1]
-    assert (deleted["matched"], deleted["changed"]) == (3, 3)
-    assert local.call("GET", f"/jobs?label=team={team}")[1]["jobs"] == []
-    assert local.call("GET", f"/jobs/{jobs[0]['id']}")[1]["status"] == "paused"
 
 
 def test_runner_stop_and_start(local: LocalStack) -> None:
