@@ -177,6 +177,17 @@ def test_a_job_switches_from_its_handler_to_a_target_and_back(stack: Stack) -> N
     assert (back["handler"], back["target"]) == ("echo", None)
 
 
+def test_a_switch_may_send_the_replaced_one_as_null_as_the_job_shows_it(stack: Stack) -> None:
+    job = stack.create(data=DATA)
+    sqs = {"type": "sqs", "arn": TARGET_ARNS["sqs"]}
+
+    switched = stack.api.put(f"/jobs/{job['id']}", {"target": sqs, "handler": None})
+    back = stack.api.put(f"/jobs/{job['id']}", {"handler": "echo", "target": None})
+
+    assert (switched.status, switched.body["handler"], switched.body["target"]) == (200, None, sqs)
+    assert (back.status, back.body["handler"], back.body["target"]) == (200, "echo", None)
+
+
 OTHER_QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:not-listed"
 
 
