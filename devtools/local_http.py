@@ -47,7 +47,8 @@ class LocalStack:
     calls: Path  # its functions' AWS calls, which the tests check against the deployed roles
 
     @classmethod
-    def start(cls) -> LocalStack:
+    def start(cls, variables: dict[str, str] | None = None) -> LocalStack:
+        """`make dev`'s process, with `variables` added to its environment (`SSL_CERT_FILE`, say)."""
         port = free_port()
         # Its log goes to a file: a pipe nobody reads fills up and blocks every thread that logs.
         log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open as long as the stack runs; stop() closes it
@@ -58,7 +59,7 @@ class LocalStack:
         process = subprocess.Popen(
             COMMAND,
             cwd=ROOT,
-            env={**environment(str(port)), CALL_LOG_VARIABLE: str(calls)},
+            env={**environment(str(port)), **(variables or {}), CALL_LOG_VARIABLE: str(calls)},
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
