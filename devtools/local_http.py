@@ -85,6 +85,18 @@ class LocalStack:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
 
+    def create(self, **fields: Any) -> dict[str, Any]:
+        """POST /jobs with `name` and `handler` filled in; fails loudly unless the job is created."""
+        status, job = self.call("POST", "/jobs", {"name": "e2e", "handler": "echo", **fields})
+        assert status == 201, job
+        created: dict[str, Any] = job
+        return created
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's runs, newest first (the first page)."""
+        runs: list[dict[str, Any]] = self.call("GET", f"/jobs/{job_id}/history")[1]["history"]
+        return runs
+
     def wait_for(self, path: str, done: Any, seconds: float) -> Any:
         """Poll GET `path` until `done(body)` holds; the last body either way."""
         deadline = time.monotonic() + seconds

@@ -7,22 +7,9 @@ import itertools
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from devtools.local_http import LocalStack
 from serverless_jobs.domain.timefmt import iso_z
-
-
-def create(local: LocalStack, **fields: Any) -> dict[str, Any]:
-    status, job = local.call("POST", "/jobs", {"name": "e2e-flow", "handler": "echo", **fields})
-    assert status == 201, job
-    body: dict[str, Any] = job
-    return body
-
-
-def history(local: LocalStack, job_id: str) -> list[dict[str, Any]]:
-    runs: list[dict[str, Any]] = local.call("GET", f"/jobs/{job_id}/history")[1]["history"]
-    return runs
 
 
 def at(text: str) -> datetime:
@@ -32,30 +19,30 @@ def at(text: str) -> datetime:
 def test_a_key_with_limit_1_runs_its_three_due_jobs_one_at_a_time_and_all_finish(local: LocalStack) -> None:
     key = f"tenant-{uuid.uuid4().hex[:8]}"
     jobs = [
-        create(local, handler="sleep", data={"seconds": 0.5}, concurrencyKey=key, concurrencyLimit=1) for _ in range(3)
+        local.create(handler="sleep", data={"seconds": 0.5}, concurrencyKey=key, concurrencyLimit=1) for _ in range(3)
     ]
 
     ended = [local.wait_for(f"/jobs/{job['id']}", lambda body: body["status"] == "completed", 15) for job in jobs]
 
     assert [job["status"] for job in ended] == ["completed"] * 3
-    runs = sorted((run for job in jobs for run in history(local, job["id"])), key=lambda run: run["startedAt"])
+    runs = sorted((run for job in jobs for run in local.history(job["id"])), key=lambda run: run["startedAt"])
     assert [run["status"] for run in runs] == ["completed"] * 3
     for earlier, later in itertools.pairwise(runs):
         assert at(earlier["completedAt"]) <= at(later["startedAt"]), (earlier, later)
 
 
 def test_max_runs_2_on_a_1s_interval_completes_after_2_successful_runs(local: LocalStack) -> None:
-    job = create(local, schedule="1s", maxRuns=2)
+    job = local.create(schedule="1s", maxRuns=2)
 
     ended = local.wait_for(f"/jobs/{job['id']}", lambda body: body["status"] == "completed", 10)
 
     assert (ended["status"], ended["successfulRuns"], ended["nextRunAt"]) == ("completed", 2, None)
-    assert [run["status"] for run in history(local, job["id"])] == ["completed", "completed"]
+    assert [run["status"] for run in local.history(job["id"])] == ["completed", "completed"]
 
 
 def test_a_jittered_herd_spreads_over_its_window(local: LocalStack) -> None:
     nominal = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
-    herd = [create(local, schedule="1h", runAt=iso_z(nominal), jitterSeconds=600) for _ in range(20)]
+    herd = [local.create(schedule="1h", runAt=iso_z(nominal), jitterSeconds=600) for _ in range(20)]
 
     offsets = [(at(job["nextRunAt"]) - nominal).total_seconds() for job in herd]
 
@@ -69,7 +56,7 @@ def test_a_jittered_herd_spreads_over_its_window(local: LocalStack) -> None:
 
 def test_a_jittered_run_starts_at_its_jittered_start_and_history_keeps_the_nominal_time(local: LocalStack) -> None:
     nominal = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
-    job = create(local, schedule="1h", runAt=iso_z(nominal), jitterSeconds=2)
+    job = local.create(schedule="1h", runAt=iso_z(nominal), jitterSeconds=2)
     start = at(job["nextRunAt"])
 
     runs = local.wait_for(f"/jobs/{job['id']}/history", lambda body: body["history"], 6)["history"]
@@ -84,7 +71,7 @@ def test_a_jittered_run_starts_at_its_jittered_start_and_history_keeps_the_nomin
 def test_a_stopped_runner_past_the_catchup_window_records_one_skipped_run_then_runs_on(local: LocalStack) -> None:
     assert local.call("POST", "/jobs/runner/stop") == (200, {"running": False})
     try:
-        job = create(local, schedule="2s", catchupWindowSeconds=2)
+        job = local.create(schedule="2s", catchupWindowSeconds=2)
         time.sleep(5)  # occurrences at +2 s and +4 s pass unrun; +2 s is then 3 s late, past the window
     finally:
         assert local.call("POST", "/jobs/runner/start") == (200, {"running": True})

@@ -11,13 +11,6 @@ import pytest
 from devtools.local_http import LocalStack
 
 
-def create(local: LocalStack, **fields: Any) -> dict[str, Any]:
-    status, job = local.call("POST", "/jobs", {"name": "e2e-labels", "handler": "echo", **fields})
-    assert status == 201, job
-    body: dict[str, Any] = job
-    return body
-
-
 def bulk(local: LocalStack, action: str, label: str, **fields: Any) -> dict[str, Any]:
     status, answer = local.call("POST", f"/jobs/bulk/{action}", {"label": label, **fields})
     assert (status, answer["nextToken"]) == (200, None), answer
@@ -34,8 +27,8 @@ def counts(answer: dict[str, Any]) -> tuple[int, int, int, list[str]]:
 def group(local: LocalStack) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """A label of this test's own in the shared stack: three hourly jobs, and a one-time job already completed."""
     team = f"team-{uuid.uuid4().hex[:8]}"
-    hourly = [create(local, schedule="1h", labels={"team": team, "n": str(n)}) for n in range(3)]
-    done = create(local, labels={"team": team})  # one-time: runs at once
+    hourly = [local.create(schedule="1h", labels={"team": team, "n": str(n)}) for n in range(3)]
+    done = local.create(labels={"team": team})  # one-time: runs at once
     assert local.wait_for(f"/jobs/{done['id']}", lambda job: job["status"] == "completed", 5)["status"] == "completed"
     return f"team={team}", hourly, done
 
@@ -74,7 +67,7 @@ def test_pause_and_resume_a_group_then_repeat_each(local: LocalStack, group: Any
 def test_trigger_a_group_runs_each_job_once_and_a_repeat_meets_the_running_ones(local: LocalStack) -> None:
     label = f"batch={uuid.uuid4().hex[:8]}"
     key, value = label.split("=")
-    jobs = [create(local, handler="sleep", data={"seconds": 2}, schedule="1h", labels={key: value}) for _ in range(2)]
+    jobs = [local.create(handler="sleep", data={"seconds": 2}, schedule="1h", labels={key: value}) for _ in range(2)]
 
     triggered = bulk(local, "trigger", label)
     repeated = bulk(local, "trigger", label)  # both still sleeping
