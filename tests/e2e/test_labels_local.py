@@ -67,10 +67,10 @@ def test_pause_and_resume_a_group_then_repeat_each(local: LocalStack, group: Any
 def test_trigger_a_group_runs_each_job_once_and_a_repeat_meets_the_running_ones(local: LocalStack) -> None:
     label = f"batch={uuid.uuid4().hex[:8]}"
     key, value = label.split("=")
-    jobs = [local.create(handler="sleep", data={"seconds": 2}, schedule="1h", labels={key: value}) for _ in range(2)]
+    jobs = [local.create(handler="sleep", data={"seconds": 3}, schedule="1h", labels={key: value}) for _ in range(2)]
 
     triggered = bulk(local, "trigger", label)
-    repeated = bulk(local, "trigger", label)  # both still sleeping
+    repeated = bulk(local, "trigger", label)  # both still sleeping (3 s)
     for job in jobs:
         local.wait_for(f"/jobs/{job['id']}/history", lambda body: body["history"][0]["status"] == "completed", 10)
 
