@@ -303,7 +303,8 @@ class JobUpdate(_Window):
     `catchupWindowSeconds`, `concurrencyKey` with `concurrencyLimit`, and `rateLimit` may be set to null to
     clear them.
 
-    Sending `target` for a job with a handler replaces the handler, and the other way round.
+    Sending `target` for a job with a handler replaces the handler, and the other way round; the one replaced
+    may be sent as null alongside (`{"target": {...}, "handler": null}`, as the job is shown), but not alone.
     """
 
     name: Name | None = None
@@ -329,6 +330,10 @@ class JobUpdate(_Window):
     def _required_not_null(self) -> Self:
         flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit", "rateLimit"}
         clearable = {"schedule", "runAt", "endAt", "notify", *flow}
+        if self.target is not None:
+            clearable.add("handler")
+        if self.handler is not None:
+            clearable.add("target")
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
