@@ -101,6 +101,7 @@ pass_target = click.make_pass_decorator(Target)
 @job_field_options
 @click.option("--idempotency-key", help="create at most once per key (default: a new UUID, kept across retries)")
 @click.option("--dry-run", is_flag=True, help="show the schedule's next occurrences; create nothing")
+@click.option("--quiet", "-q", is_flag=True, help="print only the new job's id (for ID=$(...))")
 @json_option
 @pass_target
 def create(
@@ -110,6 +111,7 @@ def create(
     labels: tuple[tuple[str, str], ...],
     idempotency_key: str | None,
     dry_run: bool,
+    quiet: bool,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -119,7 +121,7 @@ def create(
         _dry_run(target.client, fields, as_json)
         return
     job = target.client.create(fields, idempotency_key=idempotency_key)
-    emit(as_json, job.raw, tables.details(job.raw))
+    emit(as_json, job.raw, job.id if quiet else tables.details(job.raw))
 
 
 def _dry_run(client: JobsClient, fields: dict[str, Any], as_json: bool) -> None:

@@ -112,8 +112,11 @@ class JobsClient:
         """The job's runs, newest first, page after page."""
         return _every(lambda token: self.history_page(job_id, limit=page_size, next_token=token))
 
-    def run(self, job_id: str, run_id: str, *, look_back: int = 100) -> Run | None:
-        """The run `run_id` among the job's latest `look_back` runs; None when it is not (yet) there."""
+    def run(self, job_id: str, run_id: str, *, look_back: int = 20) -> Run | None:
+        """The run `run_id` among the job's latest `look_back` runs; None when it is not (yet) there.
+
+        History is newest first and has no lookup by run id, so a recent run costs one small Query.
+        """
         for position, run in enumerate(self.history(job_id, page_size=min(look_back, 100))):
             if run.id == run_id:
                 return run

@@ -8,6 +8,7 @@ repeating it is harmless (`idempotent`). Sleeping and the time are injected, so 
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import time
@@ -47,6 +48,8 @@ def send_with_urllib(method: str, url: str, headers: Mapping[str, str], body: by
     except urllib.error.HTTPError as error:
         with error:
             return Reply(error.code, dict(error.headers.items()), _json(error.read()))
+    except http.client.HTTPException as error:  # a connection cut mid-answer: no answer, as a refused one
+        raise ConnectionError(f"{type(error).__name__}: {error}") from error
 
 
 def _json(raw: bytes) -> Any:

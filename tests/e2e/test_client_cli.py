@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -19,10 +20,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devtools.local_http import LocalStack
+from harness.readme import readme_script
 from serverless_jobs_client import InvalidInput, JobsClient, NotFound
 from serverless_jobs_client.cli import cli
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "serverless-jobs"
+LOCAL_URL = "http://127.0.0.1:3000"
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +220,27 @@ def test_the_installed_command_follows_history_until_ctrl_c(follower: subprocess
     assert len(lines) == 3, lines
     assert all("trigger=schedule" in line for line in lines)
     assert any(" completed " in line and "duration=" in line for line in lines)
+
+
+def test_the_readme_cli_quickstart_works_verbatim(local: LocalStack) -> None:
+    script = readme_script("### The same with the `serverless-jobs` command").replace(LOCAL_URL, local.base)
+    path = f"{CONSOLE_SCRIPT.parent}:{os.environ['PATH']}"
+
+    environment = {**os.environ, "PATH": path}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], env=environment, check=False, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert 'result: {"hello": "world"}' in result.stdout
+    assert "a one-time job: runs once, as soon as it is created" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-1])["status"] == "paused"
+
+
+def test_the_readme_python_client_example_works_verbatim(local: LocalStack) -> None:
+    script = readme_script("## Client and CLI", "python").replace(LOCAL_URL, local.base)
+
+    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert "completed {}" in result.stdout  # the waited run: status, the echo handler's result, no error
