@@ -11,15 +11,13 @@ import itertools
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from itertools import islice
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from botocore.session import Session
 
 from serverless_jobs_client import tables
 from serverless_jobs_client.client import JobsClient
@@ -28,6 +26,9 @@ from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job
 from serverless_jobs_client.models import Run, api_time
 from serverless_jobs_client.stacks import api_url_of_stack
 from serverless_jobs_client.watch import follow_history, wait_for_run
+
+if TYPE_CHECKING:
+    from botocore.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "paused")
@@ -42,22 +43,21 @@ class Target:
     stack: str | None
     profile: str | None
     region: str | None
-    _session: Session | None = field(default=None, repr=False)
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            self._session = Session(profile=self.profile)
-        return self._session
 
     @cached_property
     def client(self) -> JobsClient:
         if self.api and self.stack:
             raise click.UsageError("give --api or --stack, not both")
-        url = self.api or (self.stack and api_url_of_stack(self.stack, self.session, self.region))
-        if not url:
+        if self.stack:
+            from botocore.session import Session
+
+            session: Session | None = Session(profile=self.profile)  # one for both: one MFA or SSO prompt
+            url = api_url_of_stack(self.stack, session, self.region)
+        elif self.api:
+            session, url = None, self.api
+        else:
             raise click.UsageError("no API: pass --api URL (or set SERVERLESS_JOBS_API), or --stack NAME")
-        return JobsClient(url, profile=self.profile, region=self.region)
+        return JobsClient(url, profile=self.profile, session=session, region=self.region)
 
 
 class Commands(click.Group):
@@ -88,6 +88,8 @@ def emit(as_json: bool, body: Any, human: str) -> None:
 @click.pass_context
 def cli(ctx: click.Context, api: str | None, stack: str | None, profile: str | None, region: str | None) -> None:
     """Create, run and watch jobs of a serverless-jobs stack (or of `make dev` at http://127.0.0.1:3000)."""
+    if stack and ctx.get_parameter_source("api") is click.core.ParameterSource.ENVIRONMENT:
+        api = None  # --stack given says where, whatever SERVERLESS_JOBS_API says
     ctx.obj = Target(api, stack, profile, region)
 
 
@@ -148,7 +150,7 @@ def _dry_run(client: JobsClient, fields: dict[str, Any], as_json: bool) -> None:
 def list_jobs(target: Target, status: str | None, label: str | None, limit: int, every: bool, as_json: bool) -> None:
     """List jobs, optionally by status or label."""
     found = target.client.list(status=status, label=label, page_size=None if every else min(limit + 1, 100))
-    jobs = list(found if every else islice(found, limit + 1))
+    jobs = list(found if every else itertools.islice(found, limit + 1))
     more = not every and len(jobs) > limit
     jobs = jobs[:limit]
     emit(as_json, [job.raw for job in jobs], tables.job_table(jobs))
@@ -286,7 +288,7 @@ class Spinner:
 def history(target: Target, job_id: str, limit: int, follow: bool, interval: float, as_json: bool) -> None:
     """A job's runs, newest first; with --follow, oldest first and then as they happen."""
     if not follow:
-        runs = list(islice(target.client.history(job_id, page_size=limit), limit))
+        runs = list(itertools.islice(target.client.history(job_id, page_size=limit), limit))
         emit(as_json, [run.raw for run in runs], tables.run_table(runs))
         return
     try:

@@ -7,14 +7,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
-
-from botocore.session import Session
 
 from serverless_jobs_client.auth import Signer, signer_for
 from serverless_jobs_client.models import BulkResult, Job, Page, Run, format_time, parse_time
 from serverless_jobs_client.transport import Transport
+
+if TYPE_CHECKING:
+    from botocore.session import Session
 
 BulkAction = Literal["pause", "resume", "cancel", "trigger", "delete"]
 # Bulk pause, resume, cancel and delete are harmless to repeat; a bulk trigger is not.
@@ -24,8 +25,9 @@ _REPEATABLE_BULK = frozenset({"pause", "resume", "cancel", "delete"})
 class JobsClient:
     """The jobs API at `url` (`http://127.0.0.1:3000` for `make dev`, or the stack's `ApiUrl` output).
 
-    An execute-api URL is signed with SigV4 from botocore's credential chain (`profile` picks a profile);
-    a loopback URL is sent as is. `transport` replaces the whole HTTP layer (tests pass a fake).
+    An execute-api URL is signed with SigV4 from botocore's credential chain (`profile` picks a profile,
+    `session` gives a botocore session of the caller's); a loopback URL is sent as is. `transport`
+    replaces the whole HTTP layer (tests pass a fake).
     """
 
     def __init__(
@@ -34,13 +36,13 @@ class JobsClient:
         *,
         profile: str | None = None,
         region: str | None = None,
+        session: Session | None = None,
         signer: Signer | None = None,
         transport: Transport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if transport is None:
-            session = Session(profile=profile) if profile else None
-            transport = Transport(url, signer or signer_for(url, session, region), sleep=sleep)
+            transport = Transport(url, signer or signer_for(url, session, region, profile), sleep=sleep)
         self.transport = transport
         self.url = url
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from botocore.exceptions import BotoCoreError
-from botocore.exceptions import ClientError as AwsError
-from botocore.session import Session
+from typing import TYPE_CHECKING, Any
 
 from serverless_jobs_client.errors import ClientError
+
+if TYPE_CHECKING:
+    from botocore.session import Session
 
 API_URL_OUTPUT = "ApiUrl"
 
 
 def api_url_of_stack(name: str, session: Session | None = None, region: str | None = None) -> str:
     """DescribeStacks on `name` (needs cloudformation:DescribeStacks) and read its `ApiUrl` output."""
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError as AwsError
+    from botocore.session import Session
+
     cloudformation: Any = (session or Session()).create_client("cloudformation", region_name=region)
     try:
         stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]

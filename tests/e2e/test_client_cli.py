@@ -190,7 +190,9 @@ def test_cli_finds_the_api_from_the_stack_output(local: LocalStack) -> None:
     template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"ApiUrl": {"Value": local.base}}}
     with moto.mock_aws():
         boto3.client("cloudformation", "us-east-1").create_stack(StackName="jobs", TemplateBody=json.dumps(template))
-        result = CliRunner(mix_stderr=False).invoke(cli, ["--stack", "jobs", "--region", "us-east-1", "runner"])
+        arguments = ["--stack", "jobs", "--region", "us-east-1", "runner"]
+        # --stack says where, even with SERVERLESS_JOBS_API set (to nothing listening, here)
+        result = CliRunner(mix_stderr=False).invoke(cli, arguments, env={"SERVERLESS_JOBS_API": "http://127.0.0.1:9"})
 
     assert (result.exit_code, result.output) == (0, "running\n")
 

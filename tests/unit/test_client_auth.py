@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -115,3 +117,15 @@ def test_a_custom_domain_needs_a_region_from_somewhere(monkeypatch: pytest.Monke
     with pytest.raises(ClientError, match="region"):
         signer_for("https://jobs.example.com/v1", Session())
     assert signer_for("https://jobs.example.com/v1", Session(), region="ap-south-1") is not no_auth
+
+
+def test_a_command_against_the_local_stack_never_imports_botocore() -> None:
+    """botocore takes about half a second to import; `serverless-jobs` against `make dev` must not pay it."""
+    probe = (
+        "import sys; from serverless_jobs_client.cli import cli; from serverless_jobs_client import JobsClient; "
+        "JobsClient('http://127.0.0.1:3000'); print('botocore' in sys.modules)"
+    )
+
+    result = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+
+    assert result.stdout.strip() == "False"
