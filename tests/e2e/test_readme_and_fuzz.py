@@ -16,16 +16,10 @@ from devtools.local_http import LocalStack
 from devtools.template import ROOT
 from harness.fuzz import fuzz_examples
 from harness.fuzz_report import FuzzReport
+from harness.readme import readme_script
 
 # Requests a run makes at the least per `--max-examples` (about 15 at 100): `make fuzz`, at 2,000, makes 5,000+.
 MIN_REQUESTS_PER_EXAMPLE = 10
-
-
-def readme_script(heading: str) -> str:
-    """The first shell block of a README section."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index(heading) :]
-    return section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
 
 
 def run_verbatim(local: LocalStack, heading: str) -> list[Any]:
