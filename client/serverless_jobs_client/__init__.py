@@ -1,0 +1,1 @@
+"""serverless-jobs client package."""
