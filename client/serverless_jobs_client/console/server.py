@@ -105,8 +105,8 @@ def _json_message(message: str) -> bytes:
 def serve(forward: Forward, port: int = 0, ready: Callable[[str], None] = print) -> None:
     """Serve until Ctrl-C (or SIGTERM turned into KeyboardInterrupt by the caller); `ready` gets the URL."""
     server = ConsoleServer(port, forward)
-    ready(server.url)
     try:
+        ready(server.url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
