@@ -48,12 +48,15 @@ def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[webdriver.Chrome]:
         "--no-first-run",
         "--disable-dev-shm-usage",
         f"--user-data-dir={profile}",
-        f"--window-size={size[0]},{size[1]}",
+        f"--window-size={max(size[0], 800)},{size[1]}",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=CHROMEDRIVER, env={"TZ": VIEWER_ZONE, "PATH": "/usr/bin:/bin"})
     driver = webdriver.Chrome(options=options, service=service)
+    # The viewport exactly `size`, a phone's too (a headless window is at least ~500 px wide).
+    metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 800}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
         yield driver
     finally:

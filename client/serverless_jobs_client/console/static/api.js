@@ -55,15 +55,20 @@ export const api = {
 
 /**
  * The API's 400 message split by the field each part names: "name: is required; timezone: 'x' is not ..."
- * gives {name: "is required", timezone: "'x' is not ..."}; a nested field (data.x) counts for its top field.
+ * gives {name: "is required", timezone: "'x' is not ..."}; a nested field (data.x) counts for its top field,
+ * and a part that names none of `fields` continues the one before ("schedule: ... not valid; allowed: 0-59").
  */
 export function messagesByField(message, fields) {
   const found = {};
   const rest = [];
+  let last = null;
   for (const part of message.split("; ")) {
-    const match = /^([A-Za-z][\w.\[\]-]*): (.*)$/s.exec(part);
+    const match = /^([A-Za-z][\w.[\]-]*): (.*)$/s.exec(part);
     const field = match && match[1].split(/[.[]/)[0];
-    if (field && fields.includes(field)) found[field] = found[field] ? `${found[field]}; ${match[2]}` : match[2];
+    if (field && fields.includes(field)) {
+      found[field] = found[field] ? `${found[field]}; ${match[2]}` : match[2];
+      last = field;
+    } else if (last) found[last] = `${found[last]}; ${part}`;
     else rest.push(part);
   }
   return { found, rest };

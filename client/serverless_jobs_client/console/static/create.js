@@ -97,7 +97,7 @@ export function renderCreate(main) {
         errors[name].textContent = found[name];
         inputs[name].setAttribute("aria-invalid", "true");
       }
-      preview.replaceChildren(heading, h("p", {}, rest.length ? rest.join("; ") : "No preview until the schedule is valid."));
+      preview.replaceChildren(heading, h("p", {}, rest.length ? rest.join("; ") : "No preview: see the message beside the field."));
     }
   }
 

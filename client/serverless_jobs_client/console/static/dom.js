@@ -26,12 +26,16 @@ export function s(tag, attributes, ...children) {
   return build(document.createElementNS(SVG, tag), attributes, children);
 }
 
-/** Say something to every user, screen readers included (the page's live region). */
+let quiet = null;
+
+/** Say something to every user, screen readers included (the page's live region), for a few seconds. */
 export function announce(text) {
   const status = document.getElementById("status");
   status.textContent = "";
+  clearTimeout(quiet);
   // A change the live region notices even when the same text comes twice.
   requestAnimationFrame(() => { status.textContent = text; });
+  quiet = setTimeout(() => { status.textContent = ""; }, 6000);
 }
 
 /** Ask before doing something; resolves true when the user confirms (Escape or "Keep as is" is false). */

@@ -21,7 +21,7 @@ export function renderJob(main, id) {
   let timer = null;
   let stopped = false;
   let shownRuns = null;
-  const title = h("h1", { tabindex: "-1" }, "Job");
+  const title = h("h1", { tabindex: "-1" }, "Loading job…");
   const badge = h("span", {});
   const actions = h("div", { class: "actions", role: "group", "aria-label": "Actions" });
   const fields = h("section", { "aria-labelledby": "fields-title" });
@@ -55,13 +55,17 @@ export function renderJob(main, id) {
     title.textContent = job.name;
     document.title = `${job.name} · serverless-jobs`;
     badge.replaceChildren(statusBadge(job.status));
+    // Not allowed now is aria-disabled, not disabled: a button that a refresh disables would drop the focus.
     const focused = document.activeElement?.dataset?.action;
-    actions.replaceChildren(...ACTIONS.map(({ action, label, allowed, ask }) => h("button", {
-      type: "button", class: action === "delete" || action === "cancel" ? "danger" : "",
-      disabled: allowed !== null && !allowed.includes(job.status), dataset: { action },
-      onclick: () => act(action, label, ask),
-    }, label)));
-    actions.querySelector(`[data-action="${focused}"]:not([disabled])`)?.focus();
+    actions.replaceChildren(...ACTIONS.map(({ action, label, allowed, ask }) => {
+      const refused = allowed !== null && !allowed.includes(job.status);
+      return h("button", {
+        type: "button", class: action === "delete" || action === "cancel" ? "danger" : "",
+        "aria-disabled": String(refused), dataset: { action },
+        onclick: () => (refused ? announce(`${label}: not while the job is ${job.status}.`) : act(action, label, ask)),
+      }, label);
+    }));
+    actions.querySelector(`[data-action="${focused}"]`)?.focus();
     const row = (term, value) => [h("dt", {}, term), h("dd", {}, value ?? "—")];
     fields.replaceChildren(h("h2", { id: "fields-title" }, "Fields"), h("dl", { class: "fields" },
       row("id", h("code", {}, job.id)),
