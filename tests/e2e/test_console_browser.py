@@ -5,6 +5,8 @@ Each page's screenshot goes to build/screenshots/. Skipped, saying how to instal
 
 from __future__ import annotations
 
+import re
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -20,16 +22,30 @@ from selenium.webdriver.support.ui import WebDriverWait
 from devtools.browser import PHONE, VIEWER_ZONE, chromium, missing, screenshot
 from devtools.local_http import LocalStack
 
-pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
-
 T = TypeVar("T")
 WAIT_SECONDS = 15
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chrome]:
+def needs_chromium() -> None:
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser(needs_chromium: None) -> Iterator[Chrome]:
     with chromium() as driver:
         yield driver
+
+
+def test_make_dev_serves_the_console_at_ui(local: LocalStack) -> None:
+    with urllib.request.urlopen(f"{local.base}/ui") as page:  # redirected to /ui/
+        assert (page.url, page.headers["Content-Type"]) == (f"{local.base}/ui/", "text/html; charset=utf-8")
+        assert b'<script type="module" src="app.js">' in page.read()
+    with urllib.request.urlopen(f"{local.base}/ui/timeline.js") as script:
+        assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert f"Console: {local.base}/ui/" in local.output()
 
 
 def wait(driver: Chrome, condition: Callable[[Chrome], T], seconds: float = WAIT_SECONDS) -> T:
@@ -130,21 +146,33 @@ def test_an_action_needs_confirming(browser: Chrome, local: LocalStack) -> None:
     assert local.call("GET", f"/jobs/{job['id']}")[0] == 404
 
 
-def test_a_failing_job_shows_its_retries_linked_and_its_error_on_focus(browser: Chrome, local: LocalStack) -> None:
-    job = create(local, name="doomed", handler="fail", data={"message": "boom"}, maxAttempts=3, retryBackoffSeconds=1)
+def test_retries_are_linked_to_their_occurrence_and_a_run_tells_its_error_on_focus(
+    browser: Chrome, local: LocalStack
+) -> None:
+    # every occurrence fails its first attempt and recovers on its retry
+    job = create(
+        local, name="flaky", handler="flaky", schedule="2s", data={"succeedOnAttempt": 2}, retryBackoffSeconds=0
+    )
     open_page(browser, local, f"/jobs/{job['id']}")
-    wait(browser, lambda d: len(css(d, "rect.bar-failed")) == 3)
-    # attempt 1, its retries 2 and 3: one occurrence, linked attempt to attempt
-    assert len(css(browser, "line.retry-link")) == 2
-    assert wait(browser, text_of(browser, "[data-stat=success-rate]")) == "0 %"
-    newest = css(browser, "rect.bar[tabindex='0']")[0]
-    browser.execute_script("arguments[0].focus()", newest)
+    wait(browser, lambda d: len(css(d, "line.retry-link")) >= 3)
+    screenshot(browser, "job-retries")
+    local.call("POST", f"/jobs/{job['id']}/pause")  # nothing changes under the checks below
+    for link in css(browser, "line.retry-link"):
+        occurrence = link.get_attribute("data-occurrence")
+        linked = css(browser, f"rect.bar[data-occurrence='{occurrence}']")
+        assert sorted(str(bar.get_attribute("class")) for bar in linked) == ["bar bar-completed", "bar bar-failed"]
+    failed = css(browser, "rect.bar-failed")[0]
+    browser.execute_script("arguments[0].focus()", failed)
     tip = css(browser, ".tip")[0]
     assert tip.is_displayed()
-    assert "attempt 3 (retry)" in tip.text
-    assert "error: HandlerFailure: boom" in tip.text
-    # the occurrence's other attempts are highlighted with it
-    assert len(css(browser, "rect.bar.linked")) == 3
+    assert tip.text.startswith("Attempt 1 (schedule), failed; started ")
+    assert "error: HandlerFailure: attempt 1 fails; succeeds on attempt 2" in tip.text
+    # the occurrence's retry is highlighted with it
+    assert [bar.get_attribute("data-occurrence") for bar in css(browser, "rect.bar.linked")] == [
+        failed.get_attribute("data-occurrence")
+    ] * 2
+    rate = float(css(browser, "[data-stat=success-rate]")[0].text.removesuffix(" %"))
+    assert 0 < rate < 100
 
 
 def test_the_api_error_shows_beside_the_field_it_names_and_nothing_is_created(
@@ -243,7 +271,7 @@ def test_keyboard_only_create_look_and_pause(browser: Chrome, local: LocalStack)
         seen.append(element.text if element.tag_name == "button" else element.tag_name)
     assert seen == ["Trigger", "Pause", "Resume", "Cancel", "Delete", "rect"]
     # in the timeline, arrow keys go from run to run, each telling what it was
-    assert "completed run, attempt 1" in str(shift_tab(browser).get_attribute("aria-label"))
+    assert re.match(r"Attempt 1 \(schedule\), (completed|running)", str(shift_tab(browser).get_attribute("aria-label")))
     oldest = press(browser, Keys.HOME)
     assert oldest.get_attribute("tabindex") == "0"  # the timeline stays one tab stop, wherever it is
     assert css(browser, ".tip")[0].text == oldest.get_attribute("aria-label")
@@ -261,13 +289,18 @@ def test_keyboard_only_create_look_and_pause(browser: Chrome, local: LocalStack)
     wait(browser, lambda d: css(d, ".title .badge")[0].text == "paused")
 
 
+@pytest.fixture(scope="module")
+def phone(needs_chromium: None) -> Iterator[Chrome]:
+    with chromium(PHONE) as driver:
+        yield driver
+
+
 @pytest.mark.parametrize("page", ["/", "/new", "job"])
-def test_phone_width_has_no_sideways_scrolling(local: LocalStack, page: str) -> None:
+def test_phone_width_has_no_sideways_scrolling(phone: Chrome, local: LocalStack, page: str) -> None:
     job = create(local, name="a job with a rather long name to wrap on a phone", schedule="0 9 * * MON-FRI")
-    with chromium(PHONE) as phone:
-        open_page(phone, local, f"/jobs/{job['id']}" if page == "job" else page)
-        wait(phone, text_of(phone, {"/": "#count", "/new": ".preview", "job": ".occurrences tbody"}[page]))
-        width = phone.execute_script("return document.documentElement.clientWidth")
-        assert width <= PHONE[0]
-        assert phone.execute_script("return document.documentElement.scrollWidth") <= width
-        screenshot(phone, f"phone-{'jobs' if page == '/' else page.strip('/')}")
+    open_page(phone, local, f"/jobs/{job['id']}" if page == "job" else page)
+    wait(phone, text_of(phone, {"/": "#count", "/new": ".preview", "job": ".occurrences tbody"}[page]))
+    width = phone.execute_script("return document.documentElement.clientWidth")
+    assert width <= PHONE[0]
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= width
+    screenshot(phone, f"phone-{'jobs' if page == '/' else page.strip('/')}")

@@ -36,7 +36,7 @@ export function statsView(stats) {
 
 function describe(run, zone) {
   const parts = [
-    `${run.status.replace("_", " ")} run, attempt ${run.attempt} (${run.trigger})`,
+    `Attempt ${run.attempt} (${run.trigger}), ${run.status.replace("_", " ")}`,
     `started ${formatTime(run.startedAt, zone)}`,
     run.completedAt ? `took ${formatDuration(run.duration)}` : "still running",
   ];
@@ -58,8 +58,10 @@ export function timeline(runs, width, now, zone) {
   const ordered = [...runs].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   const start = (run) => Date.parse(run.startedAt);
   const end = (run) => (run.completedAt ? Date.parse(run.completedAt) : now);
-  const t0 = Math.min(...ordered.map(start));
-  const t1 = Math.max(t0 + 10_000, ...ordered.map(end));
+  const first = Math.min(...ordered.map(start));
+  const span = Math.max(1000, Math.max(...ordered.map(end)) - first);
+  const t0 = first - span * 0.01; // a little room at either end for the first and last bar
+  const t1 = first + span * 1.03;
   const plot = width - LABEL_WIDTH - 12;
   const x = (t) => LABEL_WIDTH + ((t - t0) / (t1 - t0)) * plot;
   const lanes = Math.min(LANES, Math.max(...ordered.map((run) => run.attempt)));
