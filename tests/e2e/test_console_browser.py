@@ -304,3 +304,55 @@ def test_phone_width_has_no_sideways_scrolling(phone: Chrome, local: LocalStack,
     assert width <= PHONE[0]
     assert phone.execute_script("return document.documentElement.scrollWidth") <= width
     screenshot(phone, f"phone-{'jobs' if page == '/' else page.strip('/')}")
+
+
+# The console's own readings, run in the browser by its own modules.
+READINGS = """
+const [done, schedules, runs, message] = [arguments[3], arguments[0], arguments[1], arguments[2]];
+Promise.all([import("/ui/format.js"), import("/ui/timeline.js"), import("/ui/api.js")]).then(([f, t, a]) => done({
+  words: schedules.map(f.describeSchedule),
+  stats: t.runStats(runs),
+  split: a.messagesByField(message, ["schedule", "timezone"]),
+}));
+"""
+SCHEDULE_WORDS = {
+    "30s": "every 30 seconds",
+    "1m": "every minute",
+    "rate(5 minutes)": "every 5 minutes",
+    "rate(1 hour)": "every hour",
+    "0 2 * * *": "at 02:00 every day",
+    "*/15 * * * *": "every 15 minutes",
+    "0 * * * *": "every hour, on the hour",
+    "0 9 * * 1-5": "at 09:00 on Monday to Friday",
+    "cron(0 9 ? * 2-6 *)": "at 09:00 on Monday to Friday",  # EventBridge counts days from 1 = Sunday
+    "30 9 * * MON,FRI": "at 09:30 on MON, FRI",
+    "0 0 1 1 *": "at 00:00 on day 1 of the month, in January",
+    "@weekly": "every Sunday at 00:00",
+    "at(2027-01-01T09:00:00)": "once, at 2027-01-01 09:00:00",
+    "cron(0/5 8-17 ? * MON-FRI *)": "at minute 0/5 of hour 8-17 on MON to FRI",
+}
+
+
+def test_schedule_words_run_stats_and_error_split(browser: Chrome, local: LocalStack) -> None:
+    open_page(browser, local, "/")
+    runs = [{"status": "completed", "duration": ms} for ms in range(100, 0, -10)]
+    runs += [
+        {"status": "failed", "duration": 1000},
+        {"status": "running", "duration": None},
+        {"status": "skipped", "duration": 0},
+    ]
+    message = (
+        "schedule: cron minute field '61' is not valid; allowed: 0-59; timezone: 'X' is not an IANA time zone; "
+        "body: must be an object"
+    )
+    readings = browser.execute_async_script(READINGS, list(SCHEDULE_WORDS), runs, message)
+    assert dict(zip(SCHEDULE_WORDS, readings["words"], strict=True)) == SCHEDULE_WORDS
+    # 11 finished runs (running and skipped are not): 10 succeeded; nearest-rank p50 = 6th, p95 = 11th
+    assert readings["stats"] == {"runs": 13, "finished": 11, "successRate": 10 / 11, "p50": 60, "p95": 1000}
+    assert readings["split"] == {
+        "found": {
+            "schedule": "cron minute field '61' is not valid; allowed: 0-59",
+            "timezone": "'X' is not an IANA time zone",
+        },
+        "rest": ["body: must be an object"],
+    }

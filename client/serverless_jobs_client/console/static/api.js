@@ -53,10 +53,14 @@ export const api = {
   setRunner: (running) => call("POST", `/jobs/runner/${running ? "start" : "stop"}`),
 };
 
+// Everything a 400 from POST /jobs or POST /schedules/preview may name, beyond the form's own fields.
+const OTHER_FIELDS = ["body", "count", "target", "notify", "jitterSeconds", "maxRuns", "catchupWindowSeconds",
+  "concurrencyKey", "concurrencyLimit", "Idempotency-Key"];
+
 /**
  * The API's 400 message split by the field each part names: "name: is required; timezone: 'x' is not ..."
- * gives {name: "is required", timezone: "'x' is not ..."}; a nested field (data.x) counts for its top field,
- * and a part that names none of `fields` continues the one before ("schedule: ... not valid; allowed: 0-59").
+ * gives {name: "is required", timezone: "'x' is not ..."} (a nested field, data.x, counts for data). A part
+ * that names no field continues the one before: "schedule: cron minute field '61' is not valid; allowed: ...".
  */
 export function messagesByField(message, fields) {
   const found = {};
@@ -68,8 +72,12 @@ export function messagesByField(message, fields) {
     if (field && fields.includes(field)) {
       found[field] = found[field] ? `${found[field]}; ${match[2]}` : match[2];
       last = field;
-    } else if (last) found[last] = `${found[last]}; ${part}`;
-    else rest.push(part);
+    } else if (last && !(field && OTHER_FIELDS.includes(field))) {
+      found[last] = `${found[last]}; ${part}`;
+    } else {
+      rest.push(part);
+      last = null;
+    }
   }
   return { found, rest };
 }
