@@ -124,6 +124,18 @@ def test_a_call_for_another_host_is_refused_unforwarded(console: ConsoleServer, 
     assert forwarder.calls == []
 
 
+def test_a_call_with_a_broken_length_is_refused_unforwarded(console: ConsoleServer, forwarder: FakeForwarder) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", console.server_address[1], timeout=5)
+    connection.putrequest("POST", "/jobs")
+    connection.putheader(CONSOLE_HEADER, "1")
+    connection.putheader("Content-Length", "-5")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())) == (400, {"message": "Content-Length: not a length"})
+    connection.close()
+    assert forwarder.calls == []
+
+
 def test_a_forwarder_that_fails_gives_the_page_a_message(console: ConsoleServer, forwarder: FakeForwarder) -> None:
     forwarder.failure = ConnectionError("no route to the API")
     status, _, body = request(console, "GET", "/jobs")

@@ -67,8 +67,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._forward()
 
     def _forward(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit():
+            self._reply(400, {"Content-Type": "application/json"}, _json_message("Content-Length: not a length"))
+            return
+        body = self.rfile.read(int(length)) if int(length) else b""
         headers = {name: value for name, value in self.headers.items() if name.lower() in _FORWARDED_REQUEST}
         try:
             status, reply_headers, reply = self.server.forward(self.command, self.path, body, headers)
