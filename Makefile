@@ -45,7 +45,11 @@ lint: venv
 PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 FUZZ_SCALE ?= 20
 
+# The console's browser tests skip without Chromium; say how to get it rather than skip in silence.
+BROWSER_HINT = PYTHONPATH=. $(BIN)/python -c 'from devtools.browser import missing; print(f"note: {missing()}") if missing() else None'
+
 test: lint
+	@$(BROWSER_HINT)
 	$(PYTEST)
 
 unit: venv
@@ -58,6 +62,7 @@ infrastructure: venv
 	$(PYTEST) tests/infrastructure
 
 e2e: venv
+	@$(BROWSER_HINT)
 	$(PYTEST) tests/e2e
 
 fuzz: venv
