@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -359,6 +360,35 @@ def _occurrence_lines(moments: list[datetime], zone: str) -> str:
             text += f"  ({moment.astimezone(local).strftime('%Y-%m-%d %H:%M:%S %Z')})"
         lines.append(text)
     return "\n".join(lines) or "(no occurrence)"
+
+
+# the console
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: any free port")
+@click.option("--no-browser", is_flag=True, help="only print the console's URL; open no browser")
+@pass_target
+def ui(target: Target, port: int, no_browser: bool) -> None:
+    """Serve the web console on 127.0.0.1, forwarding its API calls signed with your credentials; Ctrl-C ends it."""
+    import webbrowser
+
+    from serverless_jobs_client.console.forward import forward_through
+    from serverless_jobs_client.console.server import serve
+
+    forward = forward_through(target.client.transport)  # the API is found (--stack) before anything is served
+
+    def ready(url: str) -> None:
+        click.echo(f"Console: {url} (for {target.client.url}; Ctrl-C to stop)")
+        if not no_browser:
+            webbrowser.open(url)
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it as Ctrl-C does: cleanly, exit 0
+    serve(forward, port, ready)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:

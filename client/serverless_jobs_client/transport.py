@@ -1,5 +1,8 @@
 """One HTTP exchange with the API, signed, retried when the API says "later", and read as JSON.
 
+`Transport.exchange` is the one place a request is signed and sent: `request` retries it and reads its JSON,
+the console's forwarder (console/forward.py) hands its answer to the browser as it came.
+
 Retried: 429 (API Gateway's throttling), 503 (unavailable), and any answer carrying `Retry-After` (the
 API's 409 for a create whose Idempotency-Key is still being answered), waiting what `Retry-After` says or
 else exponential backoff with full jitter. A request that got no answer at all is retried only when
@@ -29,9 +32,11 @@ USER_AGENT = "serverless-jobs-client/0.1"
 
 @dataclass(frozen=True)
 class Reply:
+    """An answer as it came: its body is bytes, read as JSON only by `Transport.request`."""
+
     status: int
     headers: Mapping[str, str]
-    body: Any
+    body: bytes
 
 
 class Send(Protocol):
@@ -44,10 +49,10 @@ def send_with_urllib(method: str, url: str, headers: Mapping[str, str], body: by
     request = urllib.request.Request(url, body, dict(headers), method=method)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Reply(response.status, dict(response.headers.items()), _json(response.read()))
+            return Reply(response.status, dict(response.headers.items()), response.read())
     except urllib.error.HTTPError as error:
         with error:
-            return Reply(error.code, dict(error.headers.items()), _json(error.read()))
+            return Reply(error.code, dict(error.headers.items()), error.read())
     except http.client.HTTPException as error:  # a connection cut mid-answer: no answer, as a refused one
         raise ConnectionError(f"{type(error).__name__}: {error}") from error
 
@@ -111,7 +116,6 @@ class Transport:
         *,
         idempotent: bool = True,
     ) -> Any:
-        url = self.base_url.rstrip("/") + path
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
         plain = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
         if data is not None:
@@ -121,19 +125,28 @@ class Transport:
             attempt += 1
             try:
                 # signed again on each attempt: a signature is valid for minutes, and credentials refresh
-                reply = self.send(method, url, self.signer(method, url, plain, data), data, self.timeout)
+                reply = self.exchange(method, path, plain, data)
             except OSError as error:
                 if not idempotent or attempt > self.retries:
-                    raise Unreachable(f"{method} {url}: {getattr(error, 'reason', error)}") from error
+                    raise Unreachable(f"{method} {self.url(path)}: {getattr(error, 'reason', error)}") from error
                 self.sleep(self.backoff.delay(attempt, None))
                 continue
             if reply.status < 400:
-                return reply.body
+                return _json(reply.body)
             retry_after = _header(reply.headers, "Retry-After")
             if attempt <= self.retries and (reply.status in RETRIED_STATUSES or retry_after is not None):
                 self.sleep(self.backoff.delay(attempt, retry_after))
                 continue
-            raise error_for(reply.status, reply.body)
+            raise error_for(reply.status, _json(reply.body))
+
+    def exchange(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Reply:
+        """One attempt, signed over exactly the path, query and body that are sent; raises OSError when
+        there is no answer, returns any status (a 4xx or 5xx too) as it came."""
+        url = self.url(path)
+        return self.send(method, url, self.signer(method, url, headers, body), body, self.timeout)
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

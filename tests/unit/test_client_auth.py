@@ -1,7 +1,9 @@
-"""The client signs what it sends exactly as botocore's SigV4 would, and signs nothing for the local stack."""
+"""The client (and the console's forwarder) signs what it sends exactly as botocore's SigV4 would, and signs
+nothing for the local stack."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -15,6 +17,7 @@ from botocore.session import Session
 
 from serverless_jobs_client import ClientError, JobsClient
 from serverless_jobs_client.auth import SigV4, no_auth, region_of, signer_for
+from serverless_jobs_client.console.forward import forward_through
 from serverless_jobs_client.transport import Reply, Transport
 
 URL = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod"
@@ -27,15 +30,15 @@ SIGNATURE_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 
 
 class Recorder:
-    """A `send` that answers 200 and keeps each request as it would go on the wire."""
+    """A `send` that answers `status` with `body` as JSON and keeps each request as it would go on the wire."""
 
-    def __init__(self, body: object) -> None:
-        self.body = body
+    def __init__(self, body: object, status: int = 200) -> None:
+        self.reply = Reply(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
         self.sent: list[tuple[str, str, dict[str, str], bytes | None]] = []
 
     def __call__(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float) -> Reply:
         self.sent.append((method, url, dict(headers), body))
-        return Reply(200, {}, self.body)
+        return self.reply
 
 
 def ours(at: datetime) -> SigV4:
@@ -56,6 +59,10 @@ def test_a_sent_request_carries_botocores_own_sigv4_signature(call: Callable[[Jo
     recorder = Recorder({"id": "job-1", "name": "n", "status": "pending", "jobs": [], "nextToken": None})
     call(JobsClient(URL, transport=Transport(URL, ours(FROZEN), recorder)))
     ((method, url, headers, body),) = recorder.sent
+    assert_signed_as_botocore_would(method, url, headers, body)
+
+
+def assert_signed_as_botocore_would(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> None:
     unsigned = {key: value for key, value in headers.items() if key not in SIGNATURE_HEADERS}
 
     # botocore's SigV4Auth over the request as sent, at the second it reads from the wall clock
@@ -70,6 +77,44 @@ def test_a_sent_request_carries_botocores_own_sigv4_signature(call: Callable[[Jo
     assert headers["X-Amz-Date"] == "20261128T094539Z"
     assert ours(botocore_time)(method, url, unsigned, body)["Authorization"] == reference.headers["Authorization"]
     assert headers["X-Amz-Security-Token"] == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/jobs", '{"name":"n","handler":"echo","data":{"ü":[1,2.5]}}'.encode()),
+        ("GET", "/jobs?status=failed&label=team%3Da&limit=5&nextToken=t%2F%2B%3D", b""),
+        ("PUT", "/jobs/job-1", b'{"schedule": null,  "name": "spaced as the page wrote it"}'),
+        ("DELETE", "/jobs/job%201", b""),
+    ],
+    ids=["create", "query-string", "update", "delete"],
+)
+def test_the_console_forwarder_signs_exactly_what_the_browser_sent_and_hands_back_any_answer(
+    method: str, path: str, body: bytes
+) -> None:
+    refusal = {"message": "name: is required"}
+    recorder = Recorder(refusal, status=400)
+    forward = forward_through(Transport(URL, ours(FROZEN), recorder))
+
+    status, headers, reply = forward(method, path, body, {"Content-Type": "application/json", "Idempotency-Key": "k"})
+
+    # the API's refusal as it came, for the page to show beside its field
+    assert (status, headers["Content-Type"], json.loads(reply)) == (400, "application/json", refusal)
+    ((sent_method, url, sent_headers, sent_body),) = recorder.sent
+    assert (sent_method, url, sent_body) == (method, URL + path, body or None)  # not re-encoded, not re-serialised
+    assert (sent_headers["Content-Type"], sent_headers["Idempotency-Key"]) == ("application/json", "k")
+    assert_signed_as_botocore_would(sent_method, url, sent_headers, sent_body)
+    assert "SignedHeaders=content-type;host;idempotency-key;" in sent_headers["Authorization"]
+
+
+def test_the_console_forwarder_signs_for_no_other_host() -> None:
+    recorder = Recorder({})
+    forward = forward_through(Transport("http://127.0.0.1:3000", no_auth, recorder))
+
+    status, _, reply = forward("GET", "@evil.example/jobs", b"", {})
+
+    assert (status, json.loads(reply)) == (400, {"message": "path: must start with /"})
+    assert recorder.sent == []
 
 
 def test_the_signature_matches_aws_documented_example() -> None:

@@ -31,6 +31,11 @@ class Script:
         return reply
 
 
+def answer(status: int, headers: Mapping[str, str], body: object) -> Reply:
+    """The API's answer as it comes over the wire: JSON bytes."""
+    return Reply(status, headers, json.dumps(body).encode())
+
+
 def client_over(script: Script, slept: list[float], retries: int = 5) -> JobsClient:
     # the jitter's draw is its upper bound, so the backoff's growth shows in what was slept
     backoff = Backoff(base_seconds=0.5, cap_seconds=4, now=lambda: NOW, uniform=lambda low, high: high)
@@ -39,12 +44,12 @@ def client_over(script: Script, slept: list[float], retries: int = 5) -> JobsCli
 
 
 def throttled(status: int = 429, **headers: str) -> Reply:
-    return Reply(status, headers, {"message": "Too Many Requests"})
+    return answer(status, headers, {"message": "Too Many Requests"})
 
 
 def test_throttling_and_unavailability_are_retried_with_growing_backoff() -> None:
     slept: list[float] = []
-    script = Script(throttled(), throttled(503), throttled(), throttled(), Reply(200, {}, JOB))
+    script = Script(throttled(), throttled(503), throttled(), throttled(), answer(200, {}, JOB))
 
     job = client_over(script, slept).get("j1")
 
@@ -59,7 +64,7 @@ def test_throttling_and_unavailability_are_retried_with_growing_backoff() -> Non
 )
 def test_retry_after_says_how_long_to_wait(retry_after: str, wait: float) -> None:
     slept: list[float] = []
-    script = Script(throttled(503, **{"retry-after": retry_after}), Reply(200, {}, JOB))
+    script = Script(throttled(503, **{"retry-after": retry_after}), answer(200, {}, JOB))
 
     client_over(script, slept).get("j1")
 
@@ -68,8 +73,8 @@ def test_retry_after_says_how_long_to_wait(retry_after: str, wait: float) -> Non
 
 def test_a_create_still_in_progress_is_sent_again_with_the_same_key_and_body() -> None:
     slept: list[float] = []
-    in_progress = Reply(409, {"Retry-After": "1"}, {"message": "Idempotency-Key 'k' is still being answered"})
-    script = Script(throttled(), in_progress, Reply(201, {}, JOB))
+    in_progress = answer(409, {"Retry-After": "1"}, {"message": "Idempotency-Key 'k' is still being answered"})
+    script = Script(throttled(), in_progress, answer(201, {}, JOB))
 
     job = client_over(script, slept).create(name="n", handler="echo", schedule=None)
 
@@ -95,10 +100,10 @@ def test_throttled_to_the_end_raises_with_the_apis_message() -> None:
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [
-        (Reply(404, {}, {"message": "job 'x' not found"}), NotFound),
-        (Reply(400, {}, {"message": "schedule: '5 minutes' is not a schedule"}), InvalidInput),
-        (Reply(413, {}, {"message": "data: is too large"}), InvalidInput),
-        (Reply(409, {}, {"message": "job 'x' is running"}), Conflict),
+        (answer(404, {}, {"message": "job 'x' not found"}), NotFound),
+        (answer(400, {}, {"message": "schedule: '5 minutes' is not a schedule"}), InvalidInput),
+        (answer(413, {}, {"message": "data: is too large"}), InvalidInput),
+        (answer(409, {}, {"message": "job 'x' is running"}), Conflict),
     ],
 )
 def test_a_refusal_is_raised_at_once_with_its_status_and_message(reply: Reply, kind: type[Exception]) -> None:
@@ -107,7 +112,7 @@ def test_a_refusal_is_raised_at_once_with_its_status_and_message(reply: Reply, k
     with pytest.raises(kind) as raised:
         client_over(Script(reply), slept).trigger("x")
 
-    assert str(raised.value) == f"{reply.body['message']} (HTTP {reply.status})"
+    assert str(raised.value) == f"{json.loads(reply.body)['message']} (HTTP {reply.status})"
     assert slept == []
 
 
@@ -115,8 +120,8 @@ def test_no_answer_is_retried_only_where_a_repeat_is_harmless() -> None:
     slept: list[float] = []
     refused = ConnectionRefusedError("connection refused")
 
-    assert client_over(Script(refused, Reply(200, {}, JOB)), slept).pause("j1").id == "j1"
-    trigger = Script(refused, Reply(202, {}, {"runId": "r1"}))
+    assert client_over(Script(refused, answer(200, {}, JOB)), slept).pause("j1").id == "j1"
+    trigger = Script(refused, answer(202, {}, {"runId": "r1"}))
     with pytest.raises(Unreachable, match="connection refused"):
         client_over(trigger, slept).trigger("j1")  # the first may have run it: running it twice is not harmless
 
