@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import moto
 import pytest
 from click.testing import CliRunner, Result
 
+from devtools.console_ui import FROM_THE_PAGES, ConsoleUi
 from devtools.local_http import LocalStack
 from harness.readme import readme_script
 from serverless_jobs_client import InvalidInput, JobsClient, NotFound
@@ -246,3 +248,42 @@ def test_the_readme_python_client_example_works_verbatim(local: LocalStack) -> N
 
     assert result.returncode == 0, result.stderr
     assert "completed {}" in result.stdout  # the waited run: status, the echo handler's result, no error
+
+
+@pytest.fixture
+def console(local: LocalStack) -> Iterator[ConsoleUi]:
+    started = ConsoleUi.start(local.base)
+    yield started
+    started.stop()
+
+
+def test_ui_forwards_the_consoles_calls_to_the_api_and_ends_on_ctrl_c(local: LocalStack, console: ConsoleUi) -> None:
+    label = a_label()
+    key, value = label.split("=")
+    job = {"name": "through-the-console", "handler": "echo", "schedule": "1h", "labels": {key: value}}
+
+    status, created = console.call("POST", "/jobs", job, {**FROM_THE_PAGES, "Idempotency-Key": label})
+    assert (status, created["name"], created["labels"]) == (201, "through-the-console", {key: value})
+    assert console.call("POST", "/jobs", job, {**FROM_THE_PAGES, "Idempotency-Key": label}) == (201, created)
+    status, listed = console.call("GET", "/jobs?" + urlencode({"label": label}))
+    assert (status, [found["id"] for found in listed["jobs"]]) == (200, [created["id"]])
+    assert local.call("GET", f"/jobs/{created['id']}")[1]["name"] == "through-the-console"  # in the stack itself
+    # the API's refusal reaches the page as it was: status and message
+    assert console.call("POST", "/jobs", {"name": "n", "handler": "echo", "timezone": "Mars/Base"}) == local.call(
+        "POST", "/jobs", {"name": "n", "handler": "echo", "timezone": "Mars/Base"}
+    )
+    status, refused = console.call("POST", "/jobs", {"name": "n", "handler": "echo", "maxAttempts": 99})
+    assert status == 400
+    assert refused["message"].startswith("maxAttempts")
+    # a call that does not come from the console's pages is not forwarded
+    status, refused = console.call("DELETE", f"/jobs/{created['id']}", headers={})
+    assert (status, refused["message"]) == (403, "X-Serverless-Jobs-Console: required; open the console at /ui/")
+    assert local.call("GET", f"/jobs/{created['id']}")[0] == 200
+
+    assert console.banner == f"Console: {console.url} (for {local.base}; Ctrl-C to stop)\n"
+
+    assert console.interrupt() == (0, "", "")  # exit 0, no traceback
+
+
+def test_ui_ends_cleanly_on_sigterm_too(console: ConsoleUi) -> None:
+    assert console.interrupt(signal.SIGTERM) == (0, "", "")

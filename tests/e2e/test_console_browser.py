@@ -17,9 +17,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from devtools.browser import PHONE, VIEWER_ZONE, chromium, missing, screenshot
+from devtools.console_ui import ConsoleUi
 from devtools.local_http import LocalStack
 
 T = TypeVar("T")
@@ -91,6 +92,22 @@ def open_page(driver: Chrome, local: LocalStack, page: str) -> None:
 def confirm(driver: Chrome) -> None:
     wait(driver, lambda d: css(d, "dialog[open]"))
     css(driver, "#confirm-yes")[0].click()
+
+
+def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser: Chrome, local: LocalStack) -> None:
+    name = f"via-ui-{uuid.uuid4().hex[:6]}"
+    create(local, name=name, schedule="1h")
+    console = ConsoleUi.start(local.base)
+    try:
+        browser.get("about:blank")
+        browser.get(console.url)
+        wait(browser, lambda d: d.execute_script("return document.activeElement.tagName") == "H1")
+        Select(browser.find_element(By.ID, "filter-status")).select_by_value("pending")  # newest first
+        wait(browser, lambda d: name in texts(d, "table.jobs tbody tr th a"))
+        assert browser.current_url.startswith(console.url)  # the pages and their API calls: all through `ui`
+        screenshot(browser, "jobs-via-ui")
+    finally:
+        console.stop()
 
 
 def test_create_a_job_through_the_form_watch_its_runs_then_pause_it(browser: Chrome, local: LocalStack) -> None:
