@@ -18,7 +18,7 @@ from serverless_jobs_client.errors import (
     Throttled,
     Unreachable,
 )
-from serverless_jobs_client.models import BulkResult, Job, Page, Run
+from serverless_jobs_client.models import BulkResult, Job, Page, RateLimit, Run
 from serverless_jobs_client.stacks import api_url_of_stack
 from serverless_jobs_client.watch import WaitTimedOut, follow_history, wait_for_run
 
@@ -34,6 +34,7 @@ __all__ = [
     "JobsClient",
     "NotFound",
     "Page",
+    "RateLimit",
     "Run",
     "ServerError",
     "Throttled",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
 from serverless_jobs_client.auth import Signer, signer_for
-from serverless_jobs_client.models import BulkResult, Job, Page, Run, format_time, parse_time
+from serverless_jobs_client.models import BulkResult, Job, Page, RateLimit, Run, format_time, parse_time
 from serverless_jobs_client.transport import Transport
 
 if TYPE_CHECKING:
@@ -184,12 +184,17 @@ def _query(values: Mapping[str, Any]) -> str:
 
 
 def _request_body(fields: Mapping[str, Any], *, none_clears: bool = False) -> dict[str, Any]:
-    """Times as ISO 8601 text. None is "not given", except in an update, where it clears the field."""
-    return {
-        key: format_time(value) if isinstance(value, datetime) else value
-        for key, value in fields.items()
-        if value is not None or none_clears
-    }
+    """Times as ISO 8601 text, a RateLimit as its object. None is "not given", except in an update, where it
+    clears the field."""
+    return {key: _request_value(value) for key, value in fields.items() if value is not None or none_clears}
+
+
+def _request_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, RateLimit):
+        return value.to_api()
+    return value
 
 
 def _every(page: Callable[[str | None], Page[Any]]) -> Iterator[Any]:

@@ -76,8 +76,16 @@ FIELDS = (
     FieldOption("jitterSeconds", int, "random delay of each scheduled start, 0..86400"),
     FieldOption("maxRuns", int, "complete the job after this many successful runs"),
     FieldOption("catchupWindowSeconds", int, "run missed occurrences up to this far back"),
+    FieldOption(
+        "overlap", click.Choice(("buffer", "skip")), "an occurrence due while a run runs: buffer (default) or skip"
+    ),
     FieldOption("concurrencyKey", str, "jobs sharing this key run at most --concurrency-limit at once"),
     FieldOption("concurrencyLimit", int, "how many jobs of --concurrency-key may run at once"),
+    FieldOption(
+        "rateLimit",
+        JSON,
+        'at most limit starts per period for a key: \'{"key": "api", "limit": 5, "periodSeconds": 60}\'',
+    ),
 )
 CLEARABLE = (
     "schedule",
@@ -88,6 +96,7 @@ CLEARABLE = (
     "catchupWindowSeconds",
     "concurrencyKey",
     "concurrencyLimit",
+    "rateLimit",
 )
 
 

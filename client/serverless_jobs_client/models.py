@@ -1,4 +1,4 @@
-"""The API's answers as typed values: Job, Run, Page and BulkResult.
+"""The API's answers as typed values: Job (and its RateLimit), Run, Page and BulkResult.
 
 Attributes carry the API's own field names (DESIGN §5: `nextRunAt`, `maxAttempts`), so what a user reads in
 the README, the JSON and the code is one name. Times become aware UTC datetimes. Parsing is tolerant: a
@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 
 # The statuses after which a run or a job changes no more by itself.
 RUN_ENDED = frozenset({"completed", "failed", "timed_out", "skipped"})
@@ -42,10 +42,11 @@ def format_time(moment: datetime | str) -> str:
 
 
 class _FromApi:
-    """`from_api(body)`: each dataclass field from the API field of the same name; times parsed."""
+    """`from_api(body)`: each dataclass field from the API field of the same name; times and objects parsed."""
 
     raw: dict[str, Any]
     _TIMES: frozenset[str] = frozenset()
+    _OBJECTS: ClassVar[Mapping[str, Callable[[Mapping[str, Any]], Any]]] = {}
 
     @classmethod
     def from_api(cls, body: Mapping[str, Any]) -> Self:
@@ -55,8 +56,26 @@ class _FromApi:
                 continue
             if spec.name in body:
                 value = body[spec.name]
-                values[spec.name] = parse_time(value) if spec.name in cls._TIMES else value
+                if spec.name in cls._TIMES:
+                    value = parse_time(value)
+                elif spec.name in cls._OBJECTS and isinstance(value, Mapping):
+                    value = cls._OBJECTS[spec.name](value)
+                values[spec.name] = value
         return cls(**{**values, "raw": dict(body)})
+
+
+@dataclass(frozen=True)
+class RateLimit(_FromApi):
+    """At most `limit` run starts of the jobs sharing `key` in any `periodSeconds` (DESIGN §9 "Rate limits")."""
+
+    key: str
+    limit: int
+    periodSeconds: int
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_api(self) -> dict[str, Any]:
+        """The request's `rateLimit`: what `client.update(job.id, rateLimit=other.rateLimit)` sends."""
+        return {"key": self.key, "limit": self.limit, "periodSeconds": self.periodSeconds}
 
 
 @dataclass(frozen=True)
@@ -83,8 +102,10 @@ class Job(_FromApi):
     maxRuns: int | None = None
     successfulRuns: int | None = None
     catchupWindowSeconds: int | None = None
+    overlap: Literal["buffer", "skip"] | None = None
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
+    rateLimit: RateLimit | None = None
     lastRunAt: datetime | None = None
     nextRunAt: datetime | None = None
     lastError: str | None = None
@@ -93,6 +114,7 @@ class Job(_FromApi):
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     _TIMES = frozenset({"runAt", "endAt", "lastRunAt", "nextRunAt", "createdAt", "updatedAt"})
+    _OBJECTS: ClassVar[Mapping[str, Callable[[Mapping[str, Any]], Any]]] = {"rateLimit": RateLimit.from_api}
 
 
 @dataclass(frozen=True)

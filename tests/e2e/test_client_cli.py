@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from devtools.console_ui import FROM_THE_PAGES, ConsoleUi
 from devtools.local_http import LocalStack
 from harness.readme import readme_script
-from serverless_jobs_client import InvalidInput, JobsClient, NotFound
+from serverless_jobs_client import InvalidInput, JobsClient, NotFound, RateLimit
 from serverless_jobs_client.cli import cli
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "serverless-jobs"
@@ -109,6 +109,24 @@ def test_cli_create_get_update_pause_resume_cancel_delete(local: LocalStack) -> 
         assert json_of(run(local, action, job["id"], "--json"))["status"] == status
     assert run(local, "delete", job["id"]).exit_code == 0
     assert run(local, "get", job["id"]).exit_code == 1
+
+
+def test_cli_sets_and_clears_overlap_and_a_rate_limit(local: LocalStack, client: JobsClient) -> None:
+    limit = {"key": f"partner-{uuid.uuid4().hex[:8]}", "limit": 5, "periodSeconds": 60}
+    created = json_of(run(local, "create", "--name", "limited", "--handler", "echo", "--schedule", "1h",
+                          "--overlap", "skip", "--rate-limit", json.dumps(limit), "--json"))  # fmt: skip
+
+    job = client.get(created["id"])
+    assert (job.overlap, job.rateLimit) == ("skip", RateLimit(**limit))
+
+    updated = json_of(run(local, "update", job.id, "--overlap", "buffer", "--clear", "rateLimit", "--json"))
+    assert (updated["overlap"], updated["rateLimit"]) == ("buffer", None)
+    assert client.update(job.id, rateLimit=job.rateLimit).rateLimit == job.rateLimit  # a model goes back as is
+
+    refused = run(local, "update", job.id, "--rate-limit", json.dumps({**limit, "limit": 0}))
+    assert (refused.exit_code, refused.stderr.startswith("Error: rateLimit")) == (1, True), refused.stderr
+    assert run(local, "update", job.id, "--overlap", "sometimes").exit_code == 2  # click knows the two values
+    assert client.get(job.id).rateLimit == job.rateLimit
 
 
 def test_cli_create_from_a_file_with_options_overriding_it(local: LocalStack) -> None:

@@ -1,10 +1,15 @@
-"""The client reads the API's answers by their DESIGN §5 names, and keeps working when the API grows."""
+"""The client reads the API's answers by their DESIGN §5 names, keeps working when the API grows, and has a typed
+attribute and a CLI option for every create field."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import UTC, datetime
 
-from serverless_jobs_client import BulkResult, Job, Run
+from devtools.template import ROOT
+from serverless_jobs_client import BulkResult, Job, RateLimit, Run
+from serverless_jobs_client.job_options import FIELDS
 from serverless_jobs_client.models import api_time
 
 
@@ -38,3 +43,33 @@ def test_bulk_pages_add_up() -> None:
 
     assert (total.matched, total.changed, total.unchanged, total.nextToken) == (4, 3, 0, None)
     assert total.conflicts == [{"id": "a", "message": "m"}]
+
+
+def test_overlap_and_rate_limit_are_typed_and_a_rate_limit_goes_back_as_the_api_reads_it() -> None:
+    limited = {"key": "partner-api", "limit": 5, "periodSeconds": 60}
+    job = Job.from_api({"id": "j", "name": "n", "status": "pending", "overlap": "skip", "rateLimit": limited})
+    unlimited = Job.from_api({"id": "j", "name": "n", "status": "pending", "overlap": "buffer", "rateLimit": None})
+
+    assert (job.overlap, job.rateLimit) == ("skip", RateLimit(key="partner-api", limit=5, periodSeconds=60))
+    assert job.rateLimit is not None
+    assert job.rateLimit.to_api() == limited
+    assert (unlimited.overlap, unlimited.rateLimit) == ("buffer", None)
+
+
+# words the paragraph gives as a field's values, not fields
+FIELD_VALUES = {"buffer", "skip"}
+
+
+def design_create_fields() -> set[str]:
+    """The create fields DESIGN §5 lists (its "Create fields:" paragraph)."""
+    design = (ROOT / "docs" / "DESIGN.md").read_text()
+    paragraph = design[design.index("Create fields:") :].split("\n\n")[0]
+    return set(re.findall(r"`([a-z][A-Za-z]*)`", paragraph)) - FIELD_VALUES
+
+
+def test_every_create_field_of_the_design_has_a_typed_attribute_and_a_cli_option() -> None:
+    fields = design_create_fields()
+    assert {"name", "handler", "rateLimit", "overlap", "concurrencyLimit"} <= fields  # the paragraph was read
+
+    assert fields - {spec.name for spec in dataclasses.fields(Job)} == set()
+    assert fields - {option.field for option in FIELDS} == {"labels"}  # given as --label key=value, repeatable
