@@ -112,12 +112,13 @@ def test_cli_create_get_update_pause_resume_cancel_delete(local: LocalStack) -> 
 
 
 def test_cli_sets_and_clears_overlap_and_a_rate_limit(local: LocalStack, client: JobsClient) -> None:
-    limit = {"key": f"partner-{uuid.uuid4().hex[:8]}", "limit": 5, "periodSeconds": 60}
+    key = f"partner-{uuid.uuid4().hex[:8]}"
+    limit = {"key": key, "limit": 5, "periodSeconds": 60}
     created = json_of(run(local, "create", "--name", "limited", "--handler", "echo", "--schedule", "1h",
                           "--overlap", "skip", "--rate-limit", json.dumps(limit), "--json"))  # fmt: skip
 
     job = client.get(created["id"])
-    assert (job.overlap, job.rateLimit) == ("skip", RateLimit(**limit))
+    assert (job.overlap, job.rateLimit) == ("skip", RateLimit(key, 5, 60))
 
     updated = json_of(run(local, "update", job.id, "--overlap", "buffer", "--clear", "rateLimit", "--json"))
     assert (updated["overlap"], updated["rateLimit"]) == ("buffer", None)
