@@ -179,8 +179,10 @@ def _job(job_id: str, action: str | None = None) -> str:
 
 
 def _query(values: Mapping[str, Any]) -> str:
+    """RFC 3986 encoding (a space as %20, never +): SigV4 signs the query as sent, and API Gateway canonicalises
+    a `+` as an encoded space, so a `+` would fail the signature."""
     present = {key: value for key, value in values.items() if value is not None}
-    return "?" + urlencode(present) if present else ""
+    return "?" + urlencode(present, quote_via=quote) if present else ""
 
 
 def _request_body(fields: Mapping[str, Any], *, none_clears: bool = False) -> dict[str, Any]:

@@ -174,3 +174,11 @@ def test_a_command_against_the_local_stack_never_imports_botocore() -> None:
     result = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
 
     assert result.stdout.strip() == "False"
+
+
+def test_a_query_is_sent_rfc3986_encoded_as_api_gateway_canonicalises_it() -> None:
+    """API Gateway reads a `+` in a query as an encoded space, so a signature over `a+b` would not match."""
+    recorder = Recorder({"jobs": [], "nextToken": None})
+    JobsClient(URL, transport=Transport(URL, ours(FROZEN), recorder)).list_page(label="team=a b!")
+    ((_, url, _, _),) = recorder.sent
+    assert url.endswith("/jobs?label=team%3Da%20b%21")

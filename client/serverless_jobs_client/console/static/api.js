@@ -33,9 +33,15 @@ async function call(method, path, body, headers = {}) {
   return reply;
 }
 
+// RFC 3986, as SigV4 signs it: a space is %20 (URLSearchParams writes "+", which API Gateway reads as an
+// encoded space, failing the signature the console's forwarder made), and !'()* are escaped too.
+function encode(text) {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 function query(parameters) {
   const present = Object.entries(parameters).filter(([, value]) => value !== undefined && value !== null && value !== "");
-  return present.length ? `?${new URLSearchParams(present)}` : "";
+  return present.length ? `?${present.map(([name, value]) => `${encode(name)}=${encode(String(value))}`).join("&")}` : "";
 }
 
 const job = (id) => `/jobs/${encodeURIComponent(id)}`;
