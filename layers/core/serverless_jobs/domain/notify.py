@@ -14,7 +14,12 @@ from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import iso_z_millis
 
 if TYPE_CHECKING:  # job.py holds a Notify
-    from serverless_jobs.domain.job import Run
+    from serverless_jobs.domain.job import Job, Run
+
+# How long a closed run's notification may stay owed before the tick hands it to the executor (again): longer
+# than a send takes (usecases/notify: 3 attempts of at most 5 s), so one under way is not doubled, and short
+# enough that one an executor lost goes out within a minute or two.
+RESEND_AFTER_MILLIS = 60_000
 
 
 @dataclass(frozen=True)
@@ -75,3 +80,11 @@ def message(run: Run, *, final: bool) -> dict[str, Any]:
         "final": final,
         "scheduledAt": iso_z_millis(run.scheduled_at),
     }
+
+
+def mark_owed(job: Job, run: Run, now_millis: int) -> None:
+    """Mark `run` (closed) as owing its notification when `job.notify` wants one, before the write that
+    records the close: the mark is stored with the close, so a function that dies before sending loses
+    nothing; the tick hands a mark older than RESEND_AFTER_MILLIS to the executor again."""
+    owed = job.notify is not None and job.notify.target_for(run, job.max_attempts) is not None
+    run.notify_at = now_millis + RESEND_AFTER_MILLIS if owed else None
