@@ -7,14 +7,16 @@ The notification target is moto's queue of TARGET_ARNS, reached with the executo
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import boto3
 import pytest
 
-from devtools.functions import FakeLambdaContext
+from devtools.functions import FakeLambdaContext, build_function
 from devtools.stack import Stack
 from devtools.template import ACCOUNT, TARGET_ARNS
+from local_stack.workers import WorkerPoolDispatcher
 from serverless_jobs.domain.notify import RESEND_AFTER_MILLIS
 from serverless_jobs.domain.outcome import Outcome
 
@@ -205,6 +207,32 @@ def test_an_owed_notification_whose_job_stopped_notifying_is_dropped_unsent(stac
 
     assert received() == []
     assert_nothing_more_is_sent(stack)
+
+
+def test_on_make_dev_a_run_the_tick_closes_is_notified_by_the_worker_pool(stack: Stack) -> None:
+    pool = WorkerPoolDispatcher()  # make dev's stand-in for the async invokes of the executor
+    tick = build_function(
+        "TickFunction", stack.settings, stack.clients, stack.clock, dispatcher=pool, notifications=pool
+    )
+    job = stack.create(timeoutSeconds=30, maxAttempts=1, notify={"onFailure": QUEUE})  # its run is never started
+    stack.clock.advance(30 + stack.settings.lease_margin_seconds + 1)
+
+    assert stack.tick(handler=tick)["recovered"] == 1
+    pool.start(stack.executor_handler, workers=1)
+    notifications = wait_for_notifications(1)
+
+    [lost] = stack.history(job["id"])
+    assert [(n["runId"], n["outcome"]) for n in notifications] == [(lost["id"], "timed_out")]
+
+
+def wait_for_notifications(expected: int, seconds: float = 10.0) -> list[dict[str, Any]]:
+    """The queue's notifications once `expected` have come (sent by another thread), or all after `seconds`."""
+    notifications: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while len(notifications) < expected and time.monotonic() < deadline:
+        notifications += received()
+        time.sleep(0.05)
+    return notifications
 
 
 def tick_with_time(stack: Stack) -> dict[str, Any]:
