@@ -174,6 +174,22 @@ def test_an_executor_killed_after_recording_its_run_loses_no_notification(stack:
     assert_nothing_more_is_sent(stack)
 
 
+def test_a_notification_never_sent_is_handed_over_less_and_less_often_up_to_hourly(stack: Stack) -> None:
+    stack.create(timeoutSeconds=30, maxAttempts=1, notify={"onFailure": QUEUE})
+    stack.clock.advance(30 + stack.settings.lease_margin_seconds + 1)
+    stack.tick()  # the lost run closed, its notification handed to an executor that never sends it
+    gaps = []  # (handed over a minute early?, handed over on time?) for each hand-off
+
+    # a minute after the close, then 2, 4, ... 64 minutes after each hand-off, then hourly
+    for minutes in (1, 1, 2, 4, 8, 16, 32, 64, 64):
+        stack.clock.advance(60 * minutes - 60)
+        early = tick_with_time(stack)["renotified"]
+        stack.clock.advance(60)
+        gaps.append((early, tick_with_time(stack)["renotified"]))
+
+    assert gaps == [(0, 1)] * 9
+
+
 def test_a_notification_delivered_once_is_never_sent_again(stack: Stack) -> None:
     job = stack.create(notify={"onSuccess": QUEUE})
 

@@ -27,13 +27,14 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class OwedNotification:
-    """A closed run whose notification is owed, as the owed index names it: its entry's keys and when the
-    tick is to hand it to the executor (again)."""
+    """A closed run whose notification is owed, as the owed index names it: its entry's keys, when the
+    tick is to hand it to the executor (again), and how often the tick has so far."""
 
     job_id: str
     claimed_at: int
     run_id: str
     notify_at: int
+    hand_offs: int = 0
 
 
 class JobStore(Protocol):
@@ -133,8 +134,9 @@ class HistoryStore(Protocol):
         ...
 
     def postpone(self, owed: OwedNotification, until: int) -> bool:
-        """Move an owed notification's `notify_at` to `until`, only while it is still owed as `owed` says
-        (one conditional write); False when it was sent or given up meanwhile, or another tick took it."""
+        """Move an owed notification's `notify_at` to `until` and count a hand-off, only while it is still
+        owed as `owed` says (one conditional write); False when it was sent or given up meanwhile, or
+        another tick took it."""
         ...
 
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:

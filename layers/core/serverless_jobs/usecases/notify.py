@@ -17,7 +17,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain.job import Job, Run, RunRequest, run_log_keys
-from serverless_jobs.domain.notify import RESEND_AFTER_MILLIS, fails_for_good, message
+from serverless_jobs.domain.notify import fails_for_good, message, resend_delay_millis
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import iso_z_millis, to_millis
@@ -114,9 +114,9 @@ def annotate(deps: Deps, run: Run) -> None:
 def resend_owed(deps: Deps, now: datetime, has_time: Callable[[], bool]) -> int:
     """Hand the executor the notifications owed past their `notify_at` (their sender died, or Lambda refused
     the hand-off): one Query of at most RESEND_LIMIT, then for each, while `has_time()`, a conditional write
-    that moves its `notify_at` on by RESEND_AFTER_MILLIS (so a concurrent tick, or the next pass, does not
-    hand it too) and the hand-off. A refused hand-off stays owed and is handed again after that. How many
-    were handed over."""
+    that moves its `notify_at` on (a minute, doubling with each hand-off up to an hour: a concurrent tick,
+    or the next pass, does not hand it too) and the hand-off. A refused hand-off stays owed and is handed
+    again then. How many were handed over."""
     if deps.notifications is None:
         return 0
     now_millis = to_millis(now)
@@ -124,6 +124,6 @@ def resend_owed(deps: Deps, now: datetime, has_time: Callable[[], bool]) -> int:
     for owed in deps.history.owed(now_millis, RESEND_LIMIT):
         if not has_time():
             break
-        if deps.history.postpone(owed, now_millis + RESEND_AFTER_MILLIS):
+        if deps.history.postpone(owed, now_millis + resend_delay_millis(owed.hand_offs)):
             handed += deps.notifications.hand_off(owed.job_id, owed.run_id, owed.claimed_at)
     return handed

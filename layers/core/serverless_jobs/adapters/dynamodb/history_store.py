@@ -66,7 +66,7 @@ class DynamoHistoryStore:
             model._get_connection().update_item(
                 owed.job_id,
                 RunItem.key_for(owed.claimed_at, owed.run_id),
-                actions=[model.notify_at.set(until)],
+                actions=[model.notify_at.set(until), model.notify_hand_offs.add(1)],
                 condition=model.notify_at == owed.notify_at,
             )
         except UpdateError as error:
@@ -90,8 +90,8 @@ class DynamoHistoryStore:
     @staticmethod
     def _owed(item: RunItem) -> OwedNotification:
         """An item of the owed index (which every item there has `notifyAt`) as the tick takes it."""
-        key, notify_at = item.run_key, int(item.notify_at or 0)
-        return OwedNotification(item.job_id, RunItem.claimed_at_of(key), RunItem.run_id_of(key), notify_at)
+        key, notify_at, hand_offs = item.run_key, int(item.notify_at or 0), int(item.notify_hand_offs or 0)
+        return OwedNotification(item.job_id, RunItem.claimed_at_of(key), RunItem.run_id_of(key), notify_at, hand_offs)
 
     @staticmethod
     def _run(item: RunItem) -> Run:

@@ -13,7 +13,7 @@ from botocore.session import Session
 from pynamodb.attributes import Attribute, JSONAttribute, MapAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.constants import NUMBER
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
@@ -169,12 +169,12 @@ OWED = "owed"
 
 class OwedNotificationsIndex(GlobalSecondaryIndex["RunItem"]):
     """Sparse: only a run whose notification is owed carries `notifyOwed`, so one Query over a single
-    partition finds those the tick must hand to the executor (`notifyAt` come); keys only, as the tick
-    needs no more to hand one off."""
+    partition finds those the tick must hand to the executor (`notifyAt` come); the keys and the count of
+    hand-offs so far are all the tick needs to hand one off."""
 
     class Meta:
         index_name = "owedNotifications"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["notifyHandOffs"])
 
     notify_owed = UnicodeAttribute(hash_key=True, attr_name="notifyOwed")
     notify_at = IntegerAttribute(range_key=True, attr_name="notifyAt")
@@ -202,6 +202,7 @@ class RunItem(Model):
     # Both set while the run's notification is owed (`OWED`, and when to hand it over again), else absent.
     notify_owed = UnicodeAttribute(null=True, attr_name="notifyOwed")
     notify_at = IntegerAttribute(null=True, attr_name="notifyAt")
+    notify_hand_offs = IntegerAttribute(null=True, attr_name="notifyHandOffs")  # the tick's, absent before one
 
     owed_index = OwedNotificationsIndex()
 
