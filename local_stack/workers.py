@@ -162,9 +162,15 @@ class TickLoop:
     def _invoke(self, tick: LambdaHandler, event: dict[str, Any]) -> None:
         try:
             report = tick(event, LoopContext(self._stopping))
-            # Each dispatched run logs its own line; the tick speaks only of runs that never reported.
-            if report["recovered"] or report["undelivered"]:
-                log.info("tick recovered=%s undelivered=%s", report["recovered"], report["undelivered"])
+            # Each dispatched run logs its own line; the tick speaks only of runs that never reported, and
+            # of notifications it handed to the executor again.
+            if report["recovered"] or report["undelivered"] or report["renotified"]:
+                log.info(
+                    "tick recovered=%s undelivered=%s renotified=%s",
+                    report["recovered"],
+                    report["undelivered"],
+                    report["renotified"],
+                )
         except Exception:
             log.exception("tick failed")
 

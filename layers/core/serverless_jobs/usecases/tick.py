@@ -182,7 +182,7 @@ def run_window(
 
 
 def resend_notifications(deps: Deps, remaining_seconds: Callable[[], float]) -> TickReport:
-    """A pass's look for notifications owed too long (one Query; an idle stack's costs no more), handed
+    """A pass's look for notifications owed too long (one Query: all it costs an idle stack), each handed
     to the executor again while the Lambda's time less the margin lasts."""
     has_time = lambda: remaining_seconds() > SAFETY_MARGIN_SECONDS  # noqa: E731
     resent = guarded("resend owed notifications", partial(resend_owed, deps, deps.clock.now(), has_time))
