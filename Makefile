@@ -25,7 +25,7 @@ help:
 	@echo "make bench  benchmarks"
 
 venv: $(STAMP)
-$(STAMP): pyproject.toml layers/core/requirements.txt
+$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt
 	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
@@ -45,7 +45,11 @@ lint: venv
 PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 FUZZ_SCALE ?= 20
 
+# The console's browser tests skip without Chromium; say how to get it rather than skip in silence.
+BROWSER_HINT = PYTHONPATH=. $(BIN)/python -c 'from devtools.browser import missing; print(f"note: {missing()}") if missing() else None'
+
 test: lint
+	@$(BROWSER_HINT)
 	$(PYTEST)
 
 unit: venv
@@ -58,6 +62,7 @@ infrastructure: venv
 	$(PYTEST) tests/infrastructure
 
 e2e: venv
+	@$(BROWSER_HINT)
 	$(PYTEST) tests/e2e
 
 fuzz: venv

@@ -10,14 +10,26 @@ import os
 import time
 from types import ModuleType
 
-from bench import cold_start, fanout, herd, idle_cost, local_precision, requests_per_operation, schedules
+from bench import (
+    cold_start,
+    fanout,
+    herd,
+    idle_cost,
+    local_precision,
+    overlap,
+    rate_limit,
+    requests_per_operation,
+    schedules,
+)
 from bench.figures import Figure, spread
 
 # Every benchmark, in print order; each module has `measure() -> list[Figure]`.
 BENCHMARKS: tuple[ModuleType, ...] = (
     schedules,
+    overlap,
     herd,
     fanout,
+    rate_limit,
     local_precision,
     idle_cost,
     requests_per_operation,

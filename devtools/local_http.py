@@ -47,7 +47,8 @@ class LocalStack:
     calls: Path  # its functions' AWS calls, which the tests check against the deployed roles
 
     @classmethod
-    def start(cls) -> LocalStack:
+    def start(cls, variables: dict[str, str] | None = None) -> LocalStack:
+        """`make dev`'s process, with `variables` added to its environment (`SSL_CERT_FILE`, say)."""
         port = free_port()
         # Its log goes to a file: a pipe nobody reads fills up and blocks every thread that logs.
         log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - open as long as the stack runs; stop() closes it
@@ -58,7 +59,7 @@ class LocalStack:
         process = subprocess.Popen(
             COMMAND,
             cwd=ROOT,
-            env={**environment(str(port)), CALL_LOG_VARIABLE: str(calls)},
+            env={**environment(str(port)), **(variables or {}), CALL_LOG_VARIABLE: str(calls)},
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -83,6 +84,18 @@ class LocalStack:
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+    def create(self, **fields: Any) -> dict[str, Any]:
+        """POST /jobs with `name` and `handler` filled in; fails loudly unless the job is created."""
+        status, job = self.call("POST", "/jobs", {"name": "e2e", "handler": "echo", **fields})
+        assert status == 201, job
+        created: dict[str, Any] = job
+        return created
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's runs, newest first (the first page)."""
+        runs: list[dict[str, Any]] = self.call("GET", f"/jobs/{job_id}/history")[1]["history"]
+        return runs
 
     def wait_for(self, path: str, done: Any, seconds: float) -> Any:
         """Poll GET `path` until `done(body)` holds; the last body either way."""

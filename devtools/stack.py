@@ -45,13 +45,21 @@ class Stack:
     hand-offs run in parallel, as on Lambda), unless a test takes that route away (`invocations.routes`).
     """
 
-    def __init__(self, clock: ManualClock, *, rng: random.Random | None = None, **settings: Any) -> None:
-        """Settings are the template's, changed as given (`log_job_data=True`)."""
+    def __init__(
+        self,
+        clock: ManualClock,
+        *,
+        rng: random.Random | None = None,
+        executor_clients: AwsClients | None = None,
+        **settings: Any,
+    ) -> None:
+        """Settings are the template's, changed as given (`log_job_data=True`); `executor_clients` are the
+        executor's (a test answering its lambda targets' Invoke on them), else its own."""
         serialise_moto_calls()  # a tick pass calls moto from many threads at once
         self.clock = clock
         self.settings = replace(Settings.from_environment(), **settings)
         self.clients = AwsClients()
-        self.executor_clients = load_function_module("ExecutorFunction").executor_clients()  # as deployed
+        self.executor_clients = executor_clients or load_function_module("ExecutorFunction").executor_clients()
         self.invocations = InvokeRecorder()
         self.invocations.attach(self.clients.lambda_)
         self.invocations.attach(self.executor_clients.lambda_)

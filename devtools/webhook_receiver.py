@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ class Received:
 
 
 class WebhookReceiver:
-    """Answers each request with the next of `statuses` (then the last one again), body `{"ok": true}`."""
+    """Answers each request with the next of `statuses` (then the last one again), body `{"ok": true}`; over
+    TLS with `tls` (a server context: devtools.tls)."""
 
-    def __init__(self, *statuses: int) -> None:
+    def __init__(self, *statuses: int, tls: ssl.SSLContext | None = None) -> None:
         self.requests: queue.Queue[Received] = queue.Queue()
         self._statuses = list(statuses or (200,))
         self._lock = threading.Lock()
@@ -43,10 +45,13 @@ class WebhookReceiver:
                 """Quiet: the tests look at `requests`."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "http" if tls is None else "https"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}/hook"
 
     def _next_status(self) -> int:
         with self._lock:

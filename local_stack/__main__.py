@@ -98,7 +98,7 @@ def serve(port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     print(
         f"serverless-jobs is running on {base} (moto in-process; only your webhooks leave this machine)\n"
-        f"  Swagger UI: {base}/swagger   OpenAPI: {base}/swagger?format=json\n"
+        f"  Console: {base}/ui/   Swagger UI: {base}/swagger   OpenAPI: {base}/swagger?format=json\n"
         f"Try:\n{example_commands(base)}\n"
         "Targets in moto (a job's `target`): "
         + ", ".join(TARGET_ARNS[kind] for kind in ("sqs", "eventbridge", "stepfunctions"))

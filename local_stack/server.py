@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devtools.functions import FakeLambdaContext
+from serverless_jobs_client.console.assets import asset, is_console_path
 
 log = logging.getLogger("local_stack")
 
@@ -68,6 +69,11 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
 
         def _serve(self) -> None:
             started = time.perf_counter()
+            path = urlsplit(self.path).path
+            if is_console_path(path) and self.command in {"GET", "HEAD"}:  # the console's pages, as on AWS by `ui`
+                page = asset(path)
+                self._send(page.status, {key: [value] for key, value in page.headers.items()}, page.body)
+                return
             try:
                 length = int(self.headers.get("Content-Length") or 0)
                 event = proxy_event(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
@@ -78,9 +84,14 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
                 response = failed_request()
             body = response.get("body") or ""
             payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-            self.send_response(response["statusCode"])
             headers = {key: [value] for key, value in (response.get("headers") or {}).items()}
             headers.update(response.get("multiValueHeaders") or {})
+            self._send(response["statusCode"], headers, payload)
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("http %s %s %s %.0fms", self.command, self.path, response["statusCode"], elapsed)
+
+        def _send(self, status: int, headers: dict[str, list[str]], payload: bytes) -> None:
+            self.send_response(status)
             for key, values in headers.items():
                 for value in values:
                     self.send_header(key, value)
@@ -88,8 +99,6 @@ def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
-            elapsed = (time.perf_counter() - started) * 1000
-            log.info("http %s %s %s %.0fms", self.command, self.path, response["statusCode"], elapsed)
 
         def __getattr__(self, name: str) -> Any:
             # Every method (GET ... TRACE, QUERY) goes to the function, which answers what it lacks with 404.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,19 +14,12 @@ from devtools.local_http import COMMAND, LocalStack, environment
 from devtools.template import ROOT
 
 
-def create(local: LocalStack, **fields: Any) -> dict[str, Any]:
-    status, job = local.call("POST", "/jobs", {"name": "e2e", "handler": "echo", **fields})
-    assert status == 201, job
-    body: dict[str, Any] = job
-    return body
-
-
 def status_is(*wanted: str) -> Any:
     return lambda job: job["status"] in wanted
 
 
 def test_create_list_get_update_delete(local: LocalStack) -> None:
-    job = create(local, schedule="1h")
+    job = local.create(schedule="1h")
     assert job["id"] in {listed["id"] for listed in local.call("GET", "/jobs?status=pending&limit=100")[1]["jobs"]}
     assert local.call("GET", f"/jobs/{job['id']}") == (200, job)
     status, updated = local.call("PUT", f"/jobs/{job['id']}", {"name": "renamed"})
@@ -37,15 +29,15 @@ def test_create_list_get_update_delete(local: LocalStack) -> None:
 
 
 def test_a_2s_interval_runs_at_least_3_times_in_10s(local: LocalStack) -> None:
-    job = create(local, schedule="2s")
+    job = local.create(schedule="2s")
     history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: len(body["history"]) >= 3, 10)
     assert len(history["history"]) >= 3
     local.call("POST", f"/jobs/{job['id']}/cancel")
 
 
 def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalStack) -> None:
-    failing = create(local, handler="fail", data={"message": "boom"}, maxAttempts=3, retryBackoffSeconds=1)
-    flaky = create(local, handler="flaky", data={"succeedOnAttempt": 2}, retryBackoffSeconds=1)
+    failing = local.create(handler="fail", data={"message": "boom"}, maxAttempts=3, retryBackoffSeconds=1)
+    flaky = local.create(handler="flaky", data={"succeedOnAttempt": 2}, retryBackoffSeconds=1)
 
     failed = local.wait_for(f"/jobs/{failing['id']}", status_is("failed"), 15)
     completed = local.wait_for(f"/jobs/{flaky['id']}", status_is("completed"), 15)
@@ -61,7 +53,7 @@ def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalSta
 
 
 def test_trigger_pause_resume_cancel(local: LocalStack) -> None:
-    job = create(local, schedule="1h")
+    job = local.create(schedule="1h")
     status, accepted = local.call("POST", f"/jobs/{job['id']}/trigger")
     assert status == 202
     history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: body["history"], 5)["history"]
@@ -74,34 +66,9 @@ def test_trigger_pause_resume_cancel(local: LocalStack) -> None:
     assert local.call("POST", f"/jobs/{job['id']}/cancel")[1]["status"] == "cancelled"
 
 
-def test_a_label_groups_jobs_for_listing_and_bulk_operations(local: LocalStack) -> None:
-    team = f"team-{uuid.uuid4().hex[:8]}"  # a group of this test's own in the shared stack
-    jobs = [create(local, schedule="1h", labels={"team": team}) for _ in range(3)]
-    done = create(local, labels={"team": team})  # one-time: runs at once
-    local.wait_for(f"/jobs/{done['id']}", status_is("completed"), 5)
-
-    status, listed = local.call("GET", f"/jobs?label=team={team}&status=pending")
-    assert (status, {job["id"] for job in listed["jobs"]}) == (200, {job["id"] for job in jobs})
-
-    status, paused = local.call("POST", "/jobs/bulk/pause", {"label": f"team={team}"})
-    assert (status, paused["matched"], paused["changed"]) == (200, 4, 3)
-    assert paused["conflicts"] == [
-        {"id": done["id"], "message": f"job '{done['id']}' is completed; only pending or running jobs can be paused"}
-    ]
-    repeated = local.call("POST", "/jobs/bulk/pause", {"label": f"team={team}", "status": "paused"})[1]
-    assert (repeated["matched"], repeated["changed"], repeated["unchanged"]) == (3, 0, 3)
-
-    status, moved = local.call("PUT", f"/jobs/{jobs[0]['id']}", {"labels": {"team": f"{team}-x"}})
-    assert (status, moved["labels"]) == (200, {"team": f"{team}-x"})
-    deleted = local.call("POST", "/jobs/bulk/delete", {"label": f"team={team}"})[1]
-    assert (deleted["matched"], deleted["changed"]) == (3, 3)
-    assert local.call("GET", f"/jobs?label=team={team}")[1]["jobs"] == []
-    assert local.call("GET", f"/jobs/{jobs[0]['id']}")[1]["status"] == "paused"
-
-
 def test_runner_stop_and_start(local: LocalStack) -> None:
     assert local.call("POST", "/jobs/runner/stop") == (200, {"running": False})
-    job = create(local, schedule="1s")
+    job = local.create(schedule="1s")
     time.sleep(2.5)
     assert local.call("GET", f"/jobs/{job['id']}/history")[1]["history"] == []
 
@@ -113,7 +80,7 @@ def test_runner_stop_and_start(local: LocalStack) -> None:
 
 def test_200_one_time_jobs_created_at_once_each_run_exactly_once(local: LocalStack) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
-        jobs = list(pool.map(lambda n: create(local, data={"n": n}), range(200)))
+        jobs = list(pool.map(lambda n: local.create(data={"n": n}), range(200)))
 
     for job in jobs:
         local.wait_for(f"/jobs/{job['id']}", status_is("completed"), 30)
@@ -125,7 +92,7 @@ def test_200_one_time_jobs_created_at_once_each_run_exactly_once(local: LocalSta
 def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
     local = LocalStack.start()
     try:
-        create(local, handler="sleep", data={"seconds": 60})
+        local.create(handler="sleep", data={"seconds": 60})
         time.sleep(0.5)
 
         local.process.send_signal(signal.SIGINT)  # with the 60 s handler still running

@@ -16,16 +16,10 @@ from devtools.local_http import LocalStack
 from devtools.template import ROOT
 from harness.fuzz import fuzz_examples
 from harness.fuzz_report import FuzzReport
+from harness.readme import readme_script
 
 # Requests a run makes at the least per `--max-examples` (about 15 at 100): `make fuzz`, at 2,000, makes 5,000+.
 MIN_REQUESTS_PER_EXAMPLE = 10
-
-
-def readme_script(heading: str) -> str:
-    """The first shell block of a README section."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index(heading) :]
-    return section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
 
 
 def run_verbatim(local: LocalStack, heading: str) -> list[Any]:
@@ -64,6 +58,23 @@ def test_the_readme_flow_control_example_works_verbatim(local: LocalStack) -> No
 
     assert (created["concurrencyKey"], created["concurrencyLimit"]) == ("tenant-42", 2)
     assert local.call("DELETE", f"/jobs/{created['id']}")[0] == 204
+
+
+def test_the_readme_rate_limit_example_starts_two_of_three_due_jobs(local: LocalStack) -> None:
+    """A key with limit 2 per 60 s: of three jobs due at once, two start and the third waits, pending, for
+    the oldest start to leave the window (a minute: the test does not wait for it)."""
+    created = run_verbatim(local, "**`rateLimit`**")
+    assert [job["rateLimit"] for job in created] == [{"key": "partner-api", "limit": 2, "periodSeconds": 60}] * 3
+
+    ended = [local.wait_for(f"/jobs/{job['id']}", lambda job: job["status"] != "running", 10) for job in created]
+    assert [job["status"] for job in ended] == ["completed", "completed", "pending"]
+    waiting = ended[2]["id"]
+    assert local.call("GET", f"/jobs/{waiting}/history") == (200, {"history": [], "nextToken": None})
+    status, refused = local.call("POST", f"/jobs/{waiting}/trigger")
+    assert status == 409
+    assert "rateLimit key 'partner-api' has no start left" in refused["message"]
+    for job in created:
+        assert local.call("DELETE", f"/jobs/{job['id']}")[0] == 204
 
 
 # Operations on a created job the stateful phase must have reached through the links, and the answers that

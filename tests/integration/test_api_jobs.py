@@ -17,7 +17,7 @@ JOB_FIELDS = {
     "id", "name", "handler", "target", "notify", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "jitterSeconds", "maxRuns", "successfulRuns",
-    "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit",
+    "catchupWindowSeconds", "overlap", "concurrencyKey", "concurrencyLimit", "rateLimit",
     "lastRunAt", "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 

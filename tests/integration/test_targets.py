@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,9 +18,12 @@ import moto
 import pytest
 
 from devtools.clock import ManualClock
+from devtools.lambda_target_service import RAISED, TIMED_OUT, LambdaTargetService
 from devtools.stack import START, Stack
 from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS
 from devtools.webhook_receiver import WebhookReceiver
+from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
+from serverless_jobs.wiring import AwsClients
 
 pytestmark = pytest.mark.usefixtures("targets")
 DATA = {"report": "daily", "n": 3}
@@ -65,6 +69,25 @@ def test_an_eventbridge_target_puts_one_event_and_its_id_is_the_result(stack: St
     assert job["target"] == {"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"], "detailType": "report.due"}
 
 
+def test_an_eventbridge_targets_event_reaches_a_rules_queue_with_the_data_as_its_detail(stack: Stack) -> None:
+    """What a user wires behind the bus: a rule matching the scheduler's events, delivering them to a queue."""
+    bus = TARGET_ARNS["eventbridge"].rsplit("/", 1)[1]
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue = sqs.create_queue(QueueName="bus-listener")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    pattern = {"source": ["serverless-jobs"], "detail-type": ["report.due"]}
+    events.put_rule(Name="reports", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="reports", EventBusName=bus, Targets=[{"Id": "listener", "Arn": queue_arn}])
+
+    job, run = run_once(stack, type="eventbridge", busArn=TARGET_ARNS["eventbridge"], detailType="report.due")
+
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"], event["detail"]) == ("serverless-jobs", "report.due", DATA)
+    assert run["result"] == {"eventId": event["id"]}
+    assert job["status"] == "completed"
+
+
 def test_a_stepfunctions_target_starts_an_execution_named_by_the_run(stack: Stack) -> None:
     job, run = run_once(stack, type="stepfunctions", arn=TARGET_ARNS["stepfunctions"])
 
@@ -94,6 +117,57 @@ def test_a_lambda_target_is_invoked_with_the_data_and_the_runs_ids_and_its_reply
     assert job["status"] == "completed"
     assert run["result"]["data"] == DATA
     assert (run["result"]["context"]["jobId"], run["result"]["context"]["runId"]) == (job["id"], run["id"])
+
+
+@pytest.fixture
+def lambda_service(aws: list[str], request: pytest.FixtureRequest) -> Iterator[tuple[Stack, LambdaTargetService]]:
+    """A stack whose executor's Lambda client reaches a function answering as the test's parameter says."""
+    service = LambdaTargetService(**request.param)
+    clients = AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)  # as the executor makes them
+    service.attach(clients.lambda_)
+    wired = Stack(ManualClock(START), executor_clients=clients)
+    yield wired, service
+    wired.close()
+
+
+@pytest.mark.parametrize(
+    ("lambda_service", "error"),
+    [
+        (
+            {"payload": RAISED, "function_error": "Unhandled"},
+            'FunctionError (Unhandled): {"errorMessage": "invoice 42 not found", "errorType": "KeyError"',
+        ),
+        (
+            {"payload": TIMED_OUT, "function_error": "Unhandled"},
+            'FunctionError (Unhandled): {"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: 1f0c Error: '
+            'Task timed out after 3.00 seconds"}',
+        ),
+        ({"no_answer": True}, "ReadTimeoutError: Read timeout on endpoint URL: "),
+    ],
+    ids=["function-raised", "function-timed-out", "no-answer"],
+    indirect=["lambda_service"],
+)
+def test_a_lambda_target_whose_function_fails_or_never_answers_fails_the_run_with_its_error_and_retries(
+    lambda_service: tuple[Stack, LambdaTargetService], error: str
+) -> None:
+    stack, service = lambda_service
+
+    job, run = run_once(stack, type="lambda", arn=TARGET_ARNS["lambda"])
+
+    [sent] = service.invoked
+    assert (sent["data"], sent["context"]["runId"]) == (DATA, run["id"])
+    assert (run["status"], run["result"]) == ("failed", None)
+    assert run["error"].startswith(error), run["error"]
+    assert (job["status"], job["attempts"], job["lastError"]) == ("pending", 1, run["error"])  # a retry is due
+
+
+@pytest.mark.parametrize("lambda_service", [{"payload": {"rolledUp": 12}}], indirect=True)
+def test_a_lambda_target_returning_is_the_runs_result(lambda_service: tuple[Stack, LambdaTargetService]) -> None:
+    stack, _ = lambda_service
+
+    job, run = run_once(stack, type="lambda", arn=TARGET_ARNS["lambda"])
+
+    assert (job["status"], run["status"], run["result"]) == ("completed", "completed", {"rolledUp": 12})
 
 
 def test_an_aws_target_that_refuses_for_good_fails_the_run_without_retries(stack: Stack) -> None:
@@ -175,6 +249,17 @@ def test_a_job_switches_from_its_handler_to_a_target_and_back(stack: Stack) -> N
 
     assert (switched["handler"], switched["target"]) == (None, sqs)
     assert (back["handler"], back["target"]) == ("echo", None)
+
+
+def test_a_switch_may_send_the_replaced_one_as_null_as_the_job_shows_it(stack: Stack) -> None:
+    job = stack.create(data=DATA)
+    sqs = {"type": "sqs", "arn": TARGET_ARNS["sqs"]}
+
+    switched = stack.api.put(f"/jobs/{job['id']}", {"target": sqs, "handler": None})
+    back = stack.api.put(f"/jobs/{job['id']}", {"handler": "echo", "target": None})
+
+    assert (switched.status, switched.body["handler"], switched.body["target"]) == (200, None, sqs)
+    assert (back.status, back.body["handler"], back.body["target"]) == (200, "echo", None)
 
 
 OTHER_QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:not-listed"

@@ -5,6 +5,7 @@ runs the woken invocations as Lambda would, their sleeps moving the manual clock
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from devtools.clock import ManualClock
 from devtools.stack import START, Stack, lateness
@@ -107,7 +108,8 @@ def test_the_executor_wakes_the_tick_with_its_own_short_timeouts_not_a_lambda_ta
 ) -> None:
     waits: list[float] = []  # the read timeout of the client of each Invoke the executor makes
     for client in (stack.executor_clients.lambda_, stack.executor_clients.lambda_async):
-        timeout = client.meta.config.read_timeout
+        config: Any = client.meta.config
+        timeout = config.read_timeout
         client.meta.events.register(
             "before-parameter-build.lambda.Invoke", lambda timeout=timeout, **_: waits.append(timeout)
         )

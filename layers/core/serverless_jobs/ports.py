@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.rate import Take, Window
 from serverless_jobs.domain.targets import Target
 
 T = TypeVar("T")
@@ -48,14 +49,21 @@ class JobStore(Protocol):
         """Store a new job; False when a job with its id exists already."""
         ...
 
-    def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
+    def update(
+        self, before: Job, after: Job, expect: Mapping[str, object] | None = None, take: Take | None = None
+    ) -> bool:
         """Write the fields where `after` differs from `before`, in one conditional write (with the label
-        memberships in one transaction when the labels change).
+        memberships, the concurrency slot and the rate-limit start `take` in one transaction when any of them
+        moves).
 
-        Only if the stored job is still at `before.version` and each field of `expect` (a Job attribute)
-        still holds its value (None: absent). False when another writer got there first. On success
-        `after.version` is the stored job's new version.
+        Only if the stored job is still at `before.version`, each field of `expect` (a Job attribute)
+        still holds its value (None: absent) and the place `take` writes is still free. False when another
+        writer got there first. On success `after.version` is the stored job's new version.
         """
+        ...
+
+    def rate_window(self, key: str) -> Window:
+        """The starts recorded in a rate-limit key's window, by place (a consistent read; empty if none)."""
         ...
 
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
@@ -66,11 +74,11 @@ class JobStore(Protocol):
         """
         ...
 
-    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
-        """Write the job's update (as `update`, on `before.version`) and `entry`, a closed history entry
-        (as `HistoryStore.record`), in one transaction: both or neither.
+    def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
+        """Write the job's update (as `update`, on `before.version`) and `entries`, closed history entries
+        (each as `HistoryStore.record`: the run's own, a `skipped` one), in one transaction: all or none.
 
-        False, with nothing written, when either condition failed (the job changed, the entry was closed
+        False, with nothing written, when a condition failed (the job changed, an entry was closed
         already) or the transaction was cancelled by a concurrent write.
         """
         ...

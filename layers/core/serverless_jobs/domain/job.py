@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from serverless_jobs.domain.notify import Notify
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing
 from serverless_jobs.domain.targets import Target
@@ -29,6 +30,9 @@ class JobStatus(StrEnum):
 TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 Trigger = Literal["schedule", "manual", "retry"]
+
+# What becomes of the occurrences that fall due while a run runs (domain/flow.py): one run after it, or none.
+Overlap = Literal["buffer", "skip"]
 
 
 @dataclass
@@ -75,9 +79,13 @@ class Job:
     max_runs: int | None = None
     successful_runs: int = 0
     catchup_window_seconds: int | None = None
+    # Occurrences due while a run runs: run once after it (buffer), or recorded skipped (skip).
+    overlap: Overlap = "buffer"
     # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
+    # Flow control: at most `rate_limit.limit` starts of the jobs sharing its key in any period (domain/rate.py).
+    rate_limit: RateLimit | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain.flow import ran_enough, start_at
+from serverless_jobs.domain.flow import Overlapped, overlapped, ran_enough, start_at
 from serverless_jobs.domain.job import Job, JobStatus
 
 MAX_BACKOFF_SECONDS = 3600
@@ -29,6 +29,8 @@ class NextState:
     attempts: int
     last_error: str | None
     successful_runs: int
+    # With `overlap: skip`, the occurrences that fell due during the run, to record as one skipped entry.
+    skipped: Overlapped | None = None
 
 
 def backoff_seconds(attempt: int, base_seconds: int, rng: random.Random | None = None) -> float:
@@ -41,25 +43,32 @@ def next_state(job: Job, outcome: Outcome, now: datetime, rng: random.Random | N
     """The job's state after its current run ended with `outcome`, from the job as stored.
 
     A next occurrence is due at its jittered start (`flow.start_at`); a job with `maxRuns` successful runs
-    done completes whatever its schedule has left.
+    done completes whatever its schedule has left. Occurrences that fell due during the run follow the
+    job's `overlap`: `buffer` makes the latest of them the next one (it runs once, at once, and a retry
+    waits for it no longer than for any occurrence); `skip` passes them over to the first occurrence after
+    `now` and hands them back as `skipped` for one history entry.
     """
     attempt = int(job.attempt or 1)
     timing = job.timing()
     recurring = timing.recurring
     following = timing.next_at_or_after(now + timedelta(milliseconds=1)) if recurring else None
+    during = overlapped(job, timing, now)
+    skipped = during if job.overlap == "skip" else None
+    if during is not None and job.overlap == "buffer":
+        following = during.last
     runs = job.successful_runs
     if outcome.succeeded:
         runs += 1
         if following is None or ran_enough(job, runs):
-            return NextState(JobStatus.COMPLETED, None, None, attempt, None, runs)
-        return NextState(JobStatus.PENDING, start_at(job, following), following, 0, None, runs)
+            return NextState(JobStatus.COMPLETED, None, None, attempt, None, runs, skipped)
+        return NextState(JobStatus.PENDING, start_at(job, following), following, 0, None, runs, skipped)
     if outcome.retryable and attempt < job.max_attempts:
         retry_at = now + timedelta(seconds=backoff_seconds(attempt, job.retry_backoff_seconds, rng))
-        return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error, runs)
+        return NextState(JobStatus.PENDING, retry_at, following, attempt, outcome.error, runs, skipped)
     if following is None:
         ended = JobStatus.COMPLETED if recurring else JobStatus.FAILED  # a recurring job's window ran out
-        return NextState(ended, None, None, attempt, outcome.error, runs)
-    return NextState(JobStatus.PENDING, start_at(job, following), following, 0, outcome.error, runs)
+        return NextState(ended, None, None, attempt, outcome.error, runs, skipped)
+    return NextState(JobStatus.PENDING, start_at(job, following), following, 0, outcome.error, runs, skipped)
 
 
 def missed_state(job: Job, now: datetime) -> NextState:

@@ -40,6 +40,7 @@ from serverless_jobs.domain.labels import (
     check_labels,
     parse_selector,
 )
+from serverless_jobs.domain.rate import MAX_LIMIT, MAX_PERIOD_SECONDS
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.targets import (
     HTTP_METHODS,
@@ -150,10 +151,21 @@ TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
 JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year
+OverlapPolicy = Annotated[
+    Literal["buffer", "skip"],
+    Field(
+        description="Occurrences that fall due while a run runs: `buffer` runs them once after it (the latest "
+        "of them), `skip` records them as one `skipped` history entry and goes on after the run (recurring "
+        "jobs only)",
+        examples=["skip"],
+    ),
+]
+# A concurrency or rate-limit key: what a tenant id, a host name or an API's name looks like.
+FLOW_KEY_PATTERN = r"^[A-Za-z0-9._:/=-]{1,128}$"
 ConcurrencyKey = Annotated[
     StrictStr,
     Field(
-        pattern=r"^[A-Za-z0-9._:/=-]{1,128}$",
+        pattern=FLOW_KEY_PATTERN,
         description="Jobs sharing this key run at most `concurrencyLimit` at once, across the fleet",
         examples=["tenant-42"],
     ),
@@ -245,6 +257,16 @@ class NotifySpec(_Strict):
         return self
 
 
+class RateLimitSpec(_Strict):
+    """At most `limit` run starts (scheduled, retry and manual alike) of the jobs sharing `key` in any
+    `periodSeconds`, across the fleet: a sliding window. A due job past the limit waits, still due, and
+    starts as soon as the oldest start leaves the window."""
+
+    key: Annotated[StrictStr, Field(pattern=FLOW_KEY_PATTERN, examples=["partner-api"])]
+    limit: Annotated[StrictInt, Field(ge=1, le=MAX_LIMIT)]
+    periodSeconds: Annotated[StrictInt, Field(ge=1, le=MAX_PERIOD_SECONDS)]
+
+
 class JobCreate(_Window):
     """A job runs a registered `handler` or sends its runs to a `target`: exactly one of the two."""
 
@@ -262,8 +284,10 @@ class JobCreate(_Window):
     jitterSeconds: JitterSeconds = 0
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    overlap: OverlapPolicy = "buffer"
     concurrencyKey: ConcurrencyKey | None = None
     concurrencyLimit: ConcurrencyLimit | None = None
+    rateLimit: RateLimitSpec | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -276,9 +300,11 @@ class JobCreate(_Window):
 
 class JobUpdate(_Window):
     """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns`,
-    `catchupWindowSeconds` and `concurrencyKey` with `concurrencyLimit` may be set to null to clear them.
+    `catchupWindowSeconds`, `concurrencyKey` with `concurrencyLimit`, and `rateLimit` may be set to null to
+    clear them.
 
-    Sending `target` for a job with a handler replaces the handler, and the other way round.
+    Sending `target` for a job with a handler replaces the handler, and the other way round; the one replaced
+    may be sent as null alongside (`{"target": {...}, "handler": null}`, as the job is shown), but not alone.
     """
 
     name: Name | None = None
@@ -295,13 +321,19 @@ class JobUpdate(_Window):
     jitterSeconds: JitterSeconds | None = None
     maxRuns: MaxRuns | None = None
     catchupWindowSeconds: CatchupWindowSeconds | None = None
+    overlap: OverlapPolicy | None = None
     concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
     concurrencyLimit: ConcurrencyLimit | None = None
+    rateLimit: RateLimitSpec | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
-        flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit"}
+        flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit", "rateLimit"}
         clearable = {"schedule", "runAt", "endAt", "notify", *flow}
+        if self.target is not None:
+            clearable.add("handler")
+        if self.handler is not None:
+            clearable.add("target")
         for field in sorted(self.model_fields_set - clearable):
             if getattr(self, field) is None:
                 raise InvalidInput(field, "may not be null")
@@ -341,8 +373,10 @@ class JobView(BaseModel):
     maxRuns: int | None
     successfulRuns: int
     catchupWindowSeconds: int | None
+    overlap: OverlapPolicy
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
+    rateLimit: RateLimitSpec | None = None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

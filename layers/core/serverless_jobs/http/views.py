@@ -11,6 +11,7 @@ from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label, parse_selector
 from serverless_jobs.domain.notify import Notify
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, iso_z_millis, to_millis
 from serverless_jobs.http.schemas import (
@@ -21,6 +22,7 @@ from serverless_jobs.http.schemas import (
     JobUpdate,
     JobView,
     NotifySpec,
+    RateLimitSpec,
     RunView,
 )
 from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
@@ -44,8 +46,10 @@ _ATTRIBUTE_OF = {
     "jitterSeconds": "jitter_seconds",
     "maxRuns": "max_runs",
     "catchupWindowSeconds": "catchup_window_seconds",
+    "overlap": "overlap",
     "concurrencyKey": "concurrency_key",
     "concurrencyLimit": "concurrency_limit",
+    "rateLimit": "rate_limit",
 }
 
 
@@ -67,8 +71,10 @@ def job_spec(request: JobCreate) -> JobSpec:
         jitter_seconds=request.jitterSeconds,
         max_runs=request.maxRuns,
         catchup_window_seconds=request.catchupWindowSeconds,
+        overlap=request.overlap,
         concurrency_key=request.concurrencyKey,
         concurrency_limit=request.concurrencyLimit,
+        rate_limit=_rate_limit(request.rateLimit),
     )
 
 
@@ -85,11 +91,17 @@ def job_changes(request: JobUpdate) -> dict[str, Any]:
         changes["target"] = None
     if "notify" in request.model_fields_set:
         changes["notify"] = _notify(request.notify)
+    if "rateLimit" in request.model_fields_set:
+        changes["rate_limit"] = _rate_limit(request.rateLimit)
     return changes
 
 
 def _notify(request: NotifySpec | None) -> Notify | None:
     return None if request is None else Notify.from_api(request.model_dump())
+
+
+def _rate_limit(request: RateLimitSpec | None) -> RateLimit | None:
+    return None if request is None else RateLimit.from_api(request.model_dump())
 
 
 def shown_next_run(job: Job) -> int | None:
@@ -125,8 +137,10 @@ def job_view(job: Job) -> JobView:
         maxRuns=job.max_runs,
         successfulRuns=job.successful_runs,
         catchupWindowSeconds=job.catchup_window_seconds,
+        overlap=job.overlap,
         concurrencyKey=job.concurrency_key,
         concurrencyLimit=job.concurrency_limit,
+        rateLimit=None if job.rate_limit is None else job.rate_limit.to_api(),  # type: ignore[arg-type]
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,

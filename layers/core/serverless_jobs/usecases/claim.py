@@ -3,18 +3,39 @@
 A claim is one conditional write: it succeeds only if the job still has the version, status and
 `next_run_at` it was seen with, so of any number of concurrent claimers exactly one wins and only the
 winner dispatches.
+
+A job with a `rateLimit` is claimed only with a free place of its key's window (domain/rate.py), written
+in the claim's own transaction; with none, the claim answers when one frees (`Waiting`) and the job stays
+due as it was.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain import flow, lifecycle
+from serverless_jobs.domain import flow, lifecycle, rate
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Trigger
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, to_millis
 from serverless_jobs.usecases.catchup import skip_missed
 from serverless_jobs.usecases.deps import Deps
+
+# Claims of one rate-limited job tried again after its key's window moved under them (another claimer took
+# a place first). Each retry follows another start of the key, so the loop ends once the window is full.
+WINDOW_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """No claim: the job's rate-limit `key` has no start left; at `until` a place of its window frees."""
+
+    key: str
+    until: datetime
+
+
+Claimed = RunRequest | Waiting | None
 
 
 def claim(
@@ -26,8 +47,9 @@ def claim(
     attempt: int,
     scheduled_at: datetime | None,
     next_occurrence: datetime | None,
-) -> RunRequest | None:
-    """Mark `job` running under a new run id if nobody else has; the RunRequest to dispatch, or None."""
+) -> Claimed:
+    """Mark `job` running under a new run id if nobody else has; the RunRequest to dispatch, Waiting when
+    its rate limit has no start left, or None when another claimer won (or its concurrency key is full)."""
     run_id = uuid.uuid4().hex
     # A run not finished by then counts as lost: its timeout plus a margin for start-up and writes.
     lease = now + timedelta(seconds=job.timeout_seconds + deps.settings.lease_margin_seconds)
@@ -42,7 +64,11 @@ def claim(
         lease_expiry=lease,
         shards=deps.settings.due_shards,
     )
-    if not deps.jobs.update(job, running, expect={"status": job.status, "next_run_at": job.next_run_at}):
+    expect = {"status": job.status, "next_run_at": job.next_run_at}
+    written = claim_with_start(deps, job, running, expect, now, run_id)
+    if isinstance(written, Waiting):
+        return written
+    if not written:
         return None
     return RunRequest(
         jobId=job.id,
@@ -53,7 +79,33 @@ def claim(
     )
 
 
-def claim_due(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
+def claim_with_start(
+    deps: Deps, job: Job, running: Job, expect: Mapping[str, object], now: datetime, run_id: str
+) -> bool | Waiting:
+    """Write the claim, and with a rate limit its start on a free place of the key's window, in one
+    transaction: True when written, Waiting when the window is full, False when the job changed first.
+
+    A claim refused while its key's window changed meanwhile lost only its place, not the job: it is tried
+    again on the window as it is now (a refusal that left the window as read was the job's, or its slot's).
+    """
+    limit = job.rate_limit
+    if limit is None:
+        return deps.jobs.update(job, running, expect=expect)
+    window = deps.jobs.rate_window(limit.key)
+    for _ in range(WINDOW_RETRIES):
+        start = rate.take(window, limit, to_millis(now), spread=int(run_id, 16))
+        if not isinstance(start, rate.Take):
+            return Waiting(limit.key, from_millis(start))
+        if deps.jobs.update(job, running, expect=expect, take=start):
+            return True
+        moved = deps.jobs.rate_window(limit.key)
+        if moved == window:
+            return False
+        window = moved
+    return False
+
+
+def claim_due(deps: Deps, job: Job, now: datetime) -> Claimed:
     """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence (one found
     past the job's catch-up window is skipped instead, and the first inside it claimed if due)."""
     if job.attempts:  # attempts used on this occurrence: the job waits for a retry
@@ -86,7 +138,7 @@ def due_by(job: Job, now: datetime) -> bool:
     return job.next_run_at is not None and job.next_run_at <= to_millis(now)
 
 
-def claim_manual(deps: Deps, job: Job, now: datetime) -> RunRequest | None:
+def claim_manual(deps: Deps, job: Job, now: datetime) -> Claimed:
     """Claim an out-of-schedule run; a pending job keeps its next occurrence for afterwards."""
     keeps = job.next_occurrence_at if job.status == JobStatus.PENDING else None
     return claim(

@@ -28,6 +28,7 @@ from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.notify import notify
+from serverless_jobs.usecases.skipped import overlap_entry
 from serverless_jobs.usecases.wake import wake_for_freed_slot, wake_if_due_soon
 
 logger = Logger(child=True)
@@ -150,8 +151,8 @@ def settle(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bool:
     closed already, that writes nothing, and the entry is closed on its own and followed as above.
     """
     if job is not None:
-        after = moved_on(deps, job, outcome_of(run), now)
-        if deps.jobs.finish_run(job, after, run):
+        after, skipped = moved_on(deps, job, outcome_of(run), now)
+        if deps.jobs.finish_run(job, after, run, *skipped):
             wake_if_due_soon(deps, after)
             wake_for_freed_slot(deps, job)
             return True
@@ -175,9 +176,12 @@ def outcome_of(entry: Run) -> Outcome:
     return Outcome(entry.status == "completed", entry.error, entry.retryable)
 
 
-def moved_on(deps: Deps, job: Job, outcome: Outcome, now: datetime) -> Job:
-    """`job` after its current run ended with `outcome`."""
-    return lifecycle.finished(job, next_state(job, outcome, now, deps.rng), now, deps.settings.due_shards)
+def moved_on(deps: Deps, job: Job, outcome: Outcome, now: datetime) -> tuple[Job, tuple[Run, ...]]:
+    """`job` after its current run ended with `outcome`, and the entry to write with it: with `overlap:
+    skip`, the one `skipped` entry of the occurrences that fell due during the run (none otherwise)."""
+    state = next_state(job, outcome, now, deps.rng)
+    after = lifecycle.finished(job, state, now, deps.settings.due_shards)
+    return after, () if state.skipped is None else (overlap_entry(job, state.skipped, now, deps.settings),)
 
 
 def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime) -> bool:
@@ -190,8 +194,14 @@ def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime
         job = deps.jobs.get(job_id)
         if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING:
             return False
-        after = moved_on(deps, job, outcome, now)
-        if not deps.jobs.update(job, after, expect={"run_id": run_id}):
+        after, skipped = moved_on(deps, job, outcome, now)
+        # the job as read holds the run: its version stands for the run id when a skipped entry goes with it
+        written = (
+            deps.jobs.finish_run(job, after, *skipped)
+            if skipped
+            else deps.jobs.update(job, after, expect={"run_id": run_id})
+        )
+        if not written:
             raise ConcurrentChange(job_id)
         wake_if_due_soon(deps, after)
         wake_for_freed_slot(deps, job)

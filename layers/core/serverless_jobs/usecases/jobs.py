@@ -18,19 +18,20 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.flow import check_flow
-from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Run, RunRequest, Trigger
+from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Overlap, Run, RunRequest, Trigger
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.notify import Notify
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
-from serverless_jobs.domain.timefmt import from_millis, to_millis, to_millis_or_none
+from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis, to_millis_or_none
 from serverless_jobs.ports import Dispatcher, Page
-from serverless_jobs.usecases.claim import claim_due, claim_manual
+from serverless_jobs.usecases.claim import Claimed, Waiting, claim_due, claim_manual
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.recover import fail_refused_runs, follow_if_closed
-from serverless_jobs.usecases.wake import wake_if_due_soon
+from serverless_jobs.usecases.wake import wake_if_due_soon, wake_if_soon
 
 logger = Logger(child=True)
 
@@ -64,8 +65,10 @@ class JobSpec:
     jitter_seconds: int = 0
     max_runs: int | None = None
     catchup_window_seconds: int | None = None
+    overlap: Overlap = "buffer"
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
+    rate_limit: RateLimit | None = None
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,13 @@ class JobService:
             timeout_seconds=spec.timeout_seconds,
             concurrency_key=spec.concurrency_key,
             concurrency_limit=spec.concurrency_limit,
+            rate_limit=spec.rate_limit,
             created_at=to_millis(now),
             updated_at=to_millis(now),
             jitter_seconds=spec.jitter_seconds,
             max_runs=spec.max_runs,
             catchup_window_seconds=spec.catchup_window_seconds,
+            overlap=spec.overlap,
         )
         check_flow(job)
         first = first_occurrence(job.timing(), now)
@@ -208,6 +213,11 @@ class JobService:
         job = self.get(job_id)
         lifecycle.check_triggerable(job)
         run = self._start_now(job, "manual")
+        if isinstance(run, Waiting):
+            raise Conflict(
+                f"job '{job_id}' cannot be triggered now: its rateLimit key '{run.key}' has no start left; "
+                f"the next one frees at {iso_z(run.until)}"
+            )
         if run is None:
             raise Conflict(
                 f"job '{job_id}' started running meanwhile, or its concurrencyKey has no free slot; "
@@ -274,15 +284,16 @@ class JobService:
         if not self.deps.jobs.update(before, after):
             raise ConcurrentChange(before.id)
 
-    def _start_now(self, job: Job, trigger: Trigger) -> RunRequest | None:
+    def _start_now(self, job: Job, trigger: Trigger) -> Claimed:
         """Claim a run of `job` at once and dispatch it (immediate work never waits for the tick).
 
-        None when another claimer won. Once claimed, the run is the request's answer whatever happens to
-        its dispatch: a run that never starts is recovered when its lease expires.
+        None when another claimer won, Waiting when its rate limit has no start left. Once claimed, the run
+        is the request's answer whatever happens to its dispatch: a run that never starts is recovered when
+        its lease expires.
         """
         now = self.deps.clock.now()
         run = claim_manual(self.deps, job, now) if trigger == "manual" else claim_due(self.deps, job, now)
-        if run is not None:
+        if isinstance(run, RunRequest):
             try:
                 fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
             except Exception:
@@ -296,7 +307,9 @@ class JobService:
         still succeeded: the tick, woken for it, starts the job.
         """
         try:
-            self._start_now(job, "schedule")
+            run = self._start_now(job, "schedule")
+            if isinstance(run, Waiting):  # stays due: the tick claims it when its rate limit frees a start
+                wake_if_soon(self.deps, run.until)
             return self.get(job.id)
         except Exception:
             logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})

@@ -10,6 +10,11 @@ looks ahead (the soonest job due later, one item per shard), and the invocation 
 when nothing is due before the next minute's tick (`run_window`). A write that makes a job due before that
 tick wakes a pass (usecases.wake); no function polls all minute.
 
+Due jobs with a rate limit are claimed one key at a time, in due order, each key's on one thread: the
+first a full window refuses stops the key's turn (the later ones would be refused too), and the pass looks
+again on those jobs' shards when a place frees. A job waiting for its rate limit stays due (the look-ahead
+does not see it), so this is what wakes the tick for it, and no pass spins on it meanwhile.
+
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
 no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
 live one (`sweep_stranded_shards`), where the passes claim it as usual.
@@ -18,7 +23,7 @@ live one (`sweep_stranded_shards`), where the passes claim it as usual.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
@@ -33,7 +38,7 @@ from serverless_jobs.domain.job import Job, JobStatus, RunRequest
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
-from serverless_jobs.usecases.claim import claim_due
+from serverless_jobs.usecases.claim import Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.notify import resend_owed
@@ -228,13 +233,34 @@ def run_tick(
     with calls_in_flight() as submit:
         queries = [submit(partial(query_shard, deps, str(shard), now, limit)) for shard in asked]
         herd = None if fan_out is None else hand_out_herd(fan_out, submit, [query.result() for query in queries], now)
+        waits: dict[int, int] = {}
         if herd is None:
             settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
             report = finish_pass(deps, settled, faults, now)
+            waits = waiting_shards(settled)
         else:
             report = herd
         ahead = look_ahead(deps, submit, asked, now)
-    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), ahead)
+    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), with_waits(ahead, waits))
+
+
+def waiting_shards(settled: Iterable[Settled]) -> dict[int, int]:
+    """For each shard holding a job that waits for its rate limit, when the soonest of them may start."""
+    waits: dict[int, int] = {}
+    for each in settled:
+        if each.waits_until is not None and each.shard is not None:
+            shard = int(each.shard)
+            waits[shard] = min(each.waits_until, waits.get(shard, each.waits_until))
+    return waits
+
+
+def with_waits(ahead: Mapping[int, int | None], waits: Mapping[int, int]) -> dict[int, int | None]:
+    """The look-ahead, with each shard's soonest job due later brought forward to when a job already due
+    there may start (its rate limit frees a place): the pass to look again then."""
+    return {
+        shard: min((due for due in (soonest, waits.get(shard)) if due is not None), default=None)
+        for shard, soonest in ahead.items()
+    }
 
 
 def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now: datetime) -> TickReport | None:
@@ -277,16 +303,37 @@ def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> 
 def settle_found(
     deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
 ) -> tuple[list[Settled], int]:
-    """Settle every job the queries found, each as soon as its shard answers; (what each became, failed queries)."""
+    """Settle every job the queries found, each as soon as its shard answers, and the rate-limited ones once
+    every shard has answered, a key's jobs in due order on one thread (`settle_in_turn`); (what each became,
+    failed queries)."""
     faults = 0
     looks: list[Future[Settled]] = []
+    limited: dict[str, list[Job]] = {}
     for query in queries:
         _, due = query.result()
         if isinstance(due, Failed):
             faults += 1
             continue
-        looks += [submit(partial(settle, deps, dispatcher, job, now)) for job in due]
-    return [look.result() for look in looks], faults
+        for job in due:
+            if job.status == JobStatus.PENDING and job.rate_limit is not None:
+                limited.setdefault(job.rate_limit.key, []).append(job)
+            else:
+                looks.append(submit(partial(settle, deps, dispatcher, job, now)))
+    turns = [submit(partial(settle_in_turn, deps, dispatcher, jobs, now)) for jobs in limited.values()]
+    return [look.result() for look in looks] + [each for turn in turns for each in turn.result()], faults
+
+
+def settle_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: datetime) -> list[Settled]:
+    """Settle the due jobs of one rate-limit key, soonest first, one after another: places go in due order,
+    and once the key's window is full the rest wait for the same place without a claim each."""
+    settled: list[Settled] = []
+    for job in sorted(jobs, key=lambda job: (job.next_run_at or 0, job.id)):
+        full = settled[-1].waits_until if settled else None
+        if full is None:
+            settled.append(settle(deps, dispatcher, job, now))
+        else:
+            settled.append(Settled(waits_until=full, shard=job.due_shard))
+    return settled
 
 
 def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:
@@ -323,6 +370,8 @@ class Settled:
     refused: bool = False  # Lambda answered that it will not start the claimed run
     recovered: bool = False  # a lost or detached run closed
     failed: bool = False  # the look met an error (logged); the next pass tries again
+    waits_until: int | None = None  # its rate limit has no start left: when a place frees (epoch ms)
+    shard: str | None = None  # where the job waiting for its rate limit is due
 
 
 def settle(deps: Deps, dispatcher: Dispatcher, job: Job, now: datetime) -> Settled:
@@ -331,11 +380,14 @@ def settle(deps: Deps, dispatcher: Dispatcher, job: Job, now: datetime) -> Settl
     if isinstance(outcome, RunRequest):
         # The dispatcher never raises: an unanswered Invoke is left to the lease.
         return Settled(claimed=outcome, refused=bool(dispatcher.dispatch([outcome])))
+    if isinstance(outcome, Waiting):
+        return Settled(waits_until=to_millis(outcome.until), shard=job.due_shard)
     return Settled(recovered=outcome is True, failed=outcome is FAILED)
 
 
-def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | bool:
-    """Claim a due pending job (its run to dispatch), or recover a due running one (True if it was lost).
+def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | Waiting | bool:
+    """Claim a due pending job (its run to dispatch, or Waiting for its rate limit), or recover a due
+    running one (True if it was lost).
 
     A due paused or cancelled job holds the run its pause or cancel detached, whose lease is over: its
     entry is closed if the executor never closed it (True then), and the job leaves the index.

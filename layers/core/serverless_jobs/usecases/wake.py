@@ -10,7 +10,7 @@ backoff); the API, which starts immediate work itself, calls this only for jobs 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from serverless_jobs.domain.job import Job
 from serverless_jobs.domain.timefmt import from_millis
@@ -22,11 +22,13 @@ TICK_EVERY_SECONDS = 60.0
 
 def wake_if_due_soon(deps: Deps, job: Job) -> None:
     """Wake the tick if `job`, as just stored, falls due before the next minute's tick."""
-    if deps.waker is None or job.due_shard is None or job.next_run_at is None:
-        return
-    due_at = from_millis(job.next_run_at)
-    now = deps.clock.now()
-    if due_at < now + timedelta(seconds=TICK_EVERY_SECONDS):
+    if job.due_shard is not None and job.next_run_at is not None:
+        wake_if_soon(deps, from_millis(job.next_run_at))
+
+
+def wake_if_soon(deps: Deps, due_at: datetime) -> None:
+    """Wake the tick for `due_at` if it comes before the next minute's tick (as for a job due then)."""
+    if deps.waker is not None and due_at < deps.clock.now() + timedelta(seconds=TICK_EVERY_SECONDS):
         deps.waker.wake(due_at)
 
 

@@ -9,6 +9,10 @@ A job with a `concurrency_key` holds one of its key's slots while it holds a run
 that gives a job a run or takes it away moves the key's counter (`SlotItem`) in the same transaction. Taking
 a slot is conditioned on the count being under the job's limit, so a claim past the limit is refused like a
 lost race and the job stays due; letting go is unconditional, so no finish is ever refused for its slot.
+
+A claim of a job with a `rate_limit` also writes its start into the key's window (`RateItem`, one place of
+it, conditioned on that place being free: domain/rate.py) in the same transaction: a start past the limit
+is refused like a lost race, and a run is never claimed without its start counted.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ from botocore.session import Session
 from pynamodb.constants import ALL_NEW
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path, Value
 from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, still_open
 from serverless_jobs.adapters.dynamodb.models import (
+    RATE_PREFIX,
     SLOT_PREFIX,
     JobItem,
     LabelItem,
+    RateItem,
     RunItem,
     SlotItem,
     bound,
@@ -39,6 +46,7 @@ from serverless_jobs.adapters.dynamodb.models import (
 )
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label
+from serverless_jobs.domain.rate import Take, Window
 from serverless_jobs.ports import Page
 
 _FIELDS = tuple(field.name for field in fields(Job))
@@ -51,6 +59,7 @@ class DynamoJobStore:
         self._model = bound(JobItem, table_name, tuning)
         self._history = bound(RunItem, history_table, tuning)
         self._slots = bound(SlotItem, table_name, tuning)
+        self._windows = bound(RateItem, table_name, tuning)  # items for transactions; it makes no call itself
         # Only the API changes labels; the tick and the executor have no labels table (and no grant on it).
         self._labels = bound(LabelItem, labels_table, tuning) if labels_table else None
 
@@ -94,9 +103,11 @@ class DynamoJobStore:
             for job in jobs:
                 batch.save(self._item(job))
 
-    def update(self, before: Job, after: Job, expect: Mapping[str, object] | None = None) -> bool:
-        if after.labels != before.labels or _moves_slots(before, after):
-            return self._update_in_transaction(before, after, expect)
+    def update(
+        self, before: Job, after: Job, expect: Mapping[str, object] | None = None, take: Take | None = None
+    ) -> bool:
+        if after.labels != before.labels or _moves_slots(before, after) or take is not None:
+            return self._update_in_transaction(before, after, expect, take)
         item = self._item(before)
         try:
             # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
@@ -108,8 +119,11 @@ class DynamoJobStore:
         after.version = item.version
         return True
 
-    def _update_in_transaction(self, before: Job, after: Job, expect: Mapping[str, object] | None) -> bool:
-        """The job's update, its group memberships and its slot moved along, in one transaction: all or none."""
+    def _update_in_transaction(
+        self, before: Job, after: Job, expect: Mapping[str, object] | None, take: Take | None
+    ) -> bool:
+        """The job's update, its group memberships, its slot and its start moved along, in one transaction:
+        all or none."""
         item = self._item(before)
         added = {key: value for key, value in after.labels.items() if before.labels.get(key) != value}
         removed = {key: value for key, value in before.labels.items() if after.labels.get(key) != value}
@@ -121,6 +135,8 @@ class DynamoJobStore:
             if removed:
                 self._remove_memberships(transaction, before, removed)
             self._move_slots(transaction, before, after)
+            if take is not None:
+                self._take_place(transaction, take)
 
         return self._commit(write, item, after)
 
@@ -141,12 +157,13 @@ class DynamoJobStore:
             raise
         return self._job(model.from_raw_data(written["Attributes"]))
 
-    def finish_run(self, before: Job, after: Job, entry: Run) -> bool:
+    def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         item = self._item(before)
 
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after))  # on the version read
-            transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+            for entry in entries:
+                transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
             self._move_slots(transaction, before, after)
 
         return self._commit(write, item, after)
@@ -157,6 +174,22 @@ class DynamoJobStore:
             return int(self._slots.get(SlotItem.id_for(key), consistent_read=True).running)
         except DoesNotExist:
             return 0
+
+    def rate_window(self, key: str) -> Window:
+        # on the jobs' own client (the same table), made in the function's init, as the transactions are
+        read = self._model._get_connection().get_item(RateItem.id_for(key), consistent_read=True)
+        return {
+            int(name[1:]): int(value["N"])
+            for name, value in read.get("Item", {}).items()
+            if name[:1] == "p" and name[1:].isdigit() and "N" in value
+        }
+
+    def _take_place(self, transaction: TransactWrite, take: Take) -> None:
+        """Add to `transaction` the start `take` writes on its place, if the place is still free then."""
+        place = Path(RateItem.place(take.place))
+        free = place.does_not_exist() | (place <= Value({"N": str(take.at - take.period_ms)}))
+        window = self._windows(RateItem.id_for(take.key))
+        transaction.update(window, actions=[place.set(Value({"N": str(take.at)}))], condition=free)
 
     def _move_slots(self, transaction: TransactWrite, before: Job, after: Job) -> None:
         """Add to `transaction` the slot counters' moves for `before` becoming `after` (none for most writes)."""
@@ -267,11 +300,17 @@ class DynamoJobStore:
                 status.value, limit=limit, last_evaluated_key=start, scan_index_forward=False
             )
             if status
-            # the slot counters share the table: left out (a page may come back short, with its next key)
-            else self._model.scan(~self._model.id.startswith(SLOT_PREFIX), limit=limit, last_evaluated_key=start)
+            # the counters share the table: left out (a page may come back short, with its next key)
+            else self._model.scan(self._jobs_only(), limit=limit, last_evaluated_key=start)
         )
         items = [self._job(item) for item in results]
         return Page(items, results.last_evaluated_key)
+
+    def _jobs_only(self) -> Condition:
+        """A Scan filter that leaves out the slot counters and rate windows sharing the Jobs table."""
+        ids = self._model.id
+        jobs: Condition = ~ids.startswith(SLOT_PREFIX) & ~ids.startswith(RATE_PREFIX)
+        return jobs
 
     def soonest(self, shard: str, limit: int) -> list[Job]:
         return [self._job(item) for item in self._model.due_index.query(shard, limit=limit)]

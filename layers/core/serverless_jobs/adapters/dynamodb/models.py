@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.notify import Notify
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.targets import Target
 
 
@@ -63,6 +64,16 @@ class NotifyAttribute(CompactJSONAttribute):
 
     def deserialize(self, value: str) -> Any:
         return Notify.from_api(super().deserialize(value))
+
+
+class RateLimitAttribute(CompactJSONAttribute):
+    """A job's `rateLimit`, stored in the API's shape (`{"key": ..., "limit": 5, "periodSeconds": 60}`)."""
+
+    def serialize(self, value: Any) -> str | None:
+        return super().serialize(value.to_api() if isinstance(value, RateLimit) else value)
+
+    def deserialize(self, value: str) -> Any:
+        return RateLimit.from_api(super().deserialize(value))
 
 
 class DueIndex(GlobalSecondaryIndex["JobItem"]):
@@ -122,8 +133,10 @@ class JobItem(Model):
     max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
     successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
     catchup_window_seconds = IntegerAttribute(null=True, attr_name="catchupWindowSeconds")
+    overlap = UnicodeAttribute(default="buffer")
     concurrency_key = UnicodeAttribute(null=True, attr_name="concurrencyKey")
     concurrency_limit = IntegerAttribute(null=True, attr_name="concurrencyLimit")
+    rate_limit = RateLimitAttribute(null=True, attr_name="rateLimit")
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -146,6 +159,29 @@ class SlotItem(Model):
     @staticmethod
     def id_for(key: str) -> str:
         return SLOT_PREFIX + key
+
+
+RATE_PREFIX = "rate#"
+
+
+class RateItem(Model):
+    """A rate-limit key's window, in the Jobs table under the id `rate#<key>` (the slot counters' reasons):
+    attribute `p<n>` holds the epoch ms of the last start made on place n (domain/rate.py).
+
+    The places are attributes of their own, not a map: a claim sets one with a condition on that one alone,
+    and setting a map's entry fails while the map itself is absent (a key's first start). They are not
+    declared here, so the store reads and writes them by name (`place`).
+    """
+
+    id = UnicodeAttribute(hash_key=True)
+
+    @staticmethod
+    def id_for(key: str) -> str:
+        return RATE_PREFIX + key
+
+    @staticmethod
+    def place(number: int) -> str:
+        return f"p{number}"
 
 
 class LabelItem(Model):

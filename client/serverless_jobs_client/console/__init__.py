@@ -1,0 +1,1 @@
+"""The web console: static pages (static/), how they are served (assets.py), and the local proxy (server.py)."""

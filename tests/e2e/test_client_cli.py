@@ -1,0 +1,248 @@
+"""The Python client and the `serverless-jobs` command against `make dev`'s process, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import moto
+import pytest
+from click.testing import CliRunner, Result
+
+from devtools.local_http import LocalStack
+from harness.readme import readme_script
+from serverless_jobs_client import InvalidInput, JobsClient, NotFound
+from serverless_jobs_client.cli import cli
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "serverless-jobs"
+LOCAL_URL = "http://127.0.0.1:3000"
+
+
+@pytest.fixture(scope="module")
+def client(local: LocalStack) -> JobsClient:
+    return JobsClient(local.base)
+
+
+def run(local: LocalStack, *arguments: str, input: str | None = None) -> Result:
+    return CliRunner(mix_stderr=False).invoke(cli, ["--api", local.base, *arguments], input=input)
+
+
+def json_of(result: Result) -> Any:
+    assert result.exit_code == 0, (result.output, result.stderr)
+    return json.loads(result.output)
+
+
+def a_label() -> str:
+    return f"suite=client-{uuid.uuid4().hex[:8]}"  # jobs of this test's own in the shared stack
+
+
+def test_the_python_client_drives_every_route(client: JobsClient) -> None:
+    label = a_label()
+    key, value = label.split("=")
+    created = [client.create(name=f"c{n}", handler="echo", schedule="1h", labels={key: value}) for n in range(3)]
+
+    job = client.get(created[0].id)
+    assert job == created[0]
+    assert isinstance(job.nextRunAt, datetime)
+    assert job.nextRunAt.tzinfo is not None
+    assert [listed.id for listed in client.list(label=label, page_size=1)] == [job.id for job in reversed(created)]
+    assert client.update(job.id, name="renamed", maxRuns=5).name == "renamed"
+    assert client.update(job.id, maxRuns=None).maxRuns is None  # None clears a clearable field
+
+    assert client.pause(job.id).status == "paused"
+    assert client.resume(job.id).status == "pending"
+    assert client.bulk("cancel", label).changed == 3
+    assert {listed.status for listed in client.list(label=label)} == {"cancelled"}
+
+    occurrences = client.preview("0 2 * * *", timezone="Europe/Paris", count=2)
+    assert [(moment.hour, moment.minute) for moment in occurrences] == [(1, 0), (1, 0)]  # 02:00 CET in UTC
+    assert client.runner() is True
+
+    client.delete(job.id)
+    with pytest.raises(NotFound, match=job.id):
+        client.get(job.id)
+    with pytest.raises(InvalidInput, match="maxAttempts"):
+        client.create(name="bad", handler="echo", maxAttempts=99)
+
+
+def test_a_create_repeated_with_its_key_creates_one_job(client: JobsClient) -> None:
+    key = str(uuid.uuid4())
+
+    first = client.create(name="once", handler="echo", schedule="1h", idempotency_key=key)
+    again = client.create({"schedule": "1h", "handler": "echo", "name": "once"}, idempotency_key=key)
+
+    assert again.id == first.id
+
+
+def test_cli_create_get_update_pause_resume_cancel_delete(local: LocalStack) -> None:
+    label = a_label()
+    job = json_of(
+        run(local, "create", "--name", "cli", "--handler", "echo", "--schedule", "1h", "--data", '{"a": 1}',
+            "--label", label, "--max-attempts", "2", "--json")
+    )  # fmt: skip
+    assert (job["data"], job["maxAttempts"], job["labels"]) == ({"a": 1}, 2, dict([label.split("=")]))
+    assert json_of(run(local, "get", job["id"], "--json")) == job
+    assert [listed["id"] for listed in json_of(run(local, "list", "--label", label, "--json"))] == [job["id"]]
+
+    updated = json_of(run(local, "update", job["id"], "--schedule", "30m", "--clear", "endAt", "--json"))
+    assert updated["schedule"] == "30m"
+
+    table = run(local, "list", "--label", label)
+    assert table.exit_code == 0
+    header, row = table.output.splitlines()
+    assert header.split()[:4] == ["ID", "NAME", "STATUS", "SCHEDULE"]
+    assert row.split()[:4] == [job["id"], "cli", "pending", "30m"]
+
+    for action, status in (("pause", "paused"), ("resume", "pending"), ("cancel", "cancelled")):
+        assert json_of(run(local, action, job["id"], "--json"))["status"] == status
+    assert run(local, "delete", job["id"]).exit_code == 0
+    assert run(local, "get", job["id"]).exit_code == 1
+
+
+def test_cli_create_from_a_file_with_options_overriding_it(local: LocalStack) -> None:
+    spec = {"name": "from-file", "handler": "echo", "schedule": "1h", "timezone": "Europe/Paris"}
+
+    job = json_of(run(local, "create", "--file", "-", "--schedule", "2h", "--json", input=json.dumps(spec)))
+
+    assert (job["name"], job["schedule"], job["timezone"]) == ("from-file", "2h", "Europe/Paris")
+
+
+def test_cli_trigger_wait_prints_the_result_or_the_error_and_exits_1_on_failure(local: LocalStack) -> None:
+    echo = json_of(run(local, "create", "--name", "w", "--handler", "echo", "--schedule", "1h", "--data",
+                       '{"hello": "world"}', "--json"))  # fmt: skip
+    failing = json_of(run(local, "create", "--name", "w", "--handler", "fail", "--schedule", "1h", "--data",
+                          '{"message": "boom"}', "--max-attempts", "1", "--json"))  # fmt: skip
+
+    done = run(local, "trigger", echo["id"], "--wait", "--interval", "0.1", "--timeout", "20")
+    failed = run(local, "trigger", failing["id"], "--wait", "--interval", "0.1", "--timeout", "20", "--json")
+
+    assert done.exit_code == 0, done.stderr
+    assert "completed" in done.output
+    assert 'result: {"hello": "world"}' in done.output
+    assert failed.exit_code == 1
+    run_body = json.loads(failed.output)
+    assert (run_body["status"], run_body["error"], run_body["trigger"]) == ("failed", "HandlerFailure: boom", "manual")
+    history = json_of(run(local, "history", failing["id"], "--json"))
+    assert [entry["id"] for entry in history] == [run_body["id"]]
+
+
+def test_cli_errors_name_the_field_or_job_and_exit_1_usage_errors_exit_2(local: LocalStack) -> None:
+    missing = run(local, "get", "no-such-job")
+    invalid = run(local, "create", "--name", "x", "--handler", "echo", "--timezone", "Mars/Olympus")
+    conflict_job = json_of(run(local, "create", "--name", "c", "--handler", "echo", "--schedule", "1h", "--json"))
+    run(local, "cancel", conflict_job["id"])
+    conflict = run(local, "trigger", conflict_job["id"])
+
+    assert (missing.exit_code, missing.stderr) == (1, "Error: job 'no-such-job' not found (HTTP 404)\n")
+    assert invalid.exit_code == 1
+    assert invalid.stderr.startswith("Error: timezone:")
+    assert conflict.exit_code == 1
+    assert "(HTTP 409)" in conflict.stderr
+    assert run(local, "create", "--name", "x", "--data", "{not json").exit_code == 2
+    assert run(local, "create", "--label", "novalue").exit_code == 2
+    assert run(local, "update", conflict_job["id"]).exit_code == 2  # nothing to change
+    assert CliRunner(mix_stderr=False).invoke(cli, ["list"], env={"SERVERLESS_JOBS_API": None}).exit_code == 2
+
+
+def test_cli_dry_run_previews_the_schedule_and_creates_nothing(local: LocalStack) -> None:
+    label = a_label()
+
+    preview = json_of(
+        run(local, "create", "--name", "d", "--handler", "echo", "--schedule", "0 9 * * MON", "--timezone",
+            "America/New_York", "--label", label, "--dry-run", "--json")
+    )  # fmt: skip
+
+    assert len(preview["occurrences"]) == 5
+    assert all(moment.endswith("T14:00:00.000Z") for moment in preview["occurrences"])  # 09:00 EST
+    assert json_of(run(local, "list", "--label", label, "--json")) == []
+    assert run(local, "create", "--schedule", "every day", "--dry-run").exit_code == 1  # the API's 400
+
+
+def test_cli_preview_runner_and_bulk(local: LocalStack) -> None:
+    label = a_label()
+    for _ in range(2):
+        run(local, "create", "--name", "b", "--handler", "echo", "--schedule", "1h", "--label", label)
+
+    preview = run(local, "preview", "30m", "--count", "3", "--timezone", "Asia/Kolkata")
+    assert preview.exit_code == 0
+    assert len(preview.output.splitlines()) == 3
+    assert "IST)" in preview.output
+    try:
+        assert json_of(run(local, "runner", "stop", "--json")) == {"running": False}
+        assert run(local, "runner").output == "stopped\n"
+    finally:
+        assert json_of(run(local, "runner", "start", "--json")) == {"running": True}
+    bulk = json_of(run(local, "bulk", "pause", "--label", label, "--json"))
+    assert (bulk["matched"], bulk["changed"]) == (2, 2)
+
+
+def test_cli_finds_the_api_from_the_stack_output(local: LocalStack) -> None:
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"ApiUrl": {"Value": local.base}}}
+    with moto.mock_aws():
+        boto3.client("cloudformation", "us-east-1").create_stack(StackName="jobs", TemplateBody=json.dumps(template))
+        arguments = ["--stack", "jobs", "--region", "us-east-1", "runner"]
+        # --stack says where, even with SERVERLESS_JOBS_API set (to nothing listening, here)
+        result = CliRunner(mix_stderr=False).invoke(cli, arguments, env={"SERVERLESS_JOBS_API": "http://127.0.0.1:9"})
+
+    assert (result.exit_code, result.output) == (0, "running\n")
+
+
+@pytest.fixture
+def follower(local: LocalStack) -> Iterator[subprocess.Popen[str]]:
+    job = JobsClient(local.base).create(name="followed", handler="echo", schedule="1s")
+    command = [str(CONSOLE_SCRIPT), "--api", local.base, "history", job.id, "--follow", "--interval", "0.2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    JobsClient(local.base).cancel(job.id)
+
+
+def test_the_installed_command_follows_history_until_ctrl_c(follower: subprocess.Popen[str]) -> None:
+    process = follower
+    assert process.stdout is not None
+    lines: list[str] = []
+    while len(lines) < 3 and select.select([process.stdout], [], [], 10)[0]:
+        lines.append(process.stdout.readline())
+
+    process.send_signal(signal.SIGINT)
+
+    assert process.wait(timeout=10) == 0, process.stderr.read() if process.stderr else ""
+    assert len(lines) == 3, lines
+    assert all("trigger=schedule" in line for line in lines)
+    assert any(" completed " in line and "duration=" in line for line in lines)
+
+
+def test_the_readme_cli_quickstart_works_verbatim(local: LocalStack) -> None:
+    script = readme_script("### The same with the `serverless-jobs` command").replace(LOCAL_URL, local.base)
+    path = f"{CONSOLE_SCRIPT.parent}:{os.environ['PATH']}"
+
+    environment = {**os.environ, "PATH": path}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], env=environment, check=False, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert 'result: {"hello": "world"}' in result.stdout
+    assert "a one-time job: runs once, as soon as it is created" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-1])["status"] == "paused"
+
+
+def test_the_readme_python_client_example_works_verbatim(local: LocalStack) -> None:
+    script = readme_script("## Client and CLI", "python").replace(LOCAL_URL, local.base)
+
+    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert "completed {}" in result.stdout  # the waited run: status, the echo handler's result, no error
