@@ -117,7 +117,7 @@ def resend_owed(deps: Deps, now: datetime, has_time: Callable[[], bool]) -> int:
     that moves its `notify_at` on (a minute, doubling with each hand-off up to an hour: a concurrent tick,
     or the next pass, does not hand it too) and the hand-off. A refused hand-off stays owed and is handed
     again then. How many were handed over."""
-    if deps.notifications is None:
+    if deps.notifications is None or not has_time():  # a pass with no time to hand any over asks nothing
         return 0
     now_millis = to_millis(now)
     handed = 0
