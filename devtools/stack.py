@@ -17,10 +17,9 @@ from typing import Any
 from devtools.api import ApiClient
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
-from devtools.functions import FakeLambdaContext, LambdaHandler, build_function
+from devtools.functions import FakeLambdaContext, LambdaHandler, build_function, load_function_module
 from devtools.moto_backend import serialise_moto_calls
 from devtools.template import ROOT
-from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -60,15 +59,14 @@ class Stack:
         self.clock = clock
         self.settings = replace(Settings.from_environment(), **settings)
         self.clients = AwsClients()
-        self.executor_clients = executor_clients or AwsClients(EXECUTOR_CLIENTS)
+        self.executor_clients = executor_clients or load_function_module("ExecutorFunction").executor_clients()
         self.invocations = InvokeRecorder()
         self.invocations.attach(self.clients.lambda_)
         self.invocations.attach(self.executor_clients.lambda_)
+        self.invocations.attach(self.executor_clients.lambda_async)
         self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
-        self.executor_handler = build_function(
-            "ExecutorFunction", self.settings, clock, rng=rng, clients=self.executor_clients
-        )
+        self.executor_handler = self.build_executor(rng=rng)
         self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
         self.invocations.routes["DispatchFunction"] = self.dispatch
         self._metrics_turn = threading.Lock()
@@ -83,6 +81,11 @@ class Stack:
         changed = replace(self.settings, **settings)
         return build_function("TickFunction", changed, self.clients, self.clock, sleep=sleep or self._advance)
 
+    def build_executor(self, **arguments: Any) -> LambdaHandler:
+        """An executor function on this stack's clock and clients, built with `arguments` too (`targets=`: the
+        sender of its jobs' targets and notifications)."""
+        return build_function("ExecutorFunction", self.settings, self.clock, clients=self.executor_clients, **arguments)
+
     def deps(self, **settings: Any) -> Deps:
         """The use cases' dependencies on this stack's tables and clock, with settings changed as given."""
         return deps_on_dynamodb(replace(self.settings, **settings), self.clock)
@@ -93,6 +96,7 @@ class Stack:
     def close(self) -> None:
         self.invocations.detach(self.clients.lambda_)
         self.invocations.detach(self.executor_clients.lambda_)
+        self.invocations.detach(self.executor_clients.lambda_async)
 
     def tick(
         self, remaining_millis: int = 0, fired_at: datetime | None = None, handler: LambdaHandler | None = None

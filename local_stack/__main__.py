@@ -65,16 +65,28 @@ def serve(port: int) -> None:
     settings, clients, clock = replace(Settings.from_environment(), local_stack=True), AwsClients(), SystemClock()
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
     loop = TickLoop()  # stands in for the rule and for the async invoke of a wake
-    api = build_function("ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop)
+    # The pool takes closed runs' owed notifications too: the executor sends them, as on AWS.
+    api = build_function(
+        "ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop, notifications=dispatcher
+    )
     try:  # before any worker starts, so a busy port ends here and nothing is left running
         server = make_server(port, api)
     except OSError as error:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    shards = ThreadShardDispatcher(build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher))
+    shards = ThreadShardDispatcher(
+        build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher, notifications=dispatcher)
+    )
     tick = build_function(
-        "TickFunction", settings, clients, clock, dispatcher=dispatcher, shards=shards, sleep=loop.sleep
+        "TickFunction",
+        settings,
+        clients,
+        clock,
+        dispatcher=dispatcher,
+        shards=shards,
+        sleep=loop.sleep,
+        notifications=dispatcher,
     )
     dispatcher.start(build_function("ExecutorFunction", settings, clock, waker=loop))
 

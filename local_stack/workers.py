@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devtools.functions import FakeLambdaContext, LambdaHandler
-from serverless_jobs.adapters.lambda_events import shard_event, wake_event
+from serverless_jobs.adapters.lambda_events import notify_event, shard_event, wake_event
 from serverless_jobs.domain.job import RunRequest
 
 log = logging.getLogger("local_stack")
@@ -23,10 +23,12 @@ DISPATCH_TIMEOUT_MILLIS = 60_000
 
 
 class WorkerPoolDispatcher:
-    """The Dispatcher interface over daemon worker threads: a run still going never blocks shutdown."""
+    """The Dispatcher and NotificationHandOff interfaces over daemon worker threads, as Lambda's async invoke
+    of the executor: dispatched runs, and closed runs' owed notifications. A run still going never blocks
+    shutdown."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[RunRequest] = queue.Queue()
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
 
     def start(self, execute: LambdaHandler, workers: int = 8) -> None:
         """Run what is dispatched (and was, before this) with `execute`, the executor function's handler."""
@@ -35,28 +37,34 @@ class WorkerPoolDispatcher:
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         for run in runs:
-            self._queue.put(run)
+            self._queue.put(run.to_payload())
         return []
+
+    def hand_off(self, job_id: str, run_id: str, claimed_at: int) -> bool:
+        self._queue.put(notify_event(job_id, run_id, claimed_at))
+        return True
 
     def _work(self, execute: LambdaHandler) -> None:
         while True:
-            run = self._queue.get()
+            event = self._queue.get()
             context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=EXECUTOR_TIMEOUT_MILLIS)
             try:
-                result = execute(run.to_payload(), context)
-                error = f" error={result['error']!r}" if result["error"] else ""
-                log.info(
-                    "run  %s job=%s attempt=%s trigger=%s%s",
-                    result["outcome"],
-                    run.jobId,
-                    run.attempt,
-                    run.trigger,
-                    error,
-                )
+                log.info(outcome_line(event, execute(event, context)))
             except Exception:
+                ids = event.get("notify", event)
                 log.exception(
-                    "run  crashed job=%s run=%s (its lease will expire and it is retried)", run.jobId, run.runId
+                    "run  crashed job=%s run=%s (the tick recovers it, or resends its notification)",
+                    ids.get("jobId"),
+                    ids.get("runId"),
                 )
+
+
+def outcome_line(event: dict[str, Any], result: dict[str, Any]) -> str:
+    """The log line of one executor invocation: a run's outcome, or a notification sent for a closed run."""
+    if "notify" in event:
+        return f"notify {result['outcome']} job={result['jobId']} run={result['runId']}"
+    error = f" error={result['error']!r}" if result["error"] else ""
+    return f"run  {result['outcome']} job={event['jobId']} attempt={event['attempt']} trigger={event['trigger']}{error}"
 
 
 class ThreadShardDispatcher:
@@ -154,9 +162,15 @@ class TickLoop:
     def _invoke(self, tick: LambdaHandler, event: dict[str, Any]) -> None:
         try:
             report = tick(event, LoopContext(self._stopping))
-            # Each dispatched run logs its own line; the tick speaks only of runs that never reported.
-            if report["recovered"] or report["undelivered"]:
-                log.info("tick recovered=%s undelivered=%s", report["recovered"], report["undelivered"])
+            # Each dispatched run logs its own line; the tick speaks only of runs that never reported, and
+            # of notifications it handed to the executor again.
+            if report["recovered"] or report["undelivered"] or report["renotified"]:
+                log.info(
+                    "tick recovered=%s undelivered=%s renotified=%s",
+                    report["recovered"],
+                    report["undelivered"],
+                    report["renotified"],
+                )
         except Exception:
             log.exception("tick failed")
 

@@ -68,7 +68,7 @@ from serverless_jobs.http.views import (
 )
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher, RunnerSwitch, Waker
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, RunnerSwitch, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
@@ -105,11 +105,12 @@ def build(
     *,
     dispatcher: Dispatcher | None = None,
     waker: Waker | None = None,
+    notifications: NotificationHandOff | None = None,
 ) -> LambdaHandler:
-    """The API's handler: dispatches immediate work and wakes the tick through Lambda unless given another
-    dispatcher and waker (the local stack's)."""
+    """The API's handler: dispatches immediate work (and a refused run's notification), and wakes the tick,
+    through Lambda unless given another dispatcher, hand-off and waker (the local stack's)."""
     tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
     deps = deps_on_dynamodb(
         settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
     )

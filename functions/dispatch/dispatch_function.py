@@ -29,7 +29,7 @@ from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
 from serverless_jobs.domain.timefmt import from_millis
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.tick import run_shard
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
@@ -60,9 +60,11 @@ def build(
     *,
     dispatcher: Dispatcher | None = None,
     rng: random.Random | None = None,
+    notifications: NotificationHandOff | None = None,
 ) -> LambdaHandler:
-    """The dispatch function's handler: dispatches runs through Lambda unless given another dispatcher."""
-    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    """The dispatch function's handler: dispatches runs (and a refused run's notification) through Lambda
+    unless given another dispatcher and hand-off (the local stack's)."""
+    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
     runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
 

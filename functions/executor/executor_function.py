@@ -47,7 +47,7 @@ def build(
     Lambda to wake the tick for a retry or next occurrence due before the next minute's tick (unless given
     another waker: the local stack's)."""
     clients = clients or executor_clients()
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_async, settings.tick_function)
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, tick_waker)
     targets = targets or AwsTargets(clients, settings, clock)
 
@@ -78,7 +78,8 @@ def build(
 
 
 def executor_clients() -> AwsClients:
-    """The executor's clients: its own tuning, and a lambda target's Invoke waiting as long as the function runs."""
+    """The executor's clients: its own tuning (the tick's wakes too: `lambda_async`), and a lambda target's
+    Invoke waiting as long as the function runs."""
     return AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)
 
 

@@ -29,7 +29,7 @@ from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher, ShardDispatcher
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.tick import run_window
@@ -59,10 +59,12 @@ def build(
     shards: ShardDispatcher | None = None,
     sleep: Callable[[float], object] = time.sleep,
     rng: random.Random | None = None,
+    notifications: NotificationHandOff | None = None,
 ) -> LambdaHandler:
-    """The tick's handler: dispatches runs, and hands the shards of a herd out, through Lambda unless given
-    another dispatcher and shard dispatcher (the local stack's); without a dispatch function it never fans out."""
-    notifications = LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    """The tick's handler: dispatches runs, hands owed notifications to the executor and the shards of a
+    herd out, through Lambda unless given another dispatcher, hand-off and shard dispatcher (the local
+    stack's); without a dispatch function it never fans out."""
+    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
     runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
     if shards is None and settings.dispatch_function:

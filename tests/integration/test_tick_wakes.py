@@ -5,10 +5,12 @@ runs the woken invocations as Lambda would, their sleeps moving the manual clock
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from devtools.clock import ManualClock
 from devtools.stack import START, Stack, lateness
 from harness.jitter import HighestJitter
+from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.domain.timefmt import iso_z
 
 
@@ -99,3 +101,24 @@ def test_no_wake_when_the_job_falls_due_after_the_next_minute_tick(stack: Stack)
 
     assert stack.invocations.wakes == []
     assert stack.clock.now() == datetime.fromisoformat("2026-11-28T09:00:00+00:00")
+
+
+def test_the_executor_wakes_the_tick_with_its_own_short_timeouts_not_a_lambda_targets_15_minutes(
+    stack: Stack,
+) -> None:
+    waits: list[float] = []  # the read timeout of the client of each Invoke the executor makes
+    for client in (stack.executor_clients.lambda_, stack.executor_clients.lambda_async):
+        config: Any = client.meta.config
+        timeout = config.read_timeout
+        client.meta.events.register(
+            "before-parameter-build.lambda.Invoke", lambda timeout=timeout, **_: waits.append(timeout)
+        )
+    stack.clock.advance(-20)
+    stack.create(schedule="20s")
+    stack.clock.advance(20)
+    stack.tick()
+
+    stack.deliver()  # the next occurrence, before the next minute's tick, wakes the tick
+
+    assert waits == [EXECUTOR_CLIENTS.read_timeout]
+    assert EXECUTOR_CLIENTS.read_timeout < TARGET_INVOKE_CLIENTS.read_timeout

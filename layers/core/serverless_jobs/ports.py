@@ -26,6 +26,18 @@ class Page(Generic[T]):
     last_key: dict[str, Any] | None  # where the next page starts; None on the last page
 
 
+@dataclass(frozen=True)
+class OwedNotification:
+    """A closed run whose notification is owed, as the owed index names it: its entry's keys, when the
+    tick is to hand it to the executor (again), and how often the tick has so far."""
+
+    job_id: str
+    claimed_at: int
+    run_id: str
+    notify_at: int
+    hand_offs: int = 0
+
+
 class JobStore(Protocol):
     """Jobs, every write conditioned on the version read, so no writer overwrites a change it did not see."""
 
@@ -124,6 +136,17 @@ class HistoryStore(Protocol):
         as `run` says; False otherwise (deleted with its job). Never reopens or changes how a run ended."""
         ...
 
+    def owed(self, now_millis: int, limit: int) -> list[OwedNotification]:
+        """Up to `limit` runs whose notification is owed and whose `notify_at` has come by `now_millis`,
+        soonest first: one Query of a sparse index, eventually consistent, so candidates to `postpone`."""
+        ...
+
+    def postpone(self, owed: OwedNotification, until: int) -> bool:
+        """Move an owed notification's `notify_at` to `until` and count a hand-off, only while it is still
+        owed as `owed` says (one conditional write); False when it was sent or given up meanwhile, or
+        another tick took it."""
+        ...
+
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         """A page of a job's runs, newest first."""
         ...
@@ -155,10 +178,10 @@ class TargetSender(Protocol):
 
 
 class NotificationHandOff(Protocol):
-    def hand_off(self, run: Run) -> bool:
-        """Have the executor send the notification of `run` (closed by a function that cannot reach the
-        job's notify targets: the tick, for a lost or refused run), without waiting for it; False when Lambda
-        certainly will not. Never raises."""
+    def hand_off(self, job_id: str, run_id: str, claimed_at: int) -> bool:
+        """Have the executor send the owed notification of a closed run (closed by a function that cannot
+        reach the job's notify targets: the tick, for a lost or refused run; or owed still, its sender
+        lost), without waiting for it; False when Lambda certainly will not. Never raises."""
         ...
 
 

@@ -54,7 +54,16 @@ class AwsClients:
 
     @property
     def lambda_(self) -> LambdaClient:
+        """For Invoke with `invoke_tuning`: a lambda target's synchronous call (the executor's waits 900 s)."""
         return cast("LambdaClient", self._client("lambda", self.invoke_tuning))
+
+    @property
+    def lambda_async(self) -> LambdaClient:
+        """For async Invoke (`InvocationType=Event`: a wake, a dispatch, a hand-off), which Lambda answers at
+        once: the function's own `tuning`, so a call that hangs is given up in seconds, not a target's 900 s."""
+        if self.invoke_tuning == self.tuning:
+            return self.lambda_
+        return cast("LambdaClient", self._client("lambda", self.tuning, name="lambda-async"))
 
     @property
     def events(self) -> EventBridgeClient:
@@ -81,12 +90,14 @@ class AwsClients:
         """For Powertools' idempotency records, which it reads and writes with this client."""
         return cast("DynamoDBClient", self._client("dynamodb", self.tuning))
 
-    def _client(self, service: str, tuning: ClientTuning) -> Any:
-        """One client per service, made once even when many threads first need it at once (a tick's dispatches)."""
+    def _client(self, service: str, tuning: ClientTuning, name: str | None = None) -> Any:
+        """One client per service (or `name`, for a second one of a service), made once even when many threads
+        first need it at once (a tick's dispatches)."""
+        name = name or service
         with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self.session.create_client(service, config=tuning.botocore_config())
-            return self._clients[service]
+            if name not in self._clients:
+                self._clients[name] = self.session.create_client(service, config=tuning.botocore_config())
+            return self._clients[name]
 
 
 def deps_on_dynamodb(

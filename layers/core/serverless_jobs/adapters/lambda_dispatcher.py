@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from serverless_jobs.adapters.lambda_events import notify_event, shard_event
-from serverless_jobs.domain.job import Run, RunRequest
+from serverless_jobs.domain.job import RunRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -44,9 +44,9 @@ class LambdaNotificationHandOff:
         self._client_of = client
         self._function_name = function_name
 
-    def hand_off(self, run: Run) -> bool:
-        event = notify_event(run.job_id, run.id, run.claimed_at)
-        return invoke_async(self._client_of, self._function_name, event, {"jobId": run.job_id, "runId": run.id})
+    def hand_off(self, job_id: str, run_id: str, claimed_at: int) -> bool:
+        event = notify_event(job_id, run_id, claimed_at)
+        return invoke_async(self._client_of, self._function_name, event, {"jobId": job_id, "runId": run_id})
 
 
 class LambdaShardDispatcher:

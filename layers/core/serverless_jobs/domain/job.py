@@ -132,6 +132,9 @@ class Run:
     retryable: bool = True
     # A notification the job's `notify` target could not be sent: {"delivered": false, "target", "error"}.
     notification: dict[str, Any] | None = None
+    # While the run's notification is owed (decided as the run closes, written with the close, cleared once
+    # it is sent or given up): when the tick hands it to the executor again (domain.notify, DESIGN §9).
+    notify_at: int | None = None
 
 
 @dataclass(frozen=True)

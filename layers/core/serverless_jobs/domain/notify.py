@@ -14,7 +14,15 @@ from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import iso_z_millis
 
 if TYPE_CHECKING:  # job.py holds a Notify
-    from serverless_jobs.domain.job import Run
+    from serverless_jobs.domain.job import Job, Run
+
+# How long a closed run's notification may stay owed before the tick hands it to the executor (again): longer
+# than a send takes (usecases/notify: 3 attempts of at most 5 s), so one under way is not doubled, and short
+# enough that one an executor lost goes out within a minute or two.
+RESEND_AFTER_MILLIS = 60_000
+# Each hand-off of the same notification waits twice as long as the one before, up to 64 minutes: one whose
+# executor dies every time (a target that crashes it) costs a few dozen invocations a day, not one a minute.
+MAX_RESEND_DOUBLINGS = 6
 
 
 @dataclass(frozen=True)
@@ -75,3 +83,16 @@ def message(run: Run, *, final: bool) -> dict[str, Any]:
         "final": final,
         "scheduledAt": iso_z_millis(run.scheduled_at),
     }
+
+
+def mark_owed(job: Job, run: Run, now_millis: int) -> None:
+    """Mark `run` (closed) as owing its notification when `job.notify` wants one, before the write that
+    records the close: the mark is stored with the close, so a function that dies before sending loses
+    nothing; the tick hands a mark older than RESEND_AFTER_MILLIS to the executor again."""
+    owed = job.notify is not None and job.notify.target_for(run, job.max_attempts) is not None
+    run.notify_at = now_millis + RESEND_AFTER_MILLIS if owed else None
+
+
+def resend_delay_millis(hand_offs: int) -> int:
+    """How long after its `hand_offs`-th hand-off (0: the close) an owed notification is handed over again."""
+    return RESEND_AFTER_MILLIS << min(hand_offs, MAX_RESEND_DOUBLINGS)

@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import jsonvalue, lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatus
+from serverless_jobs.domain.notify import mark_owed
 from serverless_jobs.domain.outcome import Outcome, next_state
 from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
@@ -69,6 +70,7 @@ def execute(
     close_entry(run, "completed" if outcome.succeeded else "failed", finished, bounded_error(outcome.error))
     run.retryable = outcome.retryable
     run.result, run.result_truncated = bounded_result(result)
+    mark_owed(job, run, to_millis(finished))
     if not settle(deps, run, finished, job):
         logger.warning("run ended after the tick closed it as lost", extra=request.log_keys())
         return Execution("skipped")

@@ -16,16 +16,15 @@ from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, Run, RunRequest, RunStatus, run_log_keys
+from serverless_jobs.domain.notify import mark_owed
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.execute import close_entry, follow_entry, history_entry, settle
-from serverless_jobs.usecases.notify import record_undelivered
 
 logger = Logger(child=True)
 
 LEASE_EXPIRED = "LeaseExpired: the run did not finish within its timeout; it is counted as a failure"
-HAND_OFF_REFUSED = "HandOffRefused: Lambda refused to start the executor that sends the notification"
 DISPATCH_REFUSED = "DispatchRefused: Lambda refused to start the run; the dispatching function's log has its reason"
 
 
@@ -46,9 +45,10 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
         return False
     run = entry or history_entry(job, job.run_id, from_millis(claimed_at), deps.settings.history_retention_days)
     close_entry(run, status, now, error)
+    mark_owed(current, run, to_millis(now))
     if not settle(deps, run, now):
         return False
-    hand_off_notification(deps, current, run)
+    hand_off_notification(deps, run)
     keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
     logger.warning(
         "run failed without reporting", extra={**keys, "handler": job.runs_as, "status": status, "error": error}
@@ -56,11 +56,11 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
     return True
 
 
-def hand_off_notification(deps: Deps, job: Job, run: Run) -> None:
-    """A run closed here is notified by the executor (whose role reaches the targets), if the job wants it."""
-    target = None if job.notify is None else job.notify.target_for(run, job.max_attempts)
-    if target is not None and deps.notifications is not None and not deps.notifications.hand_off(run):
-        record_undelivered(deps, run, target, HAND_OFF_REFUSED)
+def hand_off_notification(deps: Deps, run: Run) -> None:
+    """A run closed here owing a notification is sent by the executor (whose role reaches the targets). A
+    hand-off Lambda refuses stays owed: the tick's passes hand it over again (usecases.notify.resend_owed)."""
+    if run.notify_at is not None and deps.notifications is not None:
+        deps.notifications.hand_off(run.job_id, run.id, run.claimed_at)
 
 
 def close_detached_run(deps: Deps, job: Job, now: datetime) -> bool:

@@ -41,6 +41,7 @@ from serverless_jobs.ports import Dispatcher
 from serverless_jobs.usecases.claim import Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
+from serverless_jobs.usecases.notify import resend_owed
 from serverless_jobs.usecases.recover import (
     LEASE_EXPIRED,
     close_detached_run,
@@ -81,6 +82,7 @@ class TickReport:
     faults: int = 0  # steps that met an error (logged) and were left for the next pass
     slept: float = 0.0  # seconds the invocation slept between its passes
     handed: int = 0  # shards of a herd handed to dispatch invocations (usecases.fan_out)
+    renotified: int = 0  # owed notifications handed to the executor again (usecases.notify.resend_owed)
 
     def __add__(self, other: TickReport) -> TickReport:
         return TickReport(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
@@ -160,6 +162,7 @@ def run_window(
             done = run_tick(deps, dispatcher, shards, fan_out)
             total += done.report
             known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
             if every_shard:
                 retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
@@ -181,6 +184,16 @@ def run_window(
         if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
+
+
+def resend_notifications(deps: Deps, remaining_seconds: Callable[[], float]) -> TickReport:
+    """A pass's look for notifications owed too long (one Query: all it costs an idle stack), each handed
+    to the executor again while the Lambda's time less the margin lasts."""
+    has_time = lambda: remaining_seconds() > SAFETY_MARGIN_SECONDS  # noqa: E731
+    resent = guarded("resend owed notifications", partial(resend_owed, deps, deps.clock.now(), has_time))
+    if isinstance(resent, Failed):
+        return TickReport(passes=0, faults=1)
+    return TickReport(passes=0, renotified=resent)
 
 
 def due_shards(known: dict[int, int | None], now_millis: int) -> list[int]:

@@ -7,13 +7,13 @@ from dataclasses import fields
 from typing import Any
 
 from botocore.session import Session
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.models import RunItem, bound, condition_failed, connect
+from serverless_jobs.adapters.dynamodb.models import OWED, RunItem, bound, condition_failed, connect
 from serverless_jobs.domain.job import Run
-from serverless_jobs.ports import Page
+from serverless_jobs.ports import OwedNotification, Page
 
 # Keys read per Query when deleting a job's history, so the time left is checked between small steps.
 _HISTORY_PAGE = 100
@@ -55,6 +55,26 @@ class DynamoHistoryStore:
             raise
         return True
 
+    def owed(self, now_millis: int, limit: int) -> list[OwedNotification]:
+        model = self._model
+        items = model.owed_index.query(OWED, model.notify_at <= now_millis, limit=limit)
+        return [self._owed(item) for item in items]
+
+    def postpone(self, owed: OwedNotification, until: int) -> bool:
+        model = self._model
+        try:
+            model._get_connection().update_item(
+                owed.job_id,
+                RunItem.key_for(owed.claimed_at, owed.run_id),
+                actions=[model.notify_at.set(until), model.notify_hand_offs.add(1)],
+                condition=model.notify_at == owed.notify_at,
+            )
+        except UpdateError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         results = self._model.query(job_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)
         runs = [self._run(item) for item in results]
@@ -66,6 +86,12 @@ class DynamoHistoryStore:
                 if not has_time():
                     break
                 batch.delete(item)
+
+    @staticmethod
+    def _owed(item: RunItem) -> OwedNotification:
+        """An item of the owed index (which every item there has `notifyAt`) as the tick takes it."""
+        key, notify_at, hand_offs = item.run_key, int(item.notify_at or 0), int(item.notify_hand_offs or 0)
+        return OwedNotification(item.job_id, RunItem.claimed_at_of(key), RunItem.run_id_of(key), notify_at, hand_offs)
 
     @staticmethod
     def _run(item: RunItem) -> Run:
@@ -83,6 +109,7 @@ def entry_item(model: type[RunItem], run: Run) -> RunItem:
         run_key=RunItem.key_for(run.claimed_at, run.id),
         result_truncated=1 if run.result_truncated else None,
         no_retry=None if run.retryable else 1,
+        notify_owed=None if run.notify_at is None else OWED,
         **{name: getattr(run, name) for name in _STORED},
     )
 

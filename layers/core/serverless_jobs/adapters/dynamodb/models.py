@@ -13,7 +13,7 @@ from botocore.session import Session
 from pynamodb.attributes import Attribute, JSONAttribute, MapAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.constants import NUMBER
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
@@ -200,6 +200,22 @@ class LabelItem(Model):
         return f"{created_at:015d}#{job_id}"
 
 
+OWED = "owed"
+
+
+class OwedNotificationsIndex(GlobalSecondaryIndex["RunItem"]):
+    """Sparse: only a run whose notification is owed carries `notifyOwed`, so one Query over a single
+    partition finds those the tick must hand to the executor (`notifyAt` come); the keys and the count of
+    hand-offs so far are all the tick needs to hand one off."""
+
+    class Meta:
+        index_name = "owedNotifications"
+        projection = IncludeProjection(["notifyHandOffs"])
+
+    notify_owed = UnicodeAttribute(hash_key=True, attr_name="notifyOwed")
+    notify_at = IntegerAttribute(range_key=True, attr_name="notifyAt")
+
+
 class RunItem(Model):
     """One run of a job. The sort key starts with the claim time, so one Query lists runs newest first."""
 
@@ -219,6 +235,12 @@ class RunItem(Model):
     error = UnicodeAttribute(null=True)
     notification = CompactJSONAttribute(null=True)  # absent unless a notification could not be sent
     expires_at = IntegerAttribute(attr_name="expiresAt")
+    # Both set while the run's notification is owed (`OWED`, and when to hand it over again), else absent.
+    notify_owed = UnicodeAttribute(null=True, attr_name="notifyOwed")
+    notify_at = IntegerAttribute(null=True, attr_name="notifyAt")
+    notify_hand_offs = IntegerAttribute(null=True, attr_name="notifyHandOffs")  # the tick's, absent before one
+
+    owed_index = OwedNotificationsIndex()
 
     @staticmethod
     def key_for(claimed_at: int, run_id: str) -> str:
@@ -227,6 +249,10 @@ class RunItem(Model):
     @staticmethod
     def claimed_at_of(run_key: str) -> int:
         return int(run_key.split("#", 1)[0])
+
+    @staticmethod
+    def run_id_of(run_key: str) -> str:
+        return run_key.split("#", 1)[1]
 
 
 M = TypeVar("M", bound=Model)
