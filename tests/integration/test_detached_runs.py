@@ -188,3 +188,24 @@ def test_resume_after_the_lease_schedules_from_now(stack: Stack, detacher: Detac
 
     assert (resumed["status"], resumed["attempts"], resumed["nextRunAt"]) == ("pending", 0, "2026-11-28T10:00:00.000Z")
     assert [run["status"] for run in stack.history(job_id)] == ["timed_out"]
+
+
+def test_a_run_taken_back_at_its_own_occurrence_does_not_run_that_occurrence_again(
+    stack: Stack, detacher: Detacher
+) -> None:
+    """Paused and resumed within the instant its occurrence fell due, the run is still that occurrence's:
+    the job's next occurrence is the one after it, so the finish neither buffers nor repeats it."""
+    job = stack.create(handler=Detacher.name, data={"actions": ["pause", "resume"]}, schedule="1h", timeoutSeconds=30)
+    stack.clock.advance(3600)  # the first occurrence, 10:00, is due now
+    stack.tick()
+    [result] = stack.deliver()
+
+    resumed = detacher.answers[1]
+    assert (resumed["status"], resumed["nextRunAt"]) == ("running", "2026-11-28T11:00:00.000Z")
+    assert result["outcome"] == "completed"
+    after = stack.job(job["id"])
+    assert (after["status"], after["nextRunAt"]) == ("pending", "2026-11-28T11:00:00.000Z")
+    stack.tick()
+    assert [(run["status"], run["scheduledAt"]) for run in stack.history(job["id"])] == [
+        ("completed", "2026-11-28T10:00:00.000Z")
+    ]

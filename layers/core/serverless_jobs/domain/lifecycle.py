@@ -14,7 +14,7 @@ from serverless_jobs.domain.errors import Conflict
 from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Trigger
 from serverless_jobs.domain.outcome import NextState
-from serverless_jobs.domain.timefmt import to_millis, to_millis_or_none
+from serverless_jobs.domain.timefmt import from_millis, to_millis, to_millis_or_none
 
 # The most `due` shards a deployment can have: template.yaml's DueShards MaxValue. Shards from the live count
 # up to this may still hold jobs written before DueShards was lowered (the tick sweeps them).
@@ -78,14 +78,16 @@ def resume(job: Job, now: datetime, shards: int) -> bool:
 
     A job still holding the run its pause detached takes that run back (True) instead of starting another
     beside it (one run of a job at a time): it is `running` again under the run's own lease, and the run's
-    outcome moves it on; its next occurrence is the first from now.
+    outcome moves it on; its next occurrence is the first from now after the run's own (resumed within the
+    instant that occurrence fell due, the run is still that occurrence's: the finish must not run it again).
     """
     if job.status != JobStatus.PAUSED:
         raise Conflict(f"job '{job.id}' is {job.status}; only paused jobs can be resumed")
     timing = job.timing()
     if holds_detached_run(job):
         job.status = JobStatus.RUNNING
-        job.next_occurrence_at = to_millis_or_none(timing.next_at_or_after(now) if timing.recurring else None)
+        after_own = now if job.scheduled_at is None else max(now, from_millis(job.scheduled_at + 1))
+        job.next_occurrence_at = to_millis_or_none(timing.next_at_or_after(after_own) if timing.recurring else None)
         return True
     first = timing.next_at_or_after(now)
     job.attempts = 0
