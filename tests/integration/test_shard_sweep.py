@@ -6,11 +6,11 @@ The tick is built with a shard count other than the one the jobs were stored wit
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from devtools.dynamo import dynamodb_calls
-from devtools.stack import Stack
+from devtools.stack import START, Stack
 from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS, look_at, shard_for
 from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.usecases.tick import move_to_live_shard, sweep_stranded_shards
@@ -54,6 +54,24 @@ def test_jobs_stored_with_8_shards_still_run_after_the_count_drops_to_2(stack: S
     for job_id in jobs:
         [run] = stack.history(job_id)
         assert run["status"] == "completed"
+
+
+def test_a_job_the_sweep_moves_runs_when_due_though_the_look_ahead_had_not_seen_it(stack: Stack) -> None:
+    """The pass before the sweep looked ahead without the moved job: on a shard it saw empty, or behind a
+    later job. The tick looks again and runs the job at its time, not at the later job's, nor never."""
+    stack.deliver_at_once()
+    later = stack.create(runAt=iso_z(START + timedelta(seconds=40)))["id"]
+    stranded = stack.create(runAt=iso_z(START + timedelta(seconds=20)))["id"]
+    for job_id, shard in ((later, "0"), (stranded, "7")):
+        job = stack.jobs.get(job_id)
+        assert job is not None
+        assert stack.jobs.update(job, replace(job, due_shard=shard))
+
+    report = tick_minute(stack, shards=2)
+
+    assert (report["moved"], report["dispatched"]) == (1, 2)
+    [run] = stack.history(stranded)
+    assert datetime.fromisoformat(run["startedAt"]) == START + timedelta(seconds=20)
 
 
 def test_a_backlog_moves_a_bounded_number_at_a_time_soonest_first(stack: Stack) -> None:

@@ -172,6 +172,8 @@ def run_window(
                     TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
                 )
                 sweep_pending = False
+                if moved:  # jobs landed on shards the look-ahead saw without them: look at every shard again now
+                    every_shard, retry_at = True, clock.now()
         wake_at = earliest([*(from_millis(due) for due in known.values() if due is not None), retry_at, woken_for])
         if wake_at is None or wake_at >= deadline:
             break  # nothing due before the next minute's tick
