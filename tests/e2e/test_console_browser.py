@@ -264,6 +264,28 @@ def shift_tab(driver: Chrome) -> WebElement:
     return driver.switch_to.active_element
 
 
+# What has focus, read in one script: a job's page redraws its runs every 2 s, so an element reference held
+# across two reads may name a node the redraw replaced.
+FOCUS = """const e = document.activeElement;
+return {tag: e.tagName.toLowerCase(), text: e.innerText || "", label: e.getAttribute("aria-label"),
+        action: e.getAttribute("data-action"), tabindex: e.getAttribute("tabindex"),
+        outline: getComputedStyle(e).outlineStyle,
+        tip: (document.querySelector(".tip") || {}).textContent || ""};"""
+
+
+def focus_after(driver: Chrome, *keys: str, shift: bool = False) -> dict[str, Any]:
+    """Keys pressed (with Shift held when `shift`); what has focus afterwards, as one snapshot."""
+    chain = ActionChains(driver)
+    if shift:
+        chain.key_down(Keys.SHIFT)
+    chain.send_keys(*keys)
+    if shift:
+        chain.key_up(Keys.SHIFT)
+    chain.perform()
+    focus: dict[str, Any] = driver.execute_script(FOCUS)
+    return focus
+
+
 def test_keyboard_only_create_look_and_pause(browser: Chrome, local: LocalStack) -> None:
     open_page(browser, local, "/")
     # a page puts focus on its heading: Tab goes on to its first control, Shift+Tab back to the navigation
@@ -284,21 +306,24 @@ def test_keyboard_only_create_look_and_pause(browser: Chrome, local: LocalStack)
 
     # the tab order through the job's page: its actions (those its status refuses say so), then its timeline
     seen: list[str] = []
-    while len(seen) < 12 and (element := press(browser, Keys.TAB)).tag_name != "body":
-        seen.append(element.text if element.tag_name == "button" else element.tag_name)
+    while len(seen) < 12 and (focus := focus_after(browser, Keys.TAB))["tag"] != "body":
+        seen.append(focus["text"] if focus["tag"] == "button" else focus["tag"])
     assert seen == ["Trigger", "Pause", "Resume", "Cancel", "Delete", "rect"]
     # in the timeline, arrow keys go from run to run, each telling what it was
-    assert re.match(r"Attempt 1 \(schedule\), (completed|running)", str(shift_tab(browser).get_attribute("aria-label")))
-    oldest = press(browser, Keys.HOME)
-    assert oldest.get_attribute("tabindex") == "0"  # the timeline stays one tab stop, wherever it is
-    assert css(browser, ".tip")[0].text == oldest.get_attribute("aria-label")
+    assert re.match(
+        r"Attempt 1 \(schedule\), (completed|running)", str(focus_after(browser, Keys.TAB, shift=True)["label"])
+    )
+    oldest = focus_after(browser, Keys.HOME)
+    assert oldest["tabindex"] == "0"  # the timeline stays one tab stop, wherever it is
+    assert oldest["tip"] == oldest["label"]
 
     # to Pause with Shift+Tab, then Enter, and confirm with the keyboard
+    focus = oldest
     for _ in range(20):
-        if browser.switch_to.active_element.get_attribute("data-action") == "pause":
+        if focus["action"] == "pause":
             break
-        shift_tab(browser)
-    assert browser.switch_to.active_element.value_of_css_property("outline-style") == "solid"
+        focus = focus_after(browser, Keys.TAB, shift=True)
+    assert focus["outline"] == "solid"
     press(browser, Keys.ENTER)
     wait(browser, lambda d: d.switch_to.active_element.get_attribute("id") == "confirm-no")
     assert press(browser, Keys.TAB).get_attribute("id") == "confirm-yes"
