@@ -167,13 +167,12 @@ def run_window(
             if every_shard:
                 retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
             if sweep_pending:
-                moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
-                total += (
-                    TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
-                )
+                swept = sweep(deps)
+                total += swept
                 sweep_pending = False
-                if moved:  # jobs landed on shards the look-ahead saw without them: look at every shard again now
-                    every_shard, retry_at = True, clock.now()
+                # jobs landed on shards the look-ahead saw without them: look at every shard again, now
+                every_shard = every_shard or swept.moved > 0
+                retry_at = clock.now() if swept.moved else retry_at
         wake_at = earliest([*(from_millis(due) for due in known.values() if due is not None), retry_at, woken_for])
         if wake_at is None or wake_at >= deadline:
             break  # nothing due before the next minute's tick
@@ -186,6 +185,12 @@ def run_window(
         if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
+
+
+def sweep(deps: Deps) -> TickReport:
+    """The window's one sweep of the stranded shards, as a report (a failed sweep is a fault, no error)."""
+    moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
+    return TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
 
 
 def resend_notifications(deps: Deps, remaining_seconds: Callable[[], float]) -> TickReport:
