@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -50,7 +51,10 @@ def test_make_dev_serves_the_console_at_ui(local: LocalStack) -> None:
 
 
 def wait(driver: Chrome, condition: Callable[[Chrome], T], seconds: float = WAIT_SECONDS) -> T:
-    result: T = WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
+    # a page redraws what it polls (a job's runs every 2 s): an element found may be replaced before it is read
+    result: T = WebDriverWait(
+        driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+    ).until(condition)
     return result
 
 

@@ -38,9 +38,11 @@ export function renderJob(main, id) {
       const [fresh, history] = await Promise.all([api.job(id), api.history(id, 100)]);
       if (stopped) return;
       const scheduleChanged = !job || fresh.schedule !== job.schedule || fresh.timezone !== job.timezone;
+      // Redrawn only when it changed: a redraw replaces the nodes a reader or a screen reader is on.
+      const jobChanged = !job || JSON.stringify(fresh) !== JSON.stringify(job);
       job = fresh;
       error.textContent = "";
-      showJob();
+      if (jobChanged) showJob();
       showRuns(history.history);
       if (scheduleChanged) showSchedule();
     } catch (failure) {
