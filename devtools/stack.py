@@ -170,3 +170,15 @@ class Stack:
     def history(self, job_id: str) -> list[dict[str, Any]]:
         runs: list[dict[str, Any]] = self.api.get(f"/jobs/{job_id}/history").body["history"]
         return runs
+
+    def listed(self, pages: int = 5) -> list[str]:
+        """The ids GET /jobs lists a page of one at a time, following `nextToken` for at most `pages` pages
+        (a page that met an item the listing leaves out comes back short, with a token)."""
+        listed, token = [], None
+        for _ in range(pages):
+            page = self.api.get("/jobs", limit="1", **({"nextToken": token} if token else {})).body
+            listed += [job["id"] for job in page["jobs"]]
+            token = page["nextToken"]
+            if token is None:
+                break
+        return listed
