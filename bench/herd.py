@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import moto
 
@@ -41,17 +43,19 @@ class Pass:
     most_in_flight: int
 
 
-def pass_over_herd(latency: float) -> Pass:
-    """One tick pass over `HERD` jobs due at once, each function call delayed by `latency` seconds."""
+def pass_over_herd(latency: float, size: int = HERD, fields: Mapping[str, Any] | None = None) -> Pass:
+    """One tick pass over `size` jobs due at once (made with `fields`), each function call delayed by
+    `latency` seconds."""
     with moto.mock_aws():
         create_tables()
         create_rules()
         # One pass that settles the herd itself: bench.fanout measures handing a herd's shards out.
-        stack = Stack(ManualClock(START), fan_out_threshold=HERD)
+        stack = Stack(ManualClock(START), fan_out_threshold=size)
         try:
             due_at = iso_z(stack.clock.now() + timedelta(seconds=30))
-            for number in range(HERD):
-                stack.api.post("/jobs", {"name": f"herd-{number}", "handler": "echo", "runAt": due_at})
+            for number in range(size):
+                job = {"name": f"herd-{number}", "handler": "echo", "runAt": due_at, **(fields or {})}
+                stack.api.post("/jobs", job)
             stack.clock.advance(31)
             network = NetworkLatency(latency)
             network.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
@@ -61,7 +65,7 @@ def pass_over_herd(latency: float) -> Pass:
             network.detach()
         finally:
             stack.close()
-    assert report["dispatched"] == HERD, report
+    assert report["dispatched"] == size, report
     return Pass(took, network.calls, network.most_in_flight)
 
 

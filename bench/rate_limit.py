@@ -12,20 +12,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import time
-from datetime import timedelta
 from typing import Any
 
-import moto
-
 from bench.figures import Figure, show
-from devtools.clock import ManualClock
-from devtools.dynamo import dynamodb_clients
+from bench.herd import pass_over_herd
 from devtools.environment import use_template_environment
-from devtools.latency import NetworkLatency
-from devtools.resources import create_rules, create_tables
-from devtools.stack import START, Stack
-from serverless_jobs.domain.timefmt import iso_z
 
 JOBS = int(os.environ.get("BENCH_RATE_JOBS", "60"))
 LATENCY_SECONDS = 0.02
@@ -34,25 +25,8 @@ SAMPLES = 3
 
 def pass_over(fields: dict[str, Any]) -> tuple[float, int]:
     """One tick pass over `JOBS` jobs due at once, made with `fields`: (seconds, AWS calls)."""
-    with moto.mock_aws():
-        create_tables()
-        create_rules()
-        stack = Stack(ManualClock(START), fan_out_threshold=JOBS)
-        try:
-            due_at = iso_z(stack.clock.now() + timedelta(seconds=30))
-            for number in range(JOBS):
-                stack.api.post("/jobs", {"name": f"call-{number}", "handler": "echo", "runAt": due_at, **fields})
-            stack.clock.advance(31)
-            network = NetworkLatency(LATENCY_SECONDS)
-            network.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
-            began = time.perf_counter()
-            report = stack.tick()
-            took = time.perf_counter() - began
-            network.detach()
-        finally:
-            stack.close()
-    assert report["dispatched"] == JOBS, report
-    return took, network.calls
+    done = pass_over_herd(LATENCY_SECONDS, JOBS, fields)
+    return done.seconds, done.calls
 
 
 def measure() -> list[Figure]:
