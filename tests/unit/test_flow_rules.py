@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.jobs import CREATED, running_job
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.flow import check_flow, jitter_offset_ms, missed, start_at
 from serverless_jobs.domain.job import Job, JobStatus
 from serverless_jobs.domain.outcome import Outcome, missed_state, next_state
 from serverless_jobs.domain.timefmt import to_millis
-
-CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def job(
@@ -25,19 +24,8 @@ def job(
     runs: int = 0,
     window: int | None = None,
 ) -> Job:
-    return Job(
-        id="j",
-        name="n",
-        handler="echo",
-        schedule=schedule,
-        status=JobStatus.RUNNING,
-        attempt=1,
-        attempts=1,
-        max_attempts=1,
-        retry_backoff_seconds=10,
-        timeout_seconds=60,
-        created_at=to_millis(CREATED),
-        updated_at=to_millis(CREATED),
+    return running_job(
+        schedule,
         jitter_seconds=jitter,
         max_runs=max_runs,
         successful_runs=runs,

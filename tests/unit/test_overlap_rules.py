@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.jobs import CREATED, running_job
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.flow import MOST_COUNTED, Overlapped, check_flow, latest_up_to, overlapped
 from serverless_jobs.domain.job import Job, JobStatus, Overlap
 from serverless_jobs.domain.outcome import Outcome, next_state
 from serverless_jobs.domain.timefmt import to_millis
 
-CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 SECONDS = timedelta(seconds=1)
 
 
@@ -31,19 +31,11 @@ def running(
     end_at: datetime | None = None,
 ) -> Job:
     """A job running its 09:00:30 occurrence (a `30s` schedule from 09:00), `pending` its next one."""
-    return Job(
-        id="j",
-        name="n",
-        handler="echo",
-        schedule=schedule,
-        status=JobStatus.RUNNING,
-        attempt=attempt,
-        attempts=attempt,
-        max_attempts=max_attempts,
-        retry_backoff_seconds=10,
+    return running_job(
+        schedule,
+        attempt,
+        max_attempts,
         timeout_seconds=300,
-        created_at=to_millis(CREATED),
-        updated_at=to_millis(CREATED),
         next_occurrence_at=None if pending is None else to_millis(pending),
         end_at=None if end_at is None else to_millis(end_at),
         max_runs=max_runs,

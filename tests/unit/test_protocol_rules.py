@@ -8,30 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness.jitter import HighestJitter
+from harness.jobs import CREATED, running_job
 from serverless_jobs.domain.job import Job, JobStatus
 from serverless_jobs.domain.outcome import MAX_BACKOFF_SECONDS, Outcome, backoff_seconds, next_state
-from serverless_jobs.domain.timefmt import to_millis
 
 NOW = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
-CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 def job(schedule: str | None, attempt: int, max_attempts: int = 3) -> Job:
-    return Job(
-        id="j",
-        name="n",
-        handler="echo",
-        schedule=schedule,
-        timezone="UTC",
-        status=JobStatus.RUNNING,
-        attempt=attempt,
-        attempts=attempt,
-        max_attempts=max_attempts,
-        retry_backoff_seconds=10,
-        timeout_seconds=60,
-        created_at=to_millis(CREATED),
-        updated_at=to_millis(CREATED),
-    )
+    return running_job(schedule, attempt, max_attempts)
 
 
 def test_backoff_ceiling_doubles_and_is_capped() -> None:
