@@ -25,7 +25,8 @@ help:
 	@echo "make bench  benchmarks"
 
 venv: $(STAMP)
-$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt
+# The version is the package metadata's too: a bump reinstalls, so `serverless-jobs --version` follows it.
+$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt layers/core/serverless_jobs/version.py
 	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
