@@ -332,3 +332,13 @@ def translate(text: str, parameters: dict[str, str] | None = None) -> dict[str, 
         get_managed_policy_map=dict,
     )
     return translated
+
+
+def accepts(parameter: dict[str, Any], value: str) -> bool:
+    """CloudFormation's own checks of a parameter value: allowed values, bounds, pattern."""
+    if "AllowedValues" in parameter and value not in [str(allowed) for allowed in parameter["AllowedValues"]]:
+        return False
+    if parameter["Type"] == "Number":
+        number = float(value)
+        return bool(parameter.get("MinValue", number) <= number <= parameter.get("MaxValue", number))
+    return re.fullmatch(parameter.get("AllowedPattern", ".*"), value) is not None

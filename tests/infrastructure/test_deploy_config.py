@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from samcli.commands.deploy.deploy_context import DeployContext
 
-from devtools.template import ROOT, load_template, translated_template
+from devtools.template import ROOT, accepts, load_template, translated_template
 
 ENVIRONMENTS = ["default", "prod"]
 EXAMPLE = ROOT / "samconfig.example.toml"
@@ -186,13 +186,3 @@ def required_capabilities() -> set[str]:
     if nested or macros:
         needed.add("CAPABILITY_AUTO_EXPAND")
     return needed
-
-
-def accepts(parameter: dict[str, Any], value: str) -> bool:
-    """CloudFormation's own checks of a parameter value: allowed values, bounds, pattern."""
-    if "AllowedValues" in parameter and value not in [str(allowed) for allowed in parameter["AllowedValues"]]:
-        return False
-    if parameter["Type"] == "Number":
-        number = float(value)
-        return bool(parameter.get("MinValue", number) <= number <= parameter.get("MaxValue", number))
-    return re.fullmatch(parameter.get("AllowedPattern", ".*"), value) is not None
