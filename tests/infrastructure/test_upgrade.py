@@ -183,3 +183,10 @@ def test_a_parameter_deprecated_in_the_last_release_may_go() -> None:
     old = copy.deepcopy(current())
     old["Parameters"]["DueShards"]["Description"] = "Deprecated: ignored since 0.3.0; removed in 0.4.0."
     assert compare(old, changed(lambda r, p: p.pop("DueShards"))) == []
+
+
+def test_state_kept_elsewhere_may_be_reset() -> None:
+    old = copy.deepcopy(current())
+    old["Resources"]["TickRule"]["Metadata"] = {"RuntimeStateKeptIn": "JobsTable"}
+    assert "TickRule" not in runtime_state(old)
+    assert compare(old, changed(lambda r, p: r["TickRule"]["Properties"].update(Description="the tick"))) == []
