@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase as fnmatch
 from functools import cache
 from typing import Any
 
@@ -123,8 +124,10 @@ def runtime_state(template: dict[str, Any]) -> dict[str, str]:
         if role["Type"] not in {"AWS::IAM::Role", "AWS::IAM::Policy"}:
             continue
         for statement in _statements(role.get("Properties", {})):
-            actions = {action.lower() for action in _strings(statement.get("Action", []))}
-            reconfiguring = actions & RECONFIGURING_ACTIONS
+            actions = _strings(statement.get("Action", []))
+            reconfiguring = {  # IAM's wildcards ("events:*") included
+                action for action in actions if any(fnmatch(known, action.lower()) for known in RECONFIGURING_ACTIONS)
+            }
             if statement.get("Effect") != "Allow" or not reconfiguring:
                 continue
             for logical_id, resource in resources.items():

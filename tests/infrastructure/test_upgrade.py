@@ -190,3 +190,11 @@ def test_state_kept_elsewhere_may_be_reset() -> None:
     old["Resources"]["TickRule"]["Metadata"] = {"RuntimeStateKeptIn": "JobsTable"}
     assert "TickRule" not in runtime_state(old)
     assert compare(old, changed(lambda r, p: r["TickRule"]["Properties"].update(Description="the tick"))) == []
+
+
+def test_a_wildcard_grant_reconfigures_too() -> None:
+    old = copy.deepcopy(current())
+    roles = [resource for resource in old["Resources"].values() if resource["Type"] == "AWS::IAM::Role"]
+    statement = {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": {"Fn::GetAtt": ["DeadLetterAlarm", "Arn"]}}
+    roles[0]["Properties"]["Policies"].append({"PolicyName": "all", "PolicyDocument": {"Statement": [statement]}})
+    assert runtime_state(old)["DeadLetterAlarm"] == "cloudwatch:*"
