@@ -104,7 +104,7 @@ package: build
 	$(BIN)/sam package --template-file .aws-sam/build/template.yaml --s3-bucket $(S3_BUCKET) \
 		--s3-prefix serverless-jobs --output-template-file $(PACKAGED)
 
-publish:
+publish: venv
 	@test -f $(PACKAGED) || { echo "no $(PACKAGED): make package S3_BUCKET=... first"; exit 1; }
 	$(BIN)/sam publish --template $(PACKAGED)
 

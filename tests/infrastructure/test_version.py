@@ -68,6 +68,11 @@ def test_the_template_publishes_the_version() -> None:
     assert application["SourceCodeUrl"].endswith(f"/tree/v{__version__}")
 
 
+def test_the_readme_nests_the_version() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert set(re.findall(r"SemanticVersion: (\S+)", readme)) == {__version__}
+
+
 def test_the_template_is_publishable_to_the_serverless_application_repository() -> None:
     """The metadata within the repository's own bounds, and the files it names present (`make package`
     uploads them); a literal everywhere, as the repository reads no intrinsic functions."""
