@@ -15,8 +15,9 @@ which a deploy overwrites with the template's value. The rules, each a `Finding.
   starting with "Deprecated"): a deploy passing the saved value fails.
 - `parameter-required`: a new parameter without a Default: an update with the saved settings fails.
 
-An intended break passes when the Upgrading notes of the new version name one of the finding's `names` (a
-logical id or parameter): see `unexplained`.
+`update_and_rollback` applies them both ways: the update, and CloudFormation rolling it back. An intended break
+passes when the Upgrading notes of the new version name one of the finding's `names` (a logical id or
+parameter): see `unexplained`.
 """
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
                 )
             )
     return findings
+
+
+def update_and_rollback(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
+    """What the update from `old` to `new` breaks, and what rolling it back to `old` breaks.
+
+    A rollback applies `old` over a stack of `new`: the data `new` created goes (a table it added is deleted
+    or orphaned), and what either update replaces or resets is replaced or reset again. Parameters come
+    back with their previous values, and runtime state only `new` had goes with its feature: neither is a
+    finding of the rollback.
+    """
+    update = compare(old, new)
+    data = {logical_id for logical_id, resource in new.get("Resources", {}).items() if resource["Type"] in DATA_TYPES}
+    seen = {(finding.rule, finding.names) for finding in update}
+    rollback = [
+        Finding(finding.rule, finding.names, f"on rollback: {finding.message}")
+        for finding in compare(new, old)
+        if not finding.rule.startswith("parameter-")
+        and not (finding.rule == "state-removed" and finding.names[0] not in data)
+        and (finding.rule, finding.names) not in seen
+    ]
+    return update + rollback
 
 
 def unexplained(findings: list[Finding], notes: str) -> list[Finding]:
