@@ -21,7 +21,7 @@ from devtools.clock import ManualClock
 from devtools.lambda_target_service import RAISED, TIMED_OUT, LambdaTargetService
 from devtools.stack import START, Stack
 from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS
-from devtools.webhook_receiver import WebhookReceiver
+from devtools.webhook_receiver import Received, WebhookReceiver
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.wiring import AwsClients
 
@@ -180,11 +180,13 @@ def test_an_aws_target_that_refuses_for_good_fails_the_run_without_retries(stack
     assert "QueueDoesNotExist" in run["error"] or "NonExistentQueue" in run["error"]
 
 
-def signed_correctly(headers: dict[str, str], body: bytes) -> bool:
-    """The receiver's check, written from the README: HMAC-SHA256 over `<t>.` + body with the shared secret."""
-    fields = dict(part.split("=", 1) for part in headers["x-serverless-jobs-signature"].split(","))
-    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(fields["v1"], expected)
+def signed_correctly(request: Received, url: str) -> bool:
+    """The receiver's check, written from the README: v2, HMAC-SHA256 over the delivery's lines and the body."""
+    fields = dict(part.split("=", 1) for part in request.headers["x-serverless-jobs-signature"].split(","))
+    ids = [request.headers[f"x-serverless-jobs-{name}"] for name in ("job-id", "run-id", "attempt")]
+    signed = "\n".join(["v2", fields["t"], request.method, url, *ids, ""]).encode() + request.body
+    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(fields["v2"], expected)
 
 
 def test_a_webhook_gets_the_data_signed_and_its_status_and_body_are_the_result(local_stack: Stack) -> None:
@@ -194,7 +196,7 @@ def test_a_webhook_gets_the_data_signed_and_its_status_and_body_are_the_result(l
         [request] = receiver.received()
 
     assert (request.method, json.loads(request.body)) == ("PUT", DATA)
-    assert signed_correctly(request.headers, request.body)
+    assert signed_correctly(request, receiver.url)
     assert int(request.headers["x-serverless-jobs-signature"].split(",")[0][2:]) == int(START.timestamp())
     assert (request.headers["authorization"], request.headers["x-serverless-jobs-run-id"]) == ("Bearer t", run["id"])
     assert (job["status"], run["result"]) == ("completed", {"status": 200, "body": '{"ok": true}'})
@@ -216,20 +218,21 @@ def test_a_webhook_answering_408_429_or_5xx_is_retried_and_any_other_failure_is_
 
 
 @pytest.mark.parametrize(
-    ("url", "why"),
+    "url",
     [
-        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
-        ("https://localhost:9/hook", "is a loopback address"),
-        ("https://10.1.2.3/hook", "10.1.2.3 is a private address"),
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost:9/hook",
+        "https://10.1.2.3/hook",
+        "https://[fec0::1]/",
     ],
 )
 def test_on_aws_a_webhook_to_metadata_loopback_or_a_private_network_fails_for_good_unsent(
-    stack: Stack, url: str, why: str
+    stack: Stack, url: str
 ) -> None:
     job, run = run_once(stack, type="http", url=url)
 
     assert (job["status"], job["attempts"], run["status"]) == ("failed", 1, "failed")
-    assert why in run["error"]
+    assert "resolves to an address that is not public" in run["error"]
     assert run["result"] is None
 
 
@@ -290,6 +293,27 @@ OTHER_QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:not-listed"
             "target.headers.X-A: contains a line break",
         ),
         ({"target": {"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"]}}, "target.detailType: is required"),
+        ({"target": {"type": "http", "url": "https://example.com/café"}}, "target.url: has a character outside ASCII"),
+        ({"target": {"type": "http", "url": "https://bücher.example/"}}, "target.url: has a character outside ASCII"),
+        (
+            {"target": {"type": "http", "url": "https://example.com", "headers": {"X-A": "\u2603"}}},
+            "target.headers.X-A: has a character outside Latin-1",
+        ),
+        (
+            {"notify": {"onFailure": {"type": "http", "url": "https://example.com/café"}}},
+            "notify.onFailure.url: has a character outside ASCII",
+        ),
+        (
+            {"notify": {"onSuccess": {"type": "http", "url": "https://example.com", "headers": {"X-A": "a\nb"}}}},
+            "notify.onSuccess.headers.X-A: contains a line break",
+        ),
+        (
+            {
+                "handler": "echo",
+                "notify": {"onSuccess": {"type": "http", "url": "https://e.com", "headers": {"A": "\u2603"}}},
+            },
+            "notify.onSuccess.headers.A: has a character outside Latin-1",
+        ),
     ],
 )
 def test_an_invalid_or_unreachable_target_is_a_400_naming_the_field_and_changes_nothing(
@@ -315,3 +339,32 @@ def test_an_update_to_an_unreachable_target_names_the_parameter_to_change(stack:
     assert refused.status == 400
     assert refused.body["message"].endswith("add it to the TargetArnPatterns parameter and deploy")
     assert stack.job(job["id"])["handler"] == "echo"
+
+
+def test_a_webhooks_url_and_headers_read_back_as_given_and_reach_the_receiver_as_stored(local_stack: Stack) -> None:
+    """A percent-encoded path and query, and a Latin-1 header value, are stored, shown and sent unchanged."""
+    with WebhookReceiver(200).running() as receiver:
+        url = receiver.url + "/caf%C3%A9?q=a%20b&x=%E2%98%83"
+        target = {"type": "http", "url": url, "method": "POST", "headers": {"X-Place": "Café\tdu Nord"}}
+        job, _ = run_once(local_stack, **target)
+        [request] = receiver.received()
+
+    assert job["target"] == target
+    assert (request.path, request.headers["x-place"]) == ("/hook/caf%C3%A9?q=a%20b&x=%E2%98%83", "Café\tdu Nord")
+    assert signed_correctly(request, url)
+    assert job["status"] == "completed"
+
+
+def test_an_update_to_a_webhook_that_cannot_be_sent_is_a_400_and_changes_nothing(stack: Stack) -> None:
+    job = stack.create()
+
+    url = stack.api.put(f"/jobs/{job['id']}", {"target": {"type": "http", "url": "https://example.com/café"}})
+    header = stack.api.put(
+        f"/jobs/{job['id']}",
+        {"target": {"type": "http", "url": "https://example.com/", "headers": {"X-Snow": "\u2603"}}},
+    )
+
+    assert (url.status, header.status) == (400, 400)
+    assert url.body["message"].startswith("target.url: has a character outside ASCII ('é')")
+    assert header.body["message"].startswith("target.headers.X-Snow: has a character outside Latin-1")
+    assert (stack.job(job["id"])["handler"], stack.job(job["id"])["target"]) == ("echo", None)
