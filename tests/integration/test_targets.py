@@ -20,7 +20,7 @@ import pytest
 from devtools.clock import ManualClock
 from devtools.lambda_target_service import RAISED, TIMED_OUT, LambdaTargetService
 from devtools.stack import START, Stack
-from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS
+from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS, function_spec
 from devtools.webhook_receiver import Received, WebhookReceiver
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.wiring import AwsClients
@@ -368,3 +368,57 @@ def test_an_update_to_a_webhook_that_cannot_be_sent_is_a_400_and_changes_nothing
     assert url.body["message"].startswith("target.url: has a character outside ASCII ('é')")
     assert header.body["message"].startswith("target.headers.X-Snow: has a character outside Latin-1")
     assert (stack.job(job["id"])["handler"], stack.job(job["id"])["target"]) == ("echo", None)
+
+
+@pytest.fixture
+def broad_stack(aws: list[str]) -> Any:
+    """A stack whose TargetArnPatterns allow every function and queue of the account, as a careless
+    deployer's `arn:aws:lambda:*,arn:aws:sqs:*` would."""
+    wired = Stack(ManualClock(START), target_arn_patterns=("arn:aws:lambda:*", "arn:aws:sqs:*"))
+    yield wired
+    wired.close()
+
+
+def own_targets() -> dict[str, dict[str, str]]:
+    """The stack's own functions and queue, named as the template deploys them on the test stack."""
+    environment = function_spec("ApiFunction").environment
+    tick, queue = environment["TICK_FUNCTION"], environment["DEAD_LETTER_QUEUE"].rsplit("/", 1)[1]
+    lambda_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:"
+    return {
+        "executor": {"type": "lambda", "arn": lambda_arn + environment["EXECUTOR_FUNCTION"]},
+        "executor-alias": {"type": "lambda", "arn": lambda_arn + environment["EXECUTOR_FUNCTION"] + ":live"},
+        "dispatch": {"type": "lambda", "arn": lambda_arn + environment["DISPATCH_FUNCTION"]},
+        "tick": {"type": "lambda", "arn": lambda_arn + tick},
+        "dead-letter-queue": {"type": "sqs", "arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"},
+    }
+
+
+@pytest.mark.parametrize("own", own_targets().values(), ids=own_targets().keys())
+def test_the_stacks_own_functions_and_queue_are_never_targets_whatever_the_patterns_allow(
+    broad_stack: Stack, own: dict[str, str]
+) -> None:
+    job = broad_stack.create(schedule="1h")
+
+    created = broad_stack.api.post("/jobs", {"name": "job", "target": own})
+    updated = broad_stack.api.put(f"/jobs/{job['id']}", {"target": own})
+    notified = broad_stack.api.put(f"/jobs/{job['id']}", {"notify": {"onFailure": own}})
+
+    assert (created.status, updated.status, notified.status) == (400, 400, 400)
+    assert created.body["message"].startswith("target.arn: is one of this stack's own functions or queues")
+    assert notified.body["message"].startswith("notify.onFailure.arn: is one of this stack's own")
+    assert (broad_stack.job(job["id"])["target"], broad_stack.job(job["id"])["notify"]) == (None, None)
+    assert broad_stack.api.get("/jobs").body["jobs"] == [broad_stack.job(job["id"])]  # nothing created
+
+
+def test_the_api_refuses_itself_by_the_name_lambda_gives_it(aws: list[str]) -> None:
+    """The API cannot name its own function in the template (a cycle): Lambda's runtime tells it."""
+    wired = Stack(ManualClock(START), target_arn_patterns=("arn:aws:lambda:*",), function_name="jobs-ApiFunction-x1")
+    try:
+        itself = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:jobs-ApiFunction-x1"
+        mine = wired.api.post("/jobs", {"name": "j", "target": {"type": "lambda", "arn": itself}})
+        other = wired.api.post("/jobs", {"name": "j", "target": {"type": "lambda", "arn": TARGET_ARNS["lambda"]}})
+    finally:
+        wired.close()
+
+    assert mine.status == 400, mine.body
+    assert other.status == 201, other.body

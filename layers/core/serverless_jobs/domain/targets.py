@@ -149,13 +149,38 @@ def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     return headers
 
 
+@dataclass(frozen=True)
+class OwnResources:
+    """The stack's own functions and queues (by name), which no job may target whatever TargetArnPatterns
+    allows: a job invoking the executor, the tick or the dispatch function with data of its choosing, or
+    filling the dead-letter queue, would act as the stack itself. Tables are no target type at all."""
+
+    functions: frozenset[str] = frozenset()
+    queues: frozenset[str] = frozenset()
+
+    def holds(self, target: Target) -> bool:
+        """Whether `target` (its ARN checked for shape) is one of them; a function with any qualifier."""
+        if target.type == "lambda":
+            return target.arn.split(":")[6] in self.functions
+        if target.type == "sqs":
+            return target.arn.split(":")[5] in self.queues
+        return False
+
+
 def check_reachable(
-    target: Target, arn_patterns: Iterable[str], *, local: bool, webhook_secret: str, where: str = "target"
+    target: Target,
+    arn_patterns: Iterable[str],
+    *,
+    local: bool,
+    webhook_secret: str,
+    where: str = "target",
+    own: OwnResources = OwnResources(),
 ) -> None:
     """Whether this stack lets the executor reach `target`; InvalidInput saying which parameter to change.
 
     On AWS an ARN must match one of `arn_patterns` (the executor's role grants exactly those), a webhook
-    must be https and the stack must have a signing secret (`WebhookSecretParameter`). The local stack
+    must be https and the stack must have a signing secret (`WebhookSecretParameter`); none of the stack's
+    `own` functions and queues is reachable, whatever the patterns say. The local stack
     (`make dev`) also takes plain http: a receiver on localhost has no certificate. `where` is the
     target's field (`target`, `notify.onFailure`), for the message.
     """
@@ -168,6 +193,11 @@ def check_reachable(
             )
         return
     field_name = f"{where}.busArn" if target.type == "eventbridge" else f"{where}.arn"
+    if own.holds(target):
+        raise InvalidInput(
+            field_name,
+            "is one of this stack's own functions or queues, never a target whatever TargetArnPatterns allows",
+        )
     patterns = tuple(arn_patterns)
     if not any(_pattern(pattern).fullmatch(target.arn) for pattern in patterns):
         allowed = ", ".join(patterns) if patterns else "none"
