@@ -6,15 +6,19 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from devtools.clock import ManualClock
 from serverless_jobs.adapters.targets.http_target import HttpTarget
+from serverless_jobs.adapters.targets.router import AwsTargets
 from serverless_jobs.adapters.targets.signing import signature_header
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.domain.targets import (
+    OwnResources,
     Target,
     check_arn,
     check_headers,
@@ -22,6 +26,7 @@ from serverless_jobs.domain.targets import (
     check_url,
     is_public_address,
 )
+from serverless_jobs.settings import Settings
 
 QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders"
 RUN = RunRequest(jobId="j", runId="r", attempt=1, scheduledAt=None, trigger="schedule")
@@ -214,3 +219,48 @@ def test_a_stored_target_that_cannot_be_sent_fails_for_good_instead_of_being_ret
 
     assert (outcome.succeeded, outcome.retryable, result) == (False, False, None)
     assert "cannot be sent as is" in str(outcome.error)
+
+
+class NoClients:
+    """Target clients that fail the test if any is made: a refused target calls nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the {name} client was made")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        Target("lambda", arn="arn:aws:lambda:us-east-1:123456789012:function:jobs-tick-abc"),
+        Target("lambda", arn="arn:aws:lambda:us-east-1:123456789012:function:jobs-Executor-x:live"),
+        Target("sqs", arn="arn:aws:sqs:us-east-1:123456789012:jobs-DeadLetterQueue-y"),
+    ],
+)
+def test_the_executor_refuses_a_stored_target_that_is_the_stack_itself_calling_nothing(target: Target) -> None:
+    """A job stored before the API refused such targets fails for good, never invoking the stack's own."""
+    settings = Settings(
+        "jobs",
+        "history",
+        1,
+        1,
+        tick_function="jobs-tick-abc",
+        function_name="jobs-Executor-x",
+        dead_letter_queue="https://sqs.us-east-1.amazonaws.com/123456789012/jobs-DeadLetterQueue-y",
+        target_arn_patterns=("arn:aws:*",),
+    )
+    targets = AwsTargets(NoClients(), settings, ManualClock(datetime(2026, 11, 28, tzinfo=UTC)))
+
+    outcome, result = targets.send(target, {}, RUN, 5.0)
+
+    assert (outcome.succeeded, outcome.retryable, result) == (False, False, None)
+    assert "this stack's own" in str(outcome.error)
+
+
+def test_own_resources_are_matched_by_name_and_other_targets_are_not() -> None:
+    own = OwnResources(frozenset({"jobs-tick-abc"}), frozenset({"dlq"}))
+
+    assert own.holds(Target("lambda", arn="arn:aws:lambda:eu-west-1:123456789012:function:jobs-tick-abc:1"))
+    assert not own.holds(Target("lambda", arn="arn:aws:lambda:eu-west-1:123456789012:function:jobs-tick-abcd"))
+    assert own.holds(Target("sqs", arn="arn:aws:sqs:eu-west-1:123456789012:dlq"))
+    assert not own.holds(Target("sqs", arn="arn:aws:sqs:eu-west-1:123456789012:dlq.fifo"))
+    assert not own.holds(Target("http", url="https://dlq.example.com/"))
