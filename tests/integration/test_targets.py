@@ -341,15 +341,23 @@ def test_an_update_to_an_unreachable_target_names_the_parameter_to_change(stack:
     assert stack.job(job["id"])["handler"] == "echo"
 
 
-def test_a_webhooks_url_and_headers_read_back_as_given_and_reach_the_receiver_as_stored(local_stack: Stack) -> None:
-    """A percent-encoded path and query, and a Latin-1 header value, are stored, shown and sent unchanged."""
+@pytest.mark.parametrize("where", ["target", "notify.onSuccess"])
+def test_a_webhooks_url_and_headers_read_back_as_given_and_reach_the_receiver_as_stored(
+    local_stack: Stack, where: str
+) -> None:
+    """A percent-encoded path and query, and a Latin-1 header value, are stored, shown and sent unchanged,
+    by a job's target and by its notification alike."""
     with WebhookReceiver(200).running() as receiver:
         url = receiver.url + "/caf%C3%A9?q=a%20b&x=%E2%98%83"
-        target = {"type": "http", "url": url, "method": "POST", "headers": {"X-Place": "Café\tdu Nord"}}
-        job, _ = run_once(local_stack, **target)
+        webhook = {"type": "http", "url": url, "method": "POST", "headers": {"X-Place": "Café\tdu Nord"}}
+        fields = {"target": webhook} if where == "target" else {"handler": "echo", "notify": {"onSuccess": webhook}}
+        created = local_stack.create(data=DATA, **({"handler": None} | fields))
+        local_stack.deliver()
         [request] = receiver.received()
 
-    assert job["target"] == target
+    job = local_stack.job(created["id"])
+    shown = job["target"] if where == "target" else job["notify"]["onSuccess"]
+    assert shown == webhook
     assert (request.path, request.headers["x-place"]) == ("/hook/caf%C3%A9?q=a%20b&x=%E2%98%83", "Café\tdu Nord")
     assert signed_correctly(request, url)
     assert job["status"] == "completed"
