@@ -13,11 +13,9 @@ import json
 import shutil
 import subprocess
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,10 +24,10 @@ from devtools.stack import Stack
 from devtools.template import LOCAL_WEBHOOK_SECRET
 from devtools.webhook_receiver import Received, WebhookReceiver
 from harness.readme import readme_script
+from harness.webhooks import RECIPES, verified_by_readme
 
 pytestmark = pytest.mark.usefixtures("targets")
 SECRET = LOCAL_WEBHOOK_SECRET.encode()
-RECIPES = "**Webhooks** are signed"
 
 
 @dataclass(frozen=True)
@@ -83,26 +81,8 @@ def deliveries(aws: list[str]) -> Deliveries:
     )
 
 
-class Headers(dict[str, str]):
-    """Request headers as a web framework gives them to Python: looked up by any case."""
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-
-def python_recipe() -> Callable[..., bool]:
-    namespace: dict[str, Any] = {}
-    exec(readme_script(RECIPES, "python"), namespace)
-    verified: Callable[..., bool] = namespace["verified"]
-    return verified
-
-
 def verify_in_python(cases: list[Delivery]) -> list[bool]:
-    verified = python_recipe()
-    return [
-        verified(case.request.method, case.url, Headers(case.request.headers), case.request.body, SECRET)
-        for case in cases
-    ]
+    return [verified_by_readme(case.request, case.url, SECRET) for case in cases]
 
 
 def verify_in_node(cases: list[Delivery], tmp_path: Path) -> list[bool]:
