@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from devtools.console_ui import FROM_THE_PAGES, ConsoleUi
 from devtools.local_http import LocalStack, free_port
+from harness.listing import name_filter_is_served
 from harness.readme import readme_script
 from serverless_jobs_client import InvalidInput, JobsClient, NotFound, RateLimit
 from serverless_jobs_client.cli import cli
@@ -329,12 +330,6 @@ def test_cli_list_all_follows_every_page_whatever_the_filter_and_limit_still_cut
     assert table.output.splitlines()[0].split()[:5] == ["ID", "NAME", "STATUS", "SCHEDULE", "CREATED"]
     assert (cut.exit_code, len(json.loads(cut.output))) == (0, 7)
     assert run(local, "list", "--label", label, "--limit", "7").stderr == "(more than 7: --limit N or --all for more)\n"
-
-
-def name_filter_is_served(local: LocalStack) -> bool:
-    """Whether the API filters by name (GET /jobs?name=): an API without it lists every job."""
-    status, page = local.call("GET", f"/jobs?name=no-job-is-called-{uuid.uuid4().hex}&limit=1")
-    return status == 200 and page["jobs"] == []
 
 
 def test_cli_list_by_part_of_the_name_ignoring_case_newest_first(local: LocalStack, client: JobsClient) -> None:
