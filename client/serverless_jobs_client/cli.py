@@ -24,7 +24,7 @@ from serverless_jobs_client import tables
 from serverless_jobs_client.client import JobsClient
 from serverless_jobs_client.errors import ClientError
 from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job_fields
-from serverless_jobs_client.models import Run, api_time
+from serverless_jobs_client.models import BulkResult, Run, api_time
 from serverless_jobs_client.stacks import api_url_of_stack
 from serverless_jobs_client.transport import RetryNote
 from serverless_jobs_client.watch import follow_history, wait_for_run
@@ -327,11 +327,29 @@ def runner(target: Target, action: str | None, as_json: bool) -> None:
 @click.argument("action", type=click.Choice(BULK_ACTIONS))
 @click.option("--label", required=True, help="every job carrying this label, key=value")
 @click.option("--status", type=click.Choice(JOB_STATUSES), help="only those in this status")
+@click.option("--next-token", help="go on where an interrupted bulk stopped (the nextToken it printed)")
 @json_option
 @pass_target
-def bulk(target: Target, action: Any, label: str, status: str | None, as_json: bool) -> None:
-    """Pause, resume, cancel, trigger or delete every job carrying a label."""
-    done = target.client.bulk(action, label, status=status)
+def bulk(target: Target, action: Any, label: str, status: str | None, next_token: str | None, as_json: bool) -> None:
+    """Pause, resume, cancel, trigger or delete every job carrying a label.
+
+    Followed page by page to the end; stopped before it (an error, Ctrl-C), it prints what it did so far
+    and the nextToken to go on from.
+    """
+    done: BulkResult | None = None
+    try:
+        for total in target.client.bulk_totals(action, label, status=status, next_token=next_token):
+            done = total
+    except (ClientError, KeyboardInterrupt):
+        if done is not None and done.nextToken is not None:
+            _bulk_report(action, done, as_json)
+            click.echo(f"stopped before the end: go on with --next-token {done.nextToken}", err=True)
+        raise
+    if done is not None:
+        _bulk_report(action, done, as_json)
+
+
+def _bulk_report(action: str, done: BulkResult, as_json: bool) -> None:
     body = {
         "matched": done.matched,
         "changed": done.changed,

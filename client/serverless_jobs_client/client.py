@@ -151,12 +151,23 @@ class JobsClient:
         path = f"/jobs/bulk/{quote(action, safe='')}"
         return BulkResult.from_api(self.transport.request("POST", path, body, idempotent=action in _REPEATABLE_BULK))
 
-    def bulk(self, action: BulkAction, label: str, *, status: str | None = None) -> BulkResult:
-        """`action` on every job carrying `label` (`key=value`), following the API's pages to the end."""
-        total = self.bulk_page(action, label, status=status)
+    def bulk(
+        self, action: BulkAction, label: str, *, status: str | None = None, next_token: str | None = None
+    ) -> BulkResult:
+        """`action` on every job carrying `label` (`key=value`), following the API's pages to the end (from
+        `next_token`, a total's `nextToken`, to go on where an interrupted one stopped)."""
+        *_, total = self.bulk_totals(action, label, status=status, next_token=next_token)
+        return total
+
+    def bulk_totals(
+        self, action: BulkAction, label: str, *, status: str | None = None, next_token: str | None = None
+    ) -> Iterator[BulkResult]:
+        """`bulk`, page by page: the running total after each page, its `nextToken` where the next one starts."""
+        total = self.bulk_page(action, label, status=status, next_token=next_token)
+        yield total
         while total.nextToken is not None:
             total = total + self.bulk_page(action, label, status=status, next_token=total.nextToken)
-        return total
+            yield total
 
     def runner(self) -> bool:
         """Whether the tick's rule is enabled (jobs are being run)."""
