@@ -7,6 +7,10 @@ import { describeSchedule, formatTime } from "./format.js";
 
 const STATUSES = ["pending", "running", "paused", "completed", "failed", "cancelled"];
 const SEARCH_DELAY_MS = 300;
+const PAGE = 50;
+// A page the API filtered (by name) may come back short, even empty, with a nextToken: one load asks for
+// more until it has a page's worth or has asked this often.
+const MAX_REQUESTS_PER_LOAD = 5;
 
 export function renderJobs(main) {
   let jobs = [];
@@ -46,10 +50,14 @@ export function renderJobs(main) {
     }
     try {
       const name = search.value.trim();
-      const page = await api.jobs({ status: status.value, name, nextToken });
-      if (mine !== generation) return;
-      jobs = jobs.concat(page.jobs);
-      nextToken = page.nextToken;
+      let [found, requests] = [0, 0];
+      do {
+        const page = await api.jobs({ status: status.value, name, nextToken, limit: PAGE });
+        if (mine !== generation) return;
+        jobs = jobs.concat(page.jobs);
+        nextToken = page.nextToken;
+        [found, requests] = [found + page.jobs.length, requests + 1];
+      } while (nextToken && found < PAGE && requests < MAX_REQUESTS_PER_LOAD);
       searched = name;
       error.textContent = "";
     } catch (failure) {
