@@ -26,11 +26,12 @@ from serverless_jobs_client.errors import ClientError
 from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job_fields
 from serverless_jobs_client.models import BulkResult, Run, api_time
 from serverless_jobs_client.stacks import api_url_of_stack
-from serverless_jobs_client.transport import RetryNote
 from serverless_jobs_client.watch import follow_history, wait_for_run
 
 if TYPE_CHECKING:
     from botocore.session import Session
+
+    from serverless_jobs_client.transport import RetryNote
 
 F = TypeVar("F", bound=Callable[..., Any])
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "paused")
