@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from serverless_jobs.domain.errors import ScheduleError
 from serverless_jobs.domain.schedules.cron import Cron, parse_cron, parse_eventbridge_cron
-from serverless_jobs.domain.schedules.wallclock import instants
+from serverless_jobs.domain.schedules.wallclock import DstRule, instants
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The longest interval or rate: ten years, far beyond any job's use and far from datetime's year 9999.
@@ -52,7 +52,8 @@ class At:
         return start if start is not None else created
 
     def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
-        [instant] = instants(self.wall, zone, follows_elapsed=False)
+        # AWS documents no DST rule for at(): a time in a gap runs at the gap's end rather than never.
+        [instant] = instants(self.wall, zone, DstRule.LOCAL_TIME)
         return instant if instant >= max(moment, first) else None
 
 
