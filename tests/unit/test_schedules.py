@@ -82,6 +82,14 @@ def test_interval_without_run_at_is_anchored_at_creation_plus_one_interval() -> 
     assert every_ten.next_at_or_after(T0 + timedelta(minutes=30)) == T0 + timedelta(minutes=30)
 
 
+def test_rate_without_run_at_runs_at_creation_then_every_interval() -> None:
+    """EventBridge Scheduler: a rate-based schedule without a StartDate starts invoking its target at once."""
+    every_ten = timing("rate(10 minutes)")
+    assert every_ten.next_at_or_after(T0) == T0
+    assert every_ten.next_at_or_after(T0 + timedelta(minutes=3)) == T0 + timedelta(minutes=10)
+    assert timing("rate(10 minutes)", run_at=T0 + timedelta(hours=1)).next_at_or_after(T0) == T0 + timedelta(hours=1)
+
+
 def test_interval_with_run_at_starts_at_run_at_inclusive() -> None:
     start = T0 + timedelta(hours=1, seconds=7)
     every_half_minute = timing("30s", run_at=start)

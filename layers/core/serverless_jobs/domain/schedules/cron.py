@@ -118,6 +118,11 @@ def _croniter_accepts(text: str) -> bool:
     return bool(croniter.is_valid(text))
 
 
+# croniter's `R` (a random value, drawn anew by every process that parses the text) and `H` (a hash of an id
+# the API has no field for) are not cron: a schedule would mean something else on every cold start.
+_CRONITER_ONLY = re.compile(r"(^|[,/-])[RrHh](\(|[,/-]|$)")
+
+
 def _check_fields(
     fields: list[str], shown: list[str], names: tuple[tuple[str, str], ...], cycles: tuple[Cycle, ...]
 ) -> list[str]:
@@ -130,6 +135,8 @@ def _check_fields(
         zip(fields, shown, names, cycles, strict=True)
     ):
         problem = _invalid(f"cron {name} field '{original}' is not valid; allowed: {allowed}, {_SYNTAX}")
+        if _CRONITER_ONLY.search(value):
+            raise problem
         try:
             expanded = expand_ranges(value, cycle)
         except ValueError:

@@ -24,14 +24,21 @@ _INTERVAL_SHAPE = re.compile(r"^\s*([+-]?\d+)\s*([A-Za-z]*)\s*$")
 
 @dataclass(frozen=True)
 class Interval:
-    """Every `seconds` of elapsed time, anchored: occurrences never drift with how long runs take."""
+    """Every `seconds` of elapsed time, anchored: occurrences never drift with how long runs take.
+
+    Without a start, an interval (`5m`) first runs one interval after creation; EventBridge's `rate()` runs at
+    once, as EventBridge Scheduler documents for a rate-based schedule without a StartDate.
+    """
 
     expression: str
     seconds: int
     recurring: bool = True
+    starts_at_once: bool = False
 
     def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
-        return start if start is not None else created + timedelta(seconds=self.seconds)
+        if start is not None:
+            return start
+        return created if self.starts_at_once else created + timedelta(seconds=self.seconds)
 
     def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
         if moment <= first:
@@ -119,7 +126,7 @@ def _parse_rate(expression: str, inner: str) -> Interval:
     if (count == 1) != (match.group(2) == unit):
         wanted = unit if count == 1 else unit + "s"
         raise ScheduleError("schedule", f"'{expression}': EventBridge writes rate({count} {wanted})")
-    return Interval(expression, _bounded_seconds(expression, count * _RATE_UNITS[unit]))
+    return Interval(expression, _bounded_seconds(expression, count * _RATE_UNITS[unit]), starts_at_once=True)
 
 
 def _parse_at(expression: str, inner: str) -> At:
