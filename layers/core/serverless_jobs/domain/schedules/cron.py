@@ -124,7 +124,11 @@ _CRONITER_ONLY = re.compile(r"(^|[,/-])[RrHh](\(|[,/-]|$)")
 
 
 def _check_fields(
-    fields: list[str], shown: list[str], names: tuple[tuple[str, str], ...], cycles: tuple[Cycle, ...]
+    fields: list[str],
+    shown: list[str],
+    names: tuple[tuple[str, str], ...],
+    cycles: tuple[Cycle, ...],
+    stored: bool = False,
 ) -> list[str]:
     """Probe each field alone, so the message names the field, its value as written and what is allowed.
 
@@ -135,7 +139,7 @@ def _check_fields(
         zip(fields, shown, names, cycles, strict=True)
     ):
         problem = _invalid(f"cron {name} field '{original}' is not valid; allowed: {allowed}, {_SYNTAX}")
-        if _CRONITER_ONLY.search(value):
+        if _CRONITER_ONLY.search(value) and not stored:
             raise problem
         try:
             expanded = expand_ranges(value, cycle)
@@ -149,7 +153,9 @@ def _check_fields(
     return checked
 
 
-def parse_cron(expression: str) -> Cron:
+def parse_cron(expression: str, stored: bool = False) -> Cron:
+    """`stored`: a job's own expression, accepted when it was written, which must go on parsing (croniter's
+    `R` was accepted before it was refused for new schedules)."""
     text = expression.strip()
     if text.startswith("@"):
         if text.lower() not in MACROS:
@@ -167,7 +173,7 @@ def parse_cron(expression: str) -> Cron:
             f"'{expression}' is neither an interval (30s, 5m, 1h, 1d) nor a cron expression with 5 fields "
             f"(minute hour day-of-month month day-of-week); it has {len(fields)} fields{hint}",
         )
-    joined = " ".join(_check_fields(fields, fields, FIVE_FIELDS, _FIVE_FIELD_CYCLES))
+    joined = " ".join(_check_fields(fields, fields, FIVE_FIELDS, _FIVE_FIELD_CYCLES, stored))
     if not _croniter_accepts(joined):
         raise _invalid(f"cron expression '{expression}' is not valid")
     return Cron(expression, _five_field_dst(fields[1]), CronFields.expand(joined, None, None))

@@ -68,7 +68,7 @@ Schedule = Interval | Cron | At
 
 
 @lru_cache(maxsize=4096)
-def parse_schedule(expression: str) -> Schedule:
+def parse_schedule(expression: str, *, stored: bool = False) -> Schedule:
     """Any schedule a job may have; ScheduleError says which part is wrong and what is allowed.
 
     Intervals (`30s`, `5m`), 5-field cron and its macros, and EventBridge's `rate()`, `cron()` and `at()`
@@ -90,7 +90,7 @@ def parse_schedule(expression: str) -> Schedule:
         if kind == "at":
             return _parse_at(expression, inner)
         return parse_eventbridge_cron(expression, inner)
-    return parse_cron(expression)
+    return parse_cron(expression, stored)
 
 
 _EVENTBRIDGE_SHAPE = re.compile(r"^(rate|cron|at)\((.*)\)$")
