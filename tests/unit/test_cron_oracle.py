@@ -40,7 +40,17 @@ def field(low: int, high: int, allow_step: bool) -> st.SearchStrategy[Field]:
         .map(sorted)
         .map(lambda ab: Field(f"{ab[0]}-{ab[1]}", frozenset(range(ab[0], ab[1] + 1)), False))
     )
-    options = [every, single, listed, ranged]
+    # a > b wraps round the field (DESIGN §9, "Cron ranges"): `22-3` is 22, 23, 0, 1, 2, 3
+    wrapped = (
+        st.tuples(st.integers(low + 1, high), st.integers(low, high - 1))
+        .filter(lambda ab: ab[0] > ab[1])
+        .map(
+            lambda ab: Field(
+                f"{ab[0]}-{ab[1]}", frozenset(range(ab[0], high + 1)) | frozenset(range(low, ab[1] + 1)), False
+            )
+        )
+    )
+    options = [every, single, listed, ranged, wrapped]
     if allow_step:
         step = st.integers(2, max(2, (high - low) // 2)).map(
             lambda n: Field(f"*/{n}", frozenset(range(low, high + 1, n)), True)
