@@ -5,6 +5,7 @@ every listing, and never fails a page, the tick, the executor or the API."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -14,7 +15,7 @@ from devtools.stack import Stack
 from serverless_jobs.registry import RunContext, registered_for_now
 
 JOBS, HISTORY = "JobsTable", "HistoryTable"
-LATER = {"laterField": {"S": "kept"}, "laterMap": {"M": {"n": {"N": "7"}}}}
+LATER: dict[str, Any] = {"laterField": {"S": "kept"}, "laterMap": {"M": {"n": {"N": "7"}}}}
 
 
 def raw(table: str, key: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def test_every_write_of_a_job_keeps_the_attributes_a_later_release_added(stack: 
     add_later_fields(JOBS, key)
     api = stack.api
 
-    writes = [
+    writes: list[Callable[[], object]] = [
         lambda: api.put(f"/jobs/{job_id}", {"name": "renamed"}),  # an UpdateItem
         lambda: api.put(f"/jobs/{job_id}", {"labels": {"team": "b"}}),  # a transaction with its memberships
         lambda: api.post(f"/jobs/{job_id}/pause"),
@@ -144,7 +145,7 @@ def test_history_entries_with_a_later_status_or_trigger_are_shown_as_they_are(st
     stack.tick()
     stack.deliver()
     [entry] = boto3.client("dynamodb").scan(TableName=HISTORY)["Items"]
-    later = {**entry, "runKey": {"S": "000000000000001#later"}, "id": {"S": "later"}}
+    later: dict[str, Any] = {**entry, "runKey": {"S": "000000000000001#later"}, "id": {"S": "later"}}
     later |= {"status": {"S": "superseded"}, "trigger": {"S": "webhook"}, **LATER}
     boto3.client("dynamodb").put_item(TableName=HISTORY, Item=later)
 
