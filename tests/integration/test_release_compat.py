@@ -49,6 +49,7 @@ class Release:
     jobs: dict[str, str]  # id by the role it plays in the dump's scenario
     answers: dict[str, Any]  # what that release's API answered
     tables: dict[str, list[dict[str, Any]]]
+    in_flight: list[dict[str, Any]]  # the dispatch events of the runs the release's tick dispatched last
 
     def role(self, role: str) -> str:
         return self.jobs[role]
@@ -73,7 +74,7 @@ def release(request: pytest.FixtureRequest, aws: list[str]) -> Iterator[Release]
     scenario, tables = load(version, aws)
     answers = json.loads((FIXTURES / version / "answers.json").read_text())
     stack = Stack(ManualClock(datetime.fromisoformat(scenario["now"])))
-    yield Release(version, stack, scenario["jobs"], answers, tables)
+    yield Release(version, stack, scenario["jobs"], answers, tables, scenario["inFlight"])
     stack.close()
 
 
@@ -155,7 +156,9 @@ def test_successful_runs_count_the_runs_completed_before_the_count_existed(relea
 
 def test_the_release_s_jobs_run_on_retry_and_recover_their_lost_runs(release: Release) -> None:
     stack = release.stack
-    before = {role: len(stack.history(job_id)) for role, job_id in release.jobs.items()}
+    # the tick is the first to read them (and so counts the successful runs of 0.1.0's jobs)
+    stored = release.tables["HistoryTable"]
+    before = {role: sum(run["jobId"]["S"] == job_id for run in stored) for role, job_id in release.jobs.items()}
     outcomes: list[str] = []
     for _ in range(8):  # 09:16 to 09:51: the lost leases expire, the retry falls due
         stack.clock.advance(5 * 60)
@@ -179,6 +182,37 @@ def test_the_release_s_jobs_run_on_retry_and_recover_their_lost_runs(release: Re
         assert stack.history(release.role(role))[0]["status"] == "completed", role
     for role, job_id in release.jobs.items():
         assert stack.job(job_id)["successfulRuns"] == completed_runs(stack, job_id), role
+
+
+def test_the_runs_the_release_dispatched_are_run_by_today_s_executor(release: Release) -> None:
+    """During an update, the executor of today is handed the runs the release's tick dispatched."""
+    stack = release.stack
+    outcomes = [stack.execute(payload)["outcome"] for payload in release.in_flight]
+    assert outcomes
+    assert set(outcomes) == {"completed"}, outcomes
+    [run] = stack.history(release.role("running"))
+    assert run["status"] == "completed"
+    assert stack.job(release.role("running"))["successfulRuns"] == 1
+
+
+def test_the_dispatch_function_settles_a_shard_of_the_release_s_due_jobs(release: Release) -> None:
+    """As the tick hands a herd's shards to it: the jobs it claims are read (and counted) as the tick's."""
+    stack = release.stack
+    shards = sorted({item["dueShard"]["S"] for item in release.tables["JobsTable"] if "dueShard" in item})
+
+    def settle_every_shard() -> list[str]:
+        for shard in shards:
+            stack.dispatch({"shard": shard, "dueBy": int(stack.clock.now().timestamp() * 1000)})
+        return [result["outcome"] for result in stack.deliver()]
+
+    stack.clock.advance(6 * 60)  # the leases of the dump's runs expired: taken for lost
+    settle_every_shard()
+    assert stack.history(release.role("running"))[0]["status"] == "timed_out"
+    stack.clock.advance(5 * 60)  # their retries and the recurring jobs' occurrences due
+    outcomes = settle_every_shard()
+    assert outcomes.count("completed") >= 3, outcomes
+    for role in ("interval", "running"):
+        assert stack.history(release.role(role))[0]["status"] == "completed", role
 
 
 def test_the_release_s_jobs_pause_resume_cancel_trigger_update_and_delete(release: Release) -> None:
