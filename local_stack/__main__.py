@@ -52,7 +52,7 @@ def serve(port: int) -> None:
     from devtools.functions import build_function
     from devtools.resources import create_rules, create_tables, create_targets
     from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
-    from local_stack.server import example_commands, make_server
+    from local_stack.server import FunctionPool, example_commands, make_server
     from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
@@ -66,9 +66,13 @@ def serve(port: int) -> None:
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
     loop = TickLoop()  # stands in for the rule and for the async invoke of a wake
     # The pool takes closed runs' owed notifications too: the executor sends them, as on AWS.
-    api = build_function(
-        "ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop, notifications=dispatcher
+    # Requests are served at once, each by an instance of the API function no other request is using.
+    api = FunctionPool(
+        lambda: build_function(
+            "ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop, notifications=dispatcher
+        )
     )
+    api.warm()
     try:  # before any worker starts, so a busy port ends here and nothing is left running
         server = make_server(port, api)
     except OSError as error:

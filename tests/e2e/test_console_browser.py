@@ -108,7 +108,9 @@ def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser:
         wait(browser, lambda d: d.execute_script("return document.activeElement.tagName") == "H1")
         Select(browser.find_element(By.ID, "filter-status")).select_by_value("pending")  # newest first
         wait(browser, lambda d: name in texts(d, "table.jobs tbody tr th a"))
-        assert browser.current_url.startswith(console.url)  # the pages and their API calls: all through `ui`
+        # the pages and their API calls: all through `ui`, the secret kept as a cookie, no longer in the URL
+        assert browser.current_url.startswith(console.pages)
+        assert console.secret not in browser.current_url
         screenshot(browser, "jobs-via-ui")
     finally:
         console.stop()
