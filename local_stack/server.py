@@ -99,6 +99,11 @@ class LocalServer(ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
 
+    @property
+    def port(self) -> int:
+        port: int = self.socket.getsockname()[1]
+        return port
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away (gave up on a long request, say) is an ordinary event, not a traceback."""
         error = sys.exc_info()[1]
@@ -108,18 +113,19 @@ class LocalServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def make_server(port: int, api: FunctionPool) -> ThreadingHTTPServer:
-    """The local stack's HTTP server on 127.0.0.1:`port`: the console's pages, and every other request to an
-    instance of `api` (the API function's pool) as API Gateway's proxy event, once `guard.refusal` passes it."""
+def make_server(port: int, api: FunctionPool) -> LocalServer:
+    """The local stack's HTTP server on 127.0.0.1:`port` (0: any free one): the console's pages, and every
+    other request to an instance of `api` as API Gateway's proxy event, once `guard.refusal` passes it."""
 
     class Handler(BaseHTTPRequestHandler):
+        server: LocalServer
         server_version = "serverless-jobs-local"
         # A client that stops sending mid-request frees its thread after this, as API Gateway would.
         timeout = SOCKET_TIMEOUT_SECONDS
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            refused = refusal(self.headers, port)
+            refused = refusal(self.headers, self.server.port)
             if refused is not None:
                 self.close_connection = True  # its body, if any, is left unread: nothing more is read from it
                 headers = {"Content-Type": ["application/json"], "Connection": ["close"]}
