@@ -13,6 +13,7 @@ from types import FrameType
 from devtools.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
 from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
 from devtools.template import application_environment
+from local_stack.resolver_threads import per_thread_requests
 
 
 def main() -> None:
@@ -35,6 +36,7 @@ def main() -> None:
     import moto
 
     serialise_moto_calls()
+    per_thread_requests()  # requests are served concurrently, each on its thread
     with moto.mock_aws():
         serve(port)
 

@@ -61,9 +61,10 @@ def failed_request() -> dict[str, Any]:
 
 class FunctionPool:
     """Lambda's execution environments of one function: each instance serves one invocation at a time (the
-    API's resolver keeps the current event on its app object), a request takes a free one or, up to `size`,
-    a new one, and otherwise waits for one to be free. Their AWS calls meet moto one at a time
-    (devtools.moto_backend), as the rest of the stack's do."""
+    API's resolver keeps per-request state on its app object), a request takes a free one or, up to `size`,
+    a new one, and otherwise waits for one to be free. What Powertools keeps per process instead is made
+    per thread (resolver_threads.py), and their AWS calls meet moto one at a time (devtools.moto_backend),
+    as the rest of the stack's do."""
 
     def __init__(self, build: Callable[[], ApiHandler], size: int = 8) -> None:
         self._build = build

@@ -19,6 +19,7 @@ import pytest
 from devtools.template import function_spec
 from local_stack import server as server_module
 from local_stack.context import InvocationContext
+from local_stack.resolver_threads import per_thread_requests
 from local_stack.server import FunctionPool, make_server
 from local_stack.workers import LoopContext
 from serverless_jobs_client.console.guard import MAX_BODY_BYTES
@@ -222,6 +223,39 @@ def test_each_invocation_gets_the_api_functions_remaining_time_from_the_template
     timeout_millis = function_spec("ApiFunction").timeout_seconds * 1000
     assert timeout_millis == 15_000  # template.yaml's ApiFunction Timeout, under API Gateway's 29 s
     assert 0 < api.remaining[0] <= timeout_millis
+
+
+def test_concurrent_requests_each_see_their_own_event_and_context_in_powertools() -> None:
+    # Powertools keeps the request being resolved on its base class, shared by every app in the process
+    per_thread_requests()
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    both_started = threading.Barrier(2)
+    seen: dict[str, Any] = {}
+
+    def app_for(name: str) -> APIGatewayRestResolver:
+        app = APIGatewayRestResolver()
+
+        @app.get("/<path>")
+        def read(path: str) -> dict[str, str]:
+            both_started.wait(5)  # the other request has been given to its app by now
+            seen[name] = (app.current_event.path, app.lambda_context)
+            return {}
+
+        return app
+
+    def resolve(name: str) -> None:
+        event = {"path": f"/{name}", "httpMethod": "GET", "headers": {}, "requestContext": {}}
+        context: Any = f"context of {name}"  # a stand-in, compared as it was given
+        app_for(name).resolve(event, context)
+
+    threads = [threading.Thread(target=resolve, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+
+    assert seen == {"first": ("/first", "context of first"), "second": ("/second", "context of second")}
 
 
 def test_a_context_counts_down_from_the_functions_timeout_to_zero() -> None:
