@@ -126,17 +126,18 @@ def make_server(port: int, api: FunctionPool) -> LocalServer:
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            refused = refusal(self.headers, self.server.port)
+            path = urlsplit(self.path).path
+            page = is_console_path(path) and self.command in {"GET", "HEAD"}
+            refused = refusal(self.headers, self.server.port, page=page)
             if refused is not None:
                 self.close_connection = True  # its body, if any, is left unread: nothing more is read from it
                 headers = {"Content-Type": ["application/json"], "Connection": ["close"]}
                 self._send(refused.status, headers, refused.body())
                 log.info("http %s %s %s refused: %s", self.command, self.path, refused.status, refused.message)
                 return
-            path = urlsplit(self.path).path
-            if is_console_path(path) and self.command in {"GET", "HEAD"}:  # the console's pages, as on AWS by `ui`
-                page = asset(path)
-                self._send(page.status, {key: [value] for key, value in page.headers.items()}, page.body)
+            if page:  # the console's pages, as on AWS by `ui`
+                found = asset(path)
+                self._send(found.status, {key: [value] for key, value in found.headers.items()}, found.body)
                 return
             try:
                 event = proxy_event(

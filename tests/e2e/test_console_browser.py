@@ -23,6 +23,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from devtools.browser import PHONE, VIEWER_ZONE, chromium, missing, screenshot
 from devtools.console_ui import ConsoleUi
 from devtools.local_http import LocalStack
+from serverless_jobs_client.console.server import launch_page
 
 T = TypeVar("T")
 WAIT_SECONDS = 15
@@ -102,9 +103,11 @@ def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser:
     name = f"via-ui-{uuid.uuid4().hex[:6]}"
     create(local, name=name, schedule="1h")
     console = ConsoleUi.start(local.base)
+    launch = launch_page(console.url)  # what `ui` opens the browser on, so the secret stays off `ps`
     try:
         browser.get("about:blank")
-        browser.get(console.url)
+        browser.get(launch.as_uri())
+        wait(browser, lambda d: d.current_url.startswith(console.pages))
         wait(browser, lambda d: d.execute_script("return document.activeElement.tagName") == "H1")
         Select(browser.find_element(By.ID, "filter-status")).select_by_value("pending")  # newest first
         wait(browser, lambda d: name in texts(d, "table.jobs tbody tr th a"))
@@ -114,6 +117,7 @@ def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser:
         screenshot(browser, "jobs-via-ui")
     finally:
         console.stop()
+        launch.unlink()
 
 
 def test_create_a_job_through_the_form_watch_its_runs_then_pause_it(browser: Chrome, local: LocalStack) -> None:

@@ -22,7 +22,7 @@ import pytest
 from devtools.template import ROOT
 from serverless_jobs_client.console import server as server_module
 from serverless_jobs_client.console.guard import MAX_BODY_BYTES
-from serverless_jobs_client.console.server import CONSOLE_HEADER, ConsoleServer, cookie_name
+from serverless_jobs_client.console.server import CONSOLE_HEADER, ConsoleServer, cookie_name, launch_page
 
 SECRET = "s3cret-of-this-launch"
 CONSOLE = {CONSOLE_HEADER: "1"}
@@ -132,6 +132,30 @@ def test_the_printed_url_sets_the_secret_as_a_strict_cookie_and_redirects_to_the
     status, _, body = request(console, "GET", "/ui/?secret=guessed", headers={})
     assert status == 403
     assert json.loads(body)["message"].startswith("secret: not this console's")
+    assert forwarder.calls == []
+
+
+def test_the_browser_is_opened_on_a_page_only_this_user_can_read_not_on_the_secret_url() -> None:
+    url = f"http://127.0.0.1:8800/ui/?secret={SECRET}&x=<y>"
+    page = launch_page(url)
+    try:
+        assert page.stat().st_mode & 0o777 == 0o600  # a browser's command line is every user's to read
+        assert 'content="0;url=http://127.0.0.1:8800/ui/?secret=s3cret-of-this-launch&amp;x=&lt;y&gt;"' in (
+            page.read_text()
+        )
+    finally:
+        page.unlink()
+
+
+def test_a_link_from_another_site_opens_the_pages_but_reaches_no_api_call(
+    console: ConsoleServer, forwarder: FakeForwarder
+) -> None:
+    opened = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    assert request(console, "GET", f"/ui/?secret={SECRET}", headers=opened)[0] == 303  # from the launch page
+    assert request(console, "GET", "/ui/", headers=opened)[0] == 200
+    framed = {**opened, "Sec-Fetch-Dest": "iframe"}
+    assert request(console, "GET", "/ui/", headers=framed)[0] == 403
+    assert request(console, "GET", "/jobs", headers={**from_the_pages(console), **opened})[0] == 403
     assert forwarder.calls == []
 
 

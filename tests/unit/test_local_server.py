@@ -197,9 +197,13 @@ def test_curl_the_client_and_the_consoles_own_pages_are_served(
     assert [event["body"] for event in api.events] == [body.decode() if body else None]
 
 
-def test_the_consoles_pages_are_refused_to_another_sites_page_too(port: int) -> None:
+def test_the_consoles_pages_open_from_a_link_but_not_in_another_sites_frame_or_fetch(port: int) -> None:
+    opened = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    assert request(port, "GET", "/ui/", headers=opened)[0] == 200  # shown to the user, not to the linking page
+    assert request(port, "GET", "/ui/", headers={**opened, "Sec-Fetch-Dest": "iframe"})[0] == 403
+    assert request(port, "GET", "/ui/", headers={**opened, "Sec-Fetch-Mode": "no-cors"})[0] == 403
+    assert request(port, "GET", "/jobs", headers=opened)[0] == 403  # the API's answers are no page
     assert request(port, "GET", "/ui/", headers={"Host": "rebind.test:1"})[0] == 421
-    assert request(port, "GET", "/ui/")[0] == 200
 
 
 def test_another_request_is_answered_while_one_is_long_and_no_instance_serves_two_at_once(

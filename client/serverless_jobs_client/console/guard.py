@@ -37,15 +37,17 @@ def loopback_hosts(port: int) -> tuple[str, ...]:
     return (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
 
 
-def refusal(headers: Message, port: int, limit: int = MAX_BODY_BYTES) -> Refusal | None:
+def refusal(headers: Message, port: int, *, page: bool = False, limit: int = MAX_BODY_BYTES) -> Refusal | None:
     """Why a request to the server on `port` is refused, or None when it may be read and served.
 
     Checked in this order: the Host (421), a browser's mark of another origin (403), the body's framing
-    (411, 400, 413), then its type (415).
+    (411, 400, 413), then its type (415). A `page` (a GET of the console's pages) may be opened from another
+    site by a top-level navigation (a link, the launch page of `serverless-jobs ui`): the browser shows it
+    to its user, never to the page that navigated, and it changes nothing.
     """
     return (
         _foreign_host(headers, port)
-        or _other_origin(headers, port)
+        or _other_origin(headers, port, page)
         or _bad_framing(headers, limit)
         or _not_json(headers)
     )
@@ -65,14 +67,15 @@ def _foreign_host(headers: Message, port: int) -> Refusal | None:
     return Refusal(421, f"Host: {given!r} is not this server; use {', '.join(names[:-1])} or {names[-1]}")
 
 
-def _other_origin(headers: Message, port: int) -> Refusal | None:
+def _other_origin(headers: Message, port: int, page: bool) -> Refusal | None:
     origins = headers.get_all("Origin") or []
     own = {f"http://{host}" for host in loopback_hosts(port)}
     foreign = [origin for origin in origins if origin.lower() not in own]
     if foreign:
         return Refusal(403, f"Origin: {foreign[0]!r} is another site's page; this server answers only its own")
     site = (headers.get("Sec-Fetch-Site") or "").lower()
-    if site in _CROSS_SITE:
+    opened = (headers.get("Sec-Fetch-Mode"), headers.get("Sec-Fetch-Dest")) == ("navigate", "document")
+    if site in _CROSS_SITE and not (page and opened):
         return Refusal(403, f"Sec-Fetch-Site: {site}: a page of another site may not call this server")
     return None
 

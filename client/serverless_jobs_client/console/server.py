@@ -16,13 +16,17 @@ credentials, a call is forwarded only when
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import logging
+import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -88,12 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        refused = refusal(self.headers, self.server.port)
+        page = is_console_path(url.path) and self.command in {"GET", "HEAD"}
+        refused = refusal(self.headers, self.server.port, page=page)
+        if refused is None and page:
+            self._pages(url.path, parse_qs(url.query).get(SECRET_PARAMETER))
+            return
         if refused is None and is_console_path(url.path):
-            if self.command in {"GET", "HEAD"}:
-                self._pages(url.path, parse_qs(url.query).get(SECRET_PARAMETER))
-            else:
-                self._reply(405, {"Allow": "GET, HEAD"}, b"")
+            self._reply(405, {"Allow": "GET, HEAD"}, b"")
             return
         if refused is None and not self.server.is_secret(self._cookie()):
             refused = Refusal(403, f"{SECRET_PARAMETER}: missing or not this console's; open the URL it printed")
@@ -158,6 +163,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
+
+
+def launch_page(url: str) -> Path:
+    """A page that sends the browser on to `url`, in a file only this user can read, to open the browser on
+    instead of `url`: a browser started with `url` on its command line would show the secret to every user
+    of the machine (`ps`) for as long as it runs. The caller deletes it when the console stops."""
+    descriptor, name = tempfile.mkstemp(prefix="serverless-jobs-console-", suffix=".html")  # mode 0600
+    target = html.escape(url, quote=True)
+    page = (
+        f'<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={target}"><title>serverless-jobs console</title>'
+        f'<p><a href="{target}">Open the serverless-jobs console</a></p>'
+    )
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(page)
+    return Path(name)
 
 
 def _json_message(message: str) -> bytes:
