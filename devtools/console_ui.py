@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.local_http import free_port
-from serverless_jobs_client.console.server import CONSOLE_HEADER, SECRET_PARAMETER, cookie_name
+from serverless_jobs_client.console.server import CONSOLE_HEADER, SECRET_PARAMETER, cookie_name, launch_page
 
 COMMAND = Path(sys.executable).parent / "serverless-jobs"
 FROM_THE_PAGES = {CONSOLE_HEADER: "1"}
@@ -61,6 +61,10 @@ class ConsoleUi:
     def cookie(self) -> dict[str, str]:
         """The Cookie header the browser sends once it has opened `url`."""
         return {"Cookie": f"{cookie_name(int(self.origin.rsplit(':', 1)[1]))}={self.secret}"}
+
+    def launch_page(self) -> Path:
+        """The page `ui` opens a browser on (without --no-browser): a private file sending it on to `url`."""
+        return launch_page(self.url)
 
     def call(
         self,

@@ -23,7 +23,6 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from devtools.browser import PHONE, VIEWER_ZONE, chromium, missing, screenshot
 from devtools.console_ui import ConsoleUi
 from devtools.local_http import LocalStack
-from serverless_jobs_client.console.server import launch_page
 
 T = TypeVar("T")
 WAIT_SECONDS = 15
@@ -103,7 +102,7 @@ def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser:
     name = f"via-ui-{uuid.uuid4().hex[:6]}"
     create(local, name=name, schedule="1h")
     console = ConsoleUi.start(local.base)
-    launch = launch_page(console.url)  # what `ui` opens the browser on, so the secret stays off `ps`
+    launch = console.launch_page()  # what `ui` opens the browser on, so the secret stays off `ps`
     try:
         browser.get("about:blank")
         browser.get(launch.as_uri())
