@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,8 +33,9 @@ def missing() -> str | None:
 
 
 @contextmanager
-def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[webdriver.Chrome]:
-    """A fresh headless Chromium (its own profile, nothing from the network but what a page asks for)."""
+def chromium(size: tuple[int, int] = DESKTOP, flags: Sequence[str] = ()) -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium (its own profile, nothing from the network but what a page asks for), with
+    `flags` added to its command line."""
     profile = tempfile.mkdtemp(prefix="console-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -49,6 +50,7 @@ def chromium(size: tuple[int, int] = DESKTOP) -> Iterator[webdriver.Chrome]:
         "--disable-dev-shm-usage",
         f"--user-data-dir={profile}",
         f"--window-size={max(size[0], 800)},{size[1]}",
+        *flags,
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.local_http import free_port
-from serverless_jobs_client.console.server import CONSOLE_HEADER
+from serverless_jobs_client.console.server import CONSOLE_HEADER, SECRET_PARAMETER, cookie_name, launch_page
 
 COMMAND = Path(sys.executable).parent / "serverless-jobs"
 FROM_THE_PAGES = {CONSOLE_HEADER: "1"}
@@ -25,7 +25,7 @@ START_SECONDS = 15
 
 @dataclass
 class ConsoleUi:
-    url: str  # the console's pages, as the command printed it
+    url: str  # the console's pages, as the command printed it: with this launch's secret
     banner: str  # the line it printed first
     process: subprocess.Popen[str]
 
@@ -37,7 +37,7 @@ class ConsoleUi:
         assert process.stdout is not None
         if select.select([process.stdout], [], [], START_SECONDS)[0]:
             banner = process.stdout.readline()
-            found = re.search(r"http://127\.0\.0\.1:\d+/ui/", banner)
+            found = re.search(rf"http://127\.0\.0\.1:\d+/ui/\?{SECRET_PARAMETER}=[\w-]+", banner)
             if found:
                 return cls(found.group(0), banner, process)
         process.kill()
@@ -45,15 +45,40 @@ class ConsoleUi:
         raise RuntimeError(f"serverless-jobs ui did not start: {errors}")
 
     @property
+    def pages(self) -> str:
+        """The pages' URL without the secret, as the browser shows it once the secret is its cookie."""
+        return self.url.split("?", 1)[0]
+
+    @property
     def origin(self) -> str:
-        return self.url.removesuffix("/ui/")
+        return self.pages.removesuffix("/ui/")
+
+    @property
+    def secret(self) -> str:
+        return self.url.split(f"?{SECRET_PARAMETER}=", 1)[1]
+
+    @property
+    def cookie(self) -> dict[str, str]:
+        """The Cookie header the browser sends once it has opened `url`."""
+        return {"Cookie": f"{cookie_name(int(self.origin.rsplit(':', 1)[1]))}={self.secret}"}
+
+    def launch_page(self) -> Path:
+        """The page `ui` opens a browser on (without --no-browser): a private file sending it on to `url`."""
+        return launch_page(self.url)
 
     def call(
-        self, method: str, path: str, body: Any = None, headers: Mapping[str, str] = FROM_THE_PAGES
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Mapping[str, str] = FROM_THE_PAGES,
+        *,
+        with_secret: bool = True,
     ) -> tuple[int, Any]:
-        """A call as the console's pages make it (with CONSOLE_HEADER unless `headers` says otherwise)."""
+        """A call as the console's pages make it: with the secret's cookie unless `with_secret` is False, and
+        CONSOLE_HEADER unless `headers` says otherwise."""
         data = None if body is None else json.dumps(body).encode()
-        sent = {"Content-Type": "application/json", **headers}
+        sent = {"Content-Type": "application/json", **(self.cookie if with_secret else {}), **headers}
         request = urllib.request.Request(self.origin + path, data, sent, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:

@@ -265,13 +265,15 @@ class FunctionSpec:
     module: str
     attribute: str
     environment: dict[str, str]
+    timeout_seconds: int  # Lambda ends an invocation after this; its context counts down from it
 
 
 def function_spec(logical_id: str) -> FunctionSpec:
     """A function's code location, handler and environment (Globals merged with its own), resolved."""
     template = load_template()
     properties = template["Resources"][logical_id]["Properties"]
-    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    function_globals = template.get("Globals", {}).get("Function", {})
+    globals_env = function_globals.get("Environment", {}).get("Variables", {})
     own_env = properties.get("Environment", {}).get("Variables", {})
     module, attribute = properties["Handler"].rsplit(".", 1)
     return FunctionSpec(
@@ -280,6 +282,8 @@ def function_spec(logical_id: str) -> FunctionSpec:
         module=module,
         attribute=attribute,
         environment={key: str(resolve(value)) for key, value in {**globals_env, **own_env}.items()},
+        # 3: Lambda's default when neither the function nor Globals sets one
+        timeout_seconds=int(properties.get("Timeout", function_globals.get("Timeout", 3))),
     )
 
 

@@ -13,6 +13,7 @@ from types import FrameType
 from devtools.aws_calls import CALL_LOG_VARIABLE, CallFile, record_calls
 from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
 from devtools.template import application_environment
+from local_stack.resolver_threads import per_thread_requests
 
 
 def main() -> None:
@@ -35,6 +36,7 @@ def main() -> None:
     import moto
 
     serialise_moto_calls()
+    per_thread_requests()  # requests are served concurrently, each on its thread
     with moto.mock_aws():
         serve(port)
 
@@ -52,7 +54,7 @@ def serve(port: int) -> None:
     from devtools.functions import build_function
     from devtools.resources import create_rules, create_tables, create_targets
     from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
-    from local_stack.server import example_commands, make_server
+    from local_stack.server import FunctionPool, example_commands, make_server
     from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
@@ -66,9 +68,13 @@ def serve(port: int) -> None:
     dispatcher = WorkerPoolDispatcher()  # stands in for Lambda's async invoke; its workers start below
     loop = TickLoop()  # stands in for the rule and for the async invoke of a wake
     # The pool takes closed runs' owed notifications too: the executor sends them, as on AWS.
-    api = build_function(
-        "ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop, notifications=dispatcher
+    # Requests are served at once, each by an instance of the API function no other request is using.
+    api = FunctionPool(
+        lambda: build_function(
+            "ApiFunction", settings, clients, clock, dispatcher=dispatcher, waker=loop, notifications=dispatcher
+        )
     )
+    api.warm()
     try:  # before any worker starts, so a busy port ends here and nothing is left running
         server = make_server(port, api)
     except OSError as error:

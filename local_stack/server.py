@@ -5,20 +5,25 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import queue
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from devtools.functions import FakeLambdaContext
+from local_stack.context import InvocationContext
 from serverless_jobs_client.console.assets import asset, is_console_path
+from serverless_jobs_client.console.guard import body_length, refusal
 
 log = logging.getLogger("local_stack")
 
 ApiHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+SOCKET_TIMEOUT_SECONDS = 60
 
 
 def proxy_event(method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -54,31 +59,94 @@ def failed_request() -> dict[str, Any]:
     return {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": body}
 
 
+class FunctionPool:
+    """Lambda's execution environments of one function: each instance serves one invocation at a time (the
+    API's resolver keeps per-request state on its app object), a request takes a free one or, up to `size`,
+    a new one, and otherwise waits for one to be free. What Powertools keeps per process instead is made
+    per thread (resolver_threads.py), and their AWS calls meet moto one at a time (devtools.moto_backend),
+    as the rest of the stack's do."""
+
+    def __init__(self, build: Callable[[], ApiHandler], size: int = 8) -> None:
+        self._build = build
+        self._free: queue.LifoQueue[ApiHandler] = queue.LifoQueue()  # the warmest instance first
+        self._room = threading.Semaphore(size)
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Start one instance now, as Lambda's init phase, so the first request does not pay for it."""
+        with self.instance():
+            pass
+
+    @contextmanager
+    def instance(self) -> Iterator[ApiHandler]:
+        """An instance no other request is using, until the block ends."""
+        self._room.acquire()
+        try:
+            try:
+                handler = self._free.get_nowait()
+            except queue.Empty:
+                with self._lock:  # one init at a time, as loading the function's modules is not thread-safe
+                    handler = self._build()
+            try:
+                yield handler
+            finally:
+                self._free.put(handler)
+        finally:
+            self._room.release()
+
+
 class LocalServer(ThreadingHTTPServer):
     # Room for many clients connecting at once (the default backlog of 5 drops some under load).
     request_queue_size = 128
     daemon_threads = True
 
+    @property
+    def port(self) -> int:
+        port: int = self.socket.getsockname()[1]
+        return port
 
-def make_server(port: int, api: ApiHandler) -> ThreadingHTTPServer:
-    # Powertools' resolver keeps the current event on the app object: one request at a time through it.
-    resolve_lock = threading.Lock()
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (gave up on a long request, say) is an ordinary event, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.info("http client %s:%s went away (%s)", *client_address[:2], type(error).__name__)
+            return
+        super().handle_error(request, client_address)
+
+
+def make_server(port: int, api: FunctionPool) -> LocalServer:
+    """The local stack's HTTP server on 127.0.0.1:`port` (0: any free one): the console's pages, and every
+    other request to an instance of `api` as API Gateway's proxy event, once `guard.refusal` passes it."""
 
     class Handler(BaseHTTPRequestHandler):
+        server: LocalServer
         server_version = "serverless-jobs-local"
+        # A client that stops sending mid-request frees its thread after this, as API Gateway would.
+        timeout = SOCKET_TIMEOUT_SECONDS
 
         def _serve(self) -> None:
             started = time.perf_counter()
             path = urlsplit(self.path).path
-            if is_console_path(path) and self.command in {"GET", "HEAD"}:  # the console's pages, as on AWS by `ui`
-                page = asset(path)
-                self._send(page.status, {key: [value] for key, value in page.headers.items()}, page.body)
+            page = is_console_path(path) and self.command in {"GET", "HEAD"}
+            refused = refusal(self.headers, self.server.port, page=page)
+            if refused is not None:
+                self.close_connection = True  # its body, if any, is left unread: nothing more is read from it
+                headers = {"Content-Type": ["application/json"], "Connection": ["close"]}
+                self._send(refused.status, headers, refused.body())
+                log.info("http %s %s %s refused: %s", self.command, self.path, refused.status, refused.message)
+                return
+            if page:  # the console's pages, as on AWS by `ui`
+                found = asset(path)
+                self._send(found.status, {key: [value] for key, value in found.headers.items()}, found.body)
                 return
             try:
-                length = int(self.headers.get("Content-Length") or 0)
-                event = proxy_event(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
-                with resolve_lock:
-                    response = api(event, FakeLambdaContext(function_name="ApiFunction"))
+                event = proxy_event(
+                    self.command, self.path, dict(self.headers.items()), self.rfile.read(body_length(self.headers))
+                )
+                with api.instance() as handler:
+                    response = handler(event, InvocationContext.starting("ApiFunction"))
+            except (ConnectionError, TimeoutError):
+                raise  # the client's side failed: LocalServer.handle_error says so in one line
             except Exception:  # as API Gateway would: an answer, never a dropped connection
                 log.exception("http %s %s failed", self.command, self.path)
                 response = failed_request()

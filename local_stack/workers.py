@@ -8,18 +8,16 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from devtools.functions import FakeLambdaContext, LambdaHandler
+from devtools.functions import LambdaHandler
+from local_stack.context import InvocationContext
 from serverless_jobs.adapters.lambda_events import notify_event, shard_event, wake_event
 from serverless_jobs.domain.job import RunRequest
 
 log = logging.getLogger("local_stack")
-
-EXECUTOR_TIMEOUT_MILLIS = 900_000
-TICK_TIMEOUT_MILLIS = 65_000  # template.yaml's TickFunction Timeout
-DISPATCH_TIMEOUT_MILLIS = 60_000
 
 
 class WorkerPoolDispatcher:
@@ -47,7 +45,7 @@ class WorkerPoolDispatcher:
     def _work(self, execute: LambdaHandler) -> None:
         while True:
             event = self._queue.get()
-            context = FakeLambdaContext(function_name="ExecutorFunction", remaining_millis=EXECUTOR_TIMEOUT_MILLIS)
+            context = InvocationContext.starting("ExecutorFunction")
             try:
                 log.info(outcome_line(event, execute(event, context)))
             except Exception:
@@ -80,7 +78,7 @@ class ThreadShardDispatcher:
         return True
 
     def _run(self, event: dict[str, Any]) -> None:
-        context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=DISPATCH_TIMEOUT_MILLIS)
+        context = InvocationContext.starting("DispatchFunction")
         try:
             report = self._dispatch(event, context)
             log.info("dispatch shard=%s dispatched=%s", event["shard"], report.get("dispatched"))
@@ -161,7 +159,7 @@ class TickLoop:
 
     def _invoke(self, tick: LambdaHandler, event: dict[str, Any]) -> None:
         try:
-            report = tick(event, LoopContext(self._stopping))
+            report = tick(event, LoopContext.stopped_by(self._stopping))
             # Each dispatched run logs its own line; the tick speaks only of runs that never reported, and
             # of notifications it handed to the executor again.
             if report["recovered"] or report["undelivered"] or report["renotified"]:
@@ -175,16 +173,22 @@ class TickLoop:
             log.exception("tick failed")
 
 
-class LoopContext(FakeLambdaContext):
+@dataclass
+class LoopContext(InvocationContext):
     """A tick invocation's context: Lambda's timeout counting down from now, and no time left once the
     local stack is stopping, so the tick ends at once."""
 
-    def __init__(self, stopping: threading.Event) -> None:
-        super().__init__(function_name="TickFunction", remaining_millis=TICK_TIMEOUT_MILLIS)
-        self._stopping = stopping
-        self._ends = time.monotonic() + TICK_TIMEOUT_MILLIS / 1000
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def stopped_by(cls, stopping: threading.Event) -> LoopContext:
+        started = InvocationContext.starting("TickFunction")
+        return cls(
+            function_name=started.function_name,
+            remaining_millis=started.remaining_millis,
+            ends_at=started.ends_at,
+            stopping=stopping,
+        )
 
     def get_remaining_time_in_millis(self) -> int:
-        if self._stopping.is_set():
-            return 0
-        return max(0, int((self._ends - time.monotonic()) * 1000))
+        return 0 if self.stopping.is_set() else super().get_remaining_time_in_millis()

@@ -409,19 +409,26 @@ def _occurrence_lines(moments: list[datetime], zone: str) -> str:
 def ui(target: Target, port: int, no_browser: bool) -> None:
     """Serve the web console on 127.0.0.1, forwarding its API calls signed with your credentials; Ctrl-C ends it."""
     import webbrowser
+    from pathlib import Path
 
     from serverless_jobs_client.console.forward import forward_through
-    from serverless_jobs_client.console.server import serve
+    from serverless_jobs_client.console.server import launch_page, serve
 
     forward = forward_through(target.client.transport)  # the API is found (--stack) before anything is served
+    launched: list[Path] = []
 
     def ready(url: str) -> None:
         click.echo(f"Console: {url} (for {target.client.url}; Ctrl-C to stop)")
-        if not no_browser:
-            webbrowser.open(url)
+        if not no_browser:  # on a page that holds the URL: a browser's command line is every user's to read
+            launched.append(launch_page(url))
+            webbrowser.open(launched[-1].as_uri())
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it as Ctrl-C does: cleanly, exit 0
-    serve(forward, port, ready)
+    try:
+        serve(forward, port, ready)
+    finally:
+        for page in launched:
+            page.unlink(missing_ok=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

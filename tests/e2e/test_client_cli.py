@@ -299,6 +299,9 @@ def test_ui_forwards_the_consoles_calls_to_the_api_and_ends_on_ctrl_c(local: Loc
     # a call that does not come from the console's pages is not forwarded
     status, refused = console.call("DELETE", f"/jobs/{created['id']}", headers={})
     assert (status, refused["message"]) == (403, "X-Serverless-Jobs-Console: required; open the console at /ui/")
+    # nor one from another process that knows the constant header but not this launch's secret
+    status, refused = console.call("DELETE", f"/jobs/{created['id']}", with_secret=False)
+    assert (status, refused["message"]) == (403, "secret: missing or not this console's; open the URL it printed")
     assert local.call("GET", f"/jobs/{created['id']}")[0] == 200
 
     assert console.banner == f"Console: {console.url} (for {local.base}; Ctrl-C to stop)\n"

@@ -105,16 +105,21 @@ def test_the_console_served_by_serverless_jobs_ui_lists_the_stacks_jobs(browser:
     name = f"via-ui-{uuid.uuid4().hex[:6]}"
     create(local, name=name, schedule="1h")
     console = ConsoleUi.start(local.base)
+    launch = console.launch_page()  # what `ui` opens the browser on, so the secret stays off `ps`
     try:
         browser.get("about:blank")
-        browser.get(console.url)
+        browser.get(launch.as_uri())
+        wait(browser, lambda d: d.current_url.startswith(console.pages))
         wait(browser, lambda d: d.execute_script("return document.activeElement.tagName") == "H1")
         Select(browser.find_element(By.ID, "filter-status")).select_by_value("pending")  # newest first
         wait(browser, lambda d: name in texts(d, "table.jobs tbody tr th a"))
-        assert browser.current_url.startswith(console.url)  # the pages and their API calls: all through `ui`
+        # the pages and their API calls: all through `ui`, the secret kept as a cookie, no longer in the URL
+        assert browser.current_url.startswith(console.pages)
+        assert console.secret not in browser.current_url
         screenshot(browser, "jobs-via-ui")
     finally:
         console.stop()
+        launch.unlink()
 
 
 def test_create_a_job_through_the_form_watch_its_runs_then_pause_it(browser: Chrome, local: LocalStack) -> None:
