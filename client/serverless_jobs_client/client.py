@@ -91,22 +91,34 @@ class JobsClient:
         *,
         status: str | None = None,
         label: str | None = None,
+        name: str | None = None,
         limit: int | None = None,
         next_token: str | None = None,
     ) -> Page[Job]:
-        """One page of `GET /jobs` (by status, or the jobs carrying `label` as `key=value`)."""
-        query = {"status": status, "label": label, "limit": limit, "nextToken": next_token}
+        """One page of `GET /jobs`, newest first (by status, the jobs carrying `label` as `key=value`, and
+        those whose name contains `name` in any case). A page may hold fewer than `limit` jobs, even none,
+        and still have a `next_token`: the API stops a page where its answer is full, or, filtered, after
+        reading ten times `limit` jobs."""
+        query = {"status": status, "label": label, "name": name, "limit": limit, "nextToken": next_token}
         return Page.from_api(self.transport.request("GET", "/jobs" + _query(query)), "jobs", Job.from_api)
 
     def list(
-        self, *, status: str | None = None, label: str | None = None, page_size: int | None = None
+        self,
+        *,
+        status: str | None = None,
+        label: str | None = None,
+        name: str | None = None,
+        page_size: int | None = None,
     ) -> Iterator[Job]:
-        """Every job (by status or label), page after page, as the caller iterates."""
-        return _every(lambda token: self.list_page(status=status, label=label, limit=page_size, next_token=token))
+        """Every job (by status, label or name), newest first, page after page, as the caller iterates."""
+        return _every(
+            lambda token: self.list_page(status=status, label=label, name=name, limit=page_size, next_token=token)
+        )
 
     # runs
 
     def history_page(self, job_id: str, *, limit: int | None = None, next_token: str | None = None) -> Page[Run]:
+        """One page of the job's runs, newest first (fewer than `limit` where the answer is full)."""
         query = _query({"limit": limit, "nextToken": next_token})
         return Page.from_api(self.transport.request("GET", _job(job_id, "history") + query), "history", Run.from_api)
 
