@@ -24,8 +24,6 @@ from pydantic import BaseModel
 
 from serverless_jobs.adapters.aws_errors import is_transient
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
-from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
-from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
 from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
@@ -77,7 +75,7 @@ from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
@@ -120,15 +118,13 @@ def build(
         settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
     )
     service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
-    heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
 
     def switched(running: bool) -> None:
-        """The heartbeat alarm follows the runner; a runner started wakes the tick for what fell due meanwhile."""
-        heartbeat.follow(running)
+        """A runner started wakes the tick for what fell due meanwhile."""
         if running:
             tick_waker.wake(clock.now())
 
-    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, on_switch=switched)
+    runner = runner_switch(settings, clients, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
     # Until the stack keeps its own secret: the tables' names, as before (wired to the state store next).
     interim_key = f"serverless-jobs:{settings.jobs_table}:{settings.history_table}".encode()

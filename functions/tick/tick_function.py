@@ -18,7 +18,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
-from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.adapters.lambda_dispatcher import (
     LambdaDispatcher,
     LambdaNotificationHandOff,
@@ -33,7 +32,7 @@ from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardD
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.tick import run_window
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
@@ -70,7 +69,17 @@ def build(
     if shards is None and settings.dispatch_function:
         shards = LambdaShardDispatcher(lambda: clients.lambda_, settings.dispatch_function)
     fan_out = None if shards is None else FanOut(shards, settings.fan_out_threshold)
-    runner = EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule)
+    runner = runner_switch(settings, clients)
+
+    def is_running() -> bool:
+        """The switch, read before each pass; found stopped, the rule that fired this tick is disabled again."""
+        running = runner.is_running()
+        if not running:
+            try:
+                runner.hold_stopped()
+            except Exception:  # the switch is still off: this tick dispatches nothing, and the next one retries
+                logger.exception("the runner is stopped, but its rule could not be disabled again")
+        return running
 
     @logger.inject_lambda_context
     @tracer.capture_lambda_handler
@@ -81,7 +90,7 @@ def build(
                 deps,
                 runs,
                 remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
-                is_running=runner.is_running,
+                is_running=is_running,
                 sleep=sleep,
                 fired_at=fired_at(event),
                 woken_for=woken_for(event),

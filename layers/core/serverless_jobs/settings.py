@@ -33,6 +33,7 @@ class Settings:
     heartbeat_alarm: str = ""  # the API mutes it while the runner is stopped
     idempotency_table: str = ""  # the API's record of answers to requests with an Idempotency-Key
     labels_table: str = ""  # the API's label groups (a membership per label and job)
+    state_table: str = ""  # the stack's own state: the runner switch, the page-token key
     log_job_data: bool = False  # job data and results are the user's: out of the logs unless the stack says
     # The ARNs (IAM patterns) a job's target may name: the executor's role grants exactly these.
     target_arn_patterns: tuple[str, ...] = ()
@@ -60,6 +61,7 @@ class Settings:
             heartbeat_alarm=values.get("HEARTBEAT_ALARM", ""),
             idempotency_table=values.get("IDEMPOTENCY_TABLE", ""),
             labels_table=values.get("LABELS_TABLE", ""),
+            state_table=values.get("STATE_TABLE", ""),
             log_job_data=values.get("LOG_JOB_DATA", "false").lower() == "true",
             target_arn_patterns=_listed(values.get("TARGET_ARN_PATTERNS", "")),
             webhook_secret_parameter=values.get("WEBHOOK_SECRET_PARAMETER", "").strip(),

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
+from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
+from serverless_jobs.adapters.dynamodb.state_store import StackState
+from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.ports import Clock, NotificationHandOff, Waker
 from serverless_jobs.registry import include_packages
 from serverless_jobs.settings import Settings
@@ -118,3 +122,24 @@ def deps_on_dynamodb(
     jobs.connect(session)
     history.connect(session)
     return Deps(settings, jobs, history, clock, rng or random.Random(), waker, notifications)
+
+
+def stack_state(settings: Settings, clients: AwsClients) -> StackState | None:
+    """The stack's own records (StateTable), for the functions the template gives it to."""
+    return StackState(lambda: clients.dynamodb, settings.state_table) if settings.state_table else None
+
+
+def runner_switch(
+    settings: Settings, clients: AwsClients, on_switch: Callable[[bool], None] | None = None
+) -> EventBridgeRunnerSwitch:
+    """The runner switch over the stack's record and the tick's rule; the heartbeat alarm follows every
+    switch, and then `on_switch` hears it."""
+    heartbeat = HeartbeatAlarm(lambda: clients.cloudwatch, settings.heartbeat_alarm)
+
+    def switched(running: bool) -> None:
+        heartbeat.follow(running)
+        if on_switch is not None:
+            on_switch(running)
+
+    state = stack_state(settings, clients)
+    return EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, state, switched)
