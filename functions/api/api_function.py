@@ -75,7 +75,7 @@ from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, page_token_key, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
@@ -126,9 +126,7 @@ def build(
 
     runner = runner_switch(settings, clients, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
-    # Until the stack keeps its own secret: the tables' names, as before (wired to the state store next).
-    interim_key = f"serverless-jobs:{settings.jobs_table}:{settings.history_table}".encode()
-    app = make_app(service, runner, PageTokens(lambda: interim_key), once, clock)
+    app = make_app(service, runner, PageTokens(page_token_key(settings, clients)), once, clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler

@@ -162,7 +162,7 @@ def test_garbage_tampered_forged_and_foreign_tokens_are_400(api: ApiClient, many
         {"nextToken": "bm90IGEgdG9rZW4"},
         {"nextToken": _tamper(token)},
         {"nextToken": token[:-4]},
-        # {"nextToken": _resigned_with_public_key(token)},  PENDING-SECRET
+        {"nextToken": _resigned_with_public_key(token)},
         {"status": "paused", "nextToken": token},  # a token from the unfiltered listing used for another query
         {"name": "job", "nextToken": token},
     ):

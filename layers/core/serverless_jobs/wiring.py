@@ -6,6 +6,7 @@ the tests call the same `build` with their own clock, sleeper, randomness or dis
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
-from serverless_jobs.adapters.dynamodb.state_store import StackState
+from serverless_jobs.adapters.dynamodb.state_store import PAGE_TOKEN_KEY, StackState
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.ports import Clock, NotificationHandOff, Waker
 from serverless_jobs.registry import include_packages
@@ -143,3 +144,28 @@ def runner_switch(
 
     state = stack_state(settings, clients)
     return EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, state, switched)
+
+
+# The page-token key's length: HMAC-SHA256's block is 64 bytes, its output 32; 32 random bytes are past guessing.
+_PAGE_TOKEN_KEY_BYTES = 32
+
+
+def page_token_key(settings: Settings, clients: AwsClients) -> Callable[[], bytes]:
+    """Reads the stack's page-token key: 32 random bytes made by the first function that needs them and
+    kept in StateTable (`put_if_absent`, so two first readers at once agree on the first one's). Without a
+    state table (a bare test build), a key of this process's own: its tokens end with the process."""
+    state = stack_state(settings, clients)
+    if state is None:
+        own = os.urandom(_PAGE_TOKEN_KEY_BYTES)
+        return lambda: own
+
+    def read() -> bytes:
+        stored = state.get(PAGE_TOKEN_KEY) or state.put_if_absent(
+            PAGE_TOKEN_KEY, {"key": os.urandom(_PAGE_TOKEN_KEY_BYTES)}
+        )
+        key = stored.get("key")
+        if not isinstance(key, bytes) or len(key) != _PAGE_TOKEN_KEY_BYTES:
+            raise RuntimeError(f"StateTable's {PAGE_TOKEN_KEY!r} record holds no {_PAGE_TOKEN_KEY_BYTES}-byte key")
+        return key
+
+    return read
