@@ -13,7 +13,7 @@ ARCH ?= arm64
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv dev test test-others lint unit integration infrastructure e2e fuzz openapi build bench clean
+.PHONY: help venv dev test test-others lint unit integration infrastructure e2e fuzz openapi build deploy package publish bench clean
 
 help:
 	@echo "make dev    run the whole product locally on http://127.0.0.1:$${PORT:-3000}"
@@ -22,10 +22,13 @@ help:
 	@echo "make fuzz   the property and OpenAPI fuzz tests with $(FUZZ_SCALE)x the examples (minutes)"
 	@echo "make openapi   rewrite docs/openapi.json from the API (review and commit the diff)"
 	@echo "make build  sam build (ARCH=$(ARCH); the template's default is arm64)"
+	@echo "make deploy   build, then sam deploy with your samconfig.toml (CONFIG_ENV=$(CONFIG_ENV)); upgrade: git pull && make deploy"
+	@echo "make package S3_BUCKET=...   build and upload for the Serverless Application Repository; make publish"
 	@echo "make bench  benchmarks"
 
 venv: $(STAMP)
-$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt
+# The version is the package metadata's too: a bump reinstalls, so `serverless-jobs --version` follows it.
+$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt layers/core/serverless_jobs/version.py
 	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
@@ -40,7 +43,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml examples/nested/template.yaml
 
 PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 FUZZ_SCALE ?= 20
@@ -80,6 +83,30 @@ openapi: venv
 
 build: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --parameter-overrides Architecture=$(ARCH)
+
+# Your deploy settings: samconfig.toml, untracked and ignored by git, so a pull never touches it. Made from the
+# project's samconfig.example.toml when missing, never overwritten (no prerequisite: a newer example leaves it be).
+CONFIG_ENV ?= default
+samconfig.toml:
+	cp samconfig.example.toml $@
+	@echo "wrote samconfig.toml from samconfig.example.toml: your stack's settings; edit them there"
+
+# Everything but the credentials comes from samconfig.toml's CONFIG_ENV environment: stack, region, parameters.
+deploy: build samconfig.toml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam deploy --config-env $(CONFIG_ENV)
+
+# The Serverless Application Repository reads code, LICENSE and README from S3_BUCKET, a bucket whose policy lets
+# serverlessrepo.amazonaws.com s3:GetObject (SAM's managed bucket does not); publish creates or updates the
+# application and adds the template's SemanticVersion (serverless_jobs/version.py's) to it.
+PACKAGED := .aws-sam/packaged.yaml
+package: build
+	@test -n "$(S3_BUCKET)" || { echo "set S3_BUCKET=<a bucket serverlessrepo.amazonaws.com may read>"; exit 1; }
+	$(BIN)/sam package --template-file .aws-sam/build/template.yaml --s3-bucket $(S3_BUCKET) \
+		--s3-prefix serverless-jobs --output-template-file $(PACKAGED)
+
+publish: venv
+	@test -f $(PACKAGED) || { echo "no $(PACKAGED): make package S3_BUCKET=... first"; exit 1; }
+	$(BIN)/sam publish --template $(PACKAGED)
 
 bench: venv
 	$(BIN)/python -m bench

@@ -304,12 +304,17 @@ def translated_template(parameters: dict[str, str] | None = None) -> dict[str, A
     makes them, and the region is REGION. Implicit resources (roles with SAM's managed and inline
     policies, API deployment and stage, permissions, event invoke configs) appear as SAM deploys them.
     """
+    return translate(TEMPLATE.read_text(), parameters)
+
+
+def translate(text: str, parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """A SAM template's text (this one's, a past release's) expanded by aws-sam-translator, offline."""
     import boto3
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
     from samtranslator.yaml_helper import yaml_parse
 
-    template: dict[str, Any] = yaml_parse(TEMPLATE.read_text())
+    template: dict[str, Any] = yaml_parse(text)
     for resource in template["Resources"].values():
         properties = resource.get("Properties", {})
         for key in ("CodeUri", "ContentUri"):
@@ -327,3 +332,13 @@ def translated_template(parameters: dict[str, str] | None = None) -> dict[str, A
         get_managed_policy_map=dict,
     )
     return translated
+
+
+def accepts(parameter: dict[str, Any], value: str) -> bool:
+    """CloudFormation's own checks of a parameter value: allowed values, bounds, pattern."""
+    if "AllowedValues" in parameter and value not in [str(allowed) for allowed in parameter["AllowedValues"]]:
+        return False
+    if parameter["Type"] == "Number":
+        number = float(value)
+        return bool(parameter.get("MinValue", number) <= number <= parameter.get("MaxValue", number))
+    return re.fullmatch(parameter.get("AllowedPattern", ".*"), value) is not None

@@ -26,6 +26,7 @@ from serverless_jobs_client.errors import ClientError
 from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job_fields
 from serverless_jobs_client.models import Run, api_time
 from serverless_jobs_client.stacks import api_url_of_stack
+from serverless_jobs_client.version import __version__
 from serverless_jobs_client.watch import follow_history, wait_for_run
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def emit(as_json: bool, body: Any, human: str) -> None:
 @click.option("--stack", envvar="SERVERLESS_JOBS_STACK", help="a deployed stack's name: its ApiUrl output is used")
 @click.option("--profile", envvar="AWS_PROFILE", help="the AWS profile to sign with (default: botocore's chain)")
 @click.option("--region", help="the stack's region (default: the API URL's, or your AWS configuration's)")
-@click.version_option(package_name="serverless-jobs")
+@click.version_option(version=__version__, prog_name="serverless-jobs")
 @click.pass_context
 def cli(ctx: click.Context, api: str | None, stack: str | None, profile: str | None, region: str | None) -> None:
     """Create, run and watch jobs of a serverless-jobs stack (or of `make dev` at http://127.0.0.1:3000)."""

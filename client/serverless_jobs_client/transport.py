@@ -25,9 +25,9 @@ from typing import Any, Protocol
 
 from serverless_jobs_client.auth import Signer, no_auth
 from serverless_jobs_client.errors import Unreachable, error_for
+from serverless_jobs_client.version import USER_AGENT
 
 RETRIED_STATUSES = frozenset({429, 503})
-USER_AGENT = "serverless-jobs-client/0.1"
 
 
 @dataclass(frozen=True)

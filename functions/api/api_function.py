@@ -75,6 +75,7 @@ from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
+from serverless_jobs.version import __version__
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, page_token_key, runner_switch
 
 logger = Logger()
@@ -154,7 +155,7 @@ class JobsResolver(APIGatewayRestResolver):
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         if not self._docs_registered and _asks_for_docs(event):
-            self.enable_swagger(path=DOCS_PATH, title="serverless-jobs", version="1.0.0")
+            self.enable_swagger(path=DOCS_PATH, title="serverless-jobs", version=__version__)
             self._docs_registered = True
         return super().resolve(event, context)
 
@@ -238,7 +239,7 @@ def make_app(
 
     @route("GET", "/health", Health, tag="health")
     def health() -> Health:
-        return Health(status="ok")
+        return Health(status="ok", version=__version__)
 
     # The runner routes come before /jobs/<id>, which would otherwise take "runner" for an id.
     @route("GET", "/jobs/runner", RunnerState, tag="runner")

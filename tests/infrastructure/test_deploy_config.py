@@ -1,7 +1,9 @@
-"""Deploy is one command: `sam deploy` (dev) or `sam deploy --config-env prod` finds everything in samconfig.toml.
+"""Deploy is one command, upgrade is `git pull && make deploy`, and your settings are yours.
 
-The SAM CLI runs here for real but offline: without credentials it reads samconfig.toml, expands it into
-its arguments and stops at its first AWS call. Reaching that call with stdin closed proves it asks nothing.
+samconfig.example.toml holds the project's settings; `make deploy` copies it once to samconfig.toml, which git
+never tracks, so a pull never touches what you set there. The SAM CLI runs here for real but offline: without
+credentials it reads a config file, expands it into its arguments and stops at its first AWS call. Reaching
+that call with stdin closed proves it asks nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import ast
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -17,10 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samcli.commands.deploy.deploy_context import DeployContext
 
-from devtools.template import ROOT, load_template, translated_template
+from devtools.template import ROOT, accepts, load_template, translated_template
 
 ENVIRONMENTS = ["default", "prod"]
+EXAMPLE = ROOT / "samconfig.example.toml"
+GUIDED_0_1_0 = Path(__file__).parent / "fixtures" / "samconfig-0.1.0-guided.toml"
 SAM = str(Path(sys.executable).parent / "sam")
 IAM_TYPES = {"AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group"}
 NAME_OF_IAM = {
@@ -55,9 +61,9 @@ def offline_sam(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 @cache
-def deploy_settings(environment: str) -> dict[str, Any]:
-    """What `sam deploy --config-env <environment>` read from samconfig.toml, after it ran up to AWS."""
-    run = offline_sam("deploy", "--config-env", environment, "--debug")
+def deploy_settings(environment: str, config: Path = EXAMPLE) -> dict[str, Any]:
+    """What `sam deploy --config-env <environment>` read from a config file, after it ran up to AWS."""
+    run = offline_sam("deploy", "--config-file", str(config), "--config-env", environment, "--debug")
     output = run.stdout + run.stderr
     assert "Unable to locate credentials" in output, output[-3000:]  # got as far as calling AWS, unprompted
     [values] = re.findall(r"Configuration values are: (\{.*\})", output)
@@ -65,9 +71,9 @@ def deploy_settings(environment: str) -> dict[str, Any]:
     return settings
 
 
-def overrides(environment: str) -> dict[str, str]:
+def overrides(environment: str, config: Path = EXAMPLE) -> dict[str, str]:
     # As the SAM CLI reads them: space-separated Key=Value pairs, a value may be quoted (`Key=""` is empty).
-    return dict(pair.split("=", 1) for pair in shlex.split(deploy_settings(environment)["parameter_overrides"]))
+    return dict(pair.split("=", 1) for pair in shlex.split(deploy_settings(environment, config)["parameter_overrides"]))
 
 
 def test_sam_validate_lints_and_translates_offline() -> None:
@@ -107,7 +113,59 @@ def test_prod_sets_every_parameter_so_the_file_is_what_runs() -> None:
     # `--parameter-overrides` would otherwise stay in prod unseen. Architecture must match the build
     # (`make build ARCH=...`), so it follows the template's default.
     missing = set(load_template()["Parameters"]) - {"Architecture"} - set(overrides("prod"))
-    assert not missing, f"add {sorted(missing)} to prod's parameter_overrides in samconfig.toml"
+    assert not missing, f"add {sorted(missing)} to prod's parameter_overrides in samconfig.example.toml"
+
+
+def git(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_your_settings_are_never_tracked_so_a_pull_never_touches_them() -> None:
+    assert git("ls-files", "--error-unmatch", "samconfig.toml").returncode != 0, "samconfig.toml is tracked"
+    assert git("check-ignore", "--quiet", "samconfig.toml").returncode == 0, "samconfig.toml is not ignored"
+    assert git("ls-files", "--error-unmatch", "samconfig.example.toml").returncode == 0
+
+
+def test_make_deploy_writes_your_settings_once_and_never_over_them(tmp_path: Path) -> None:
+    for name in ("Makefile", "samconfig.example.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+
+    def make_settings() -> None:
+        subprocess.run(["make", "-s", "samconfig.toml"], cwd=tmp_path, check=True, capture_output=True, timeout=60)
+
+    make_settings()
+    assert (tmp_path / "samconfig.toml").read_text() == EXAMPLE.read_text()
+    yours = EXAMPLE.read_text().replace('stack_name = "serverless-jobs-dev"', 'stack_name = "team-jobs"')
+    (tmp_path / "samconfig.toml").write_text(yours)
+    (tmp_path / "samconfig.example.toml").write_text(EXAMPLE.read_text() + "# a newer version's example\n")
+    os.utime(tmp_path / "samconfig.toml", (0, 0))  # older than the example: still left alone
+    make_settings()
+    assert (tmp_path / "samconfig.toml").read_text() == yours
+
+
+def test_make_deploy_takes_everything_from_your_settings() -> None:
+    run = subprocess.run(
+        ["make", "-n", "deploy", "CONFIG_ENV=prod"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    [deploy] = [line for line in run.stdout.splitlines() if "sam deploy" in line]
+    assert deploy.split("sam deploy", 1)[1].split() == ["--config-env", "prod"]
+
+
+def test_a_first_release_guided_samconfig_deploys_the_same_stack_unchanged() -> None:
+    """0.1.0 told you to run `sam deploy --guided`; its samconfig.toml, kept, updates the same stack."""
+    settings = deploy_settings("default", GUIDED_0_1_0)
+    assert (settings["stack_name"], settings["region"]) == ("team-jobs", "eu-west-1")
+    saved = overrides("default", GUIDED_0_1_0)
+    # SAM CLI's own merge: an override the template no longer has (TickPollSeconds) is dropped, the others
+    # are passed, and every parameter nobody names keeps its value (a new one: its default).
+    merged = {item["ParameterKey"]: item for item in DeployContext.merge_parameters(load_template(), saved)}
+    assert "TickPollSeconds" not in merged
+    parameters = load_template()["Parameters"]
+    for name, value in saved.items():
+        if name in parameters:
+            assert merged[name]["ParameterValue"] == value
+            assert accepts(parameters[name], value), f"{name}={value} is refused by the template"
+    assert all(merged[name].get("UsePreviousValue") for name in set(parameters) - set(saved))
 
 
 def required_capabilities() -> set[str]:
@@ -128,13 +186,3 @@ def required_capabilities() -> set[str]:
     if nested or macros:
         needed.add("CAPABILITY_AUTO_EXPAND")
     return needed
-
-
-def accepts(parameter: dict[str, Any], value: str) -> bool:
-    """CloudFormation's own checks of a parameter value: allowed values, bounds, pattern."""
-    if "AllowedValues" in parameter and value not in [str(allowed) for allowed in parameter["AllowedValues"]]:
-        return False
-    if parameter["Type"] == "Number":
-        number = float(value)
-        return bool(parameter.get("MinValue", number) <= number <= parameter.get("MaxValue", number))
-    return re.fullmatch(parameter.get("AllowedPattern", ".*"), value) is not None

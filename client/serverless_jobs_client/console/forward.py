@@ -12,7 +12,8 @@ import json
 from collections.abc import Mapping
 
 from serverless_jobs_client.console.server import Forward
-from serverless_jobs_client.transport import USER_AGENT, Transport
+from serverless_jobs_client.transport import Transport
+from serverless_jobs_client.version import USER_AGENT
 
 _PATH_REFUSED = json.dumps({"message": "path: must start with /"}).encode()
 

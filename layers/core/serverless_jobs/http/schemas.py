@@ -447,6 +447,7 @@ class Occurrences(BaseModel):
 
 class Health(BaseModel):
     status: str
+    version: str = Field(description="The release the API runs (its semantic version)")
 
 
 class Message(BaseModel):
