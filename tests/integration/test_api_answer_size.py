@@ -224,3 +224,30 @@ def test_a_create_with_an_idempotency_key_stores_and_replays_the_largest_job(
     assert (again.status, again.body) == (201, first.body)
     assert first.body["data"] == body["data"]
     assert max(measured.sizes) < LAMBDA_RESPONSE_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/jobs/\ud83d", None),  # the 404 names the path
+        ("POST", "/jobs", '{"name": "n", "handler": "echo", "timezone": "\\udc00x"}'),
+    ],
+)
+def test_an_answer_that_echoes_a_lone_surrogate_is_still_valid_utf_8(
+    api: ApiClient, method: str, path: str, body: str | None
+) -> None:
+    """Answers are UTF-8 as is; a lone surrogate (which a JSON request may hold, and a message may echo) has no
+    UTF-8 form, so that answer is ASCII-escaped instead of failing in Lambda's runtime (a 502)."""
+    captured: list[dict[str, Any]] = []
+    handler = api.handler
+
+    def keep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = handler(event, context)
+        captured.append(response)
+        return response
+
+    api.handler = keep
+    reply = api.request(method, path, raw_body=body)
+
+    assert reply.status in (400, 404), reply.body
+    json.dumps(captured[0], ensure_ascii=False).encode()  # as Lambda's runtime sends it: no UnicodeEncodeError

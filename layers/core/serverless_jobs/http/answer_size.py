@@ -29,8 +29,21 @@ LAMBDA_RESPONSE_LIMIT = 6_000_000
 # a bulk answer's totals) is a few KB, so a page at its budget is still about 1 MB under the limit.
 PAGE_BUDGET = 5_000_000
 
-# The API's serializer, for Powertools' resolver and for the pages built here alike: compact, UTF-8 as is.
-serialize: Callable[[Any], str] = partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False)
+_as_is = partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False)
+_escaped = partial(json.dumps, separators=(",", ":"), cls=Encoder)
+
+
+def serialize(value: Any) -> str:
+    """The API's serializer, for Powertools' resolver and for the pages built here alike: compact JSON, its
+    text in UTF-8 as is; ASCII-escaped only if it holds a lone surrogate (a message echoing a request's
+    `\\ud800`), which UTF-8 cannot carry and JSON's escape can."""
+    text = _as_is(value)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return _escaped(value)
+    return text
 
 
 def lambda_bytes(text: str) -> int:
