@@ -24,13 +24,15 @@ from serverless_jobs_client import tables
 from serverless_jobs_client.client import JobsClient
 from serverless_jobs_client.errors import ClientError
 from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job_fields
-from serverless_jobs_client.models import Run, api_time
+from serverless_jobs_client.models import BulkResult, Run, api_time
 from serverless_jobs_client.stacks import api_url_of_stack
 from serverless_jobs_client.version import __version__
 from serverless_jobs_client.watch import follow_history, wait_for_run
 
 if TYPE_CHECKING:
     from botocore.session import Session
+
+    from serverless_jobs_client.transport import RetryNote
 
 F = TypeVar("F", bound=Callable[..., Any])
 JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "paused")
@@ -59,7 +61,12 @@ class Target:
             session, url = None, self.api
         else:
             raise click.UsageError("no API: pass --api URL (or set SERVERLESS_JOBS_API), or --stack NAME")
-        return JobsClient(url, profile=self.profile, session=session, region=self.region)
+        return JobsClient(url, profile=self.profile, session=session, region=self.region, on_retry=_tell_retry)
+
+
+def _tell_retry(note: RetryNote) -> None:
+    """Each retry on stderr as it is about to wait: a slow answer is never a silent one."""
+    click.echo(f"{note}", err=True)
 
 
 class Commands(click.Group):
@@ -125,7 +132,7 @@ def create(
         _dry_run(target.client, fields, as_json)
         return
     job = target.client.create(fields, idempotency_key=idempotency_key)
-    emit(as_json, job.raw, job.id if quiet else tables.details(job.raw))
+    emit(as_json, job.raw, job.id if quiet else tables.details(job))
 
 
 def _dry_run(client: JobsClient, fields: dict[str, Any], as_json: bool) -> None:
@@ -145,16 +152,21 @@ def _dry_run(client: JobsClient, fields: dict[str, Any], as_json: bool) -> None:
 @cli.command("list")
 @click.option("--status", type=click.Choice(JOB_STATUSES), help="only jobs in this status")
 @click.option("--label", help="only jobs carrying this label, key=value")
+@click.option("--name", help="only jobs whose name contains this text (ignoring case)")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="at most this many jobs")
-@click.option("--all", "every", is_flag=True, help="every job, however many (follows every page)")
+@click.option("--all", "every", is_flag=True, help="every job, however many (follows every page; --limit ignored)")
 @json_option
 @pass_target
-def list_jobs(target: Target, status: str | None, label: str | None, limit: int, every: bool, as_json: bool) -> None:
-    """List jobs, optionally by status or label."""
-    found = target.client.list(status=status, label=label, page_size=None if every else min(limit + 1, 100))
+def list_jobs(
+    target: Target, status: str | None, label: str | None, name: str | None, limit: int, every: bool, as_json: bool
+) -> None:
+    """List jobs, newest first (by creation), optionally by status, label or part of the name."""
+    page_size = 100 if every else min(limit + 1, 100)
+    found = target.client.list(status=status, label=label, name=name, page_size=page_size)
     jobs = list(found if every else itertools.islice(found, limit + 1))
     more = not every and len(jobs) > limit
-    jobs = jobs[:limit]
+    if more:
+        jobs = jobs[:limit]
     emit(as_json, [job.raw for job in jobs], tables.job_table(jobs))
     if more and not as_json:
         click.echo(f"(more than {limit}: --limit N or --all for more)", err=True)
@@ -167,7 +179,7 @@ def list_jobs(target: Target, status: str | None, label: str | None, limit: int,
 def get(target: Target, job_id: str, as_json: bool) -> None:
     """Show a job: every field."""
     job = target.client.get(job_id)
-    emit(as_json, job.raw, tables.details(job.raw))
+    emit(as_json, job.raw, tables.details(job))
 
 
 @cli.command()
@@ -197,7 +209,7 @@ def update(
     if not changes:
         raise click.UsageError("nothing to change: give a field option, --label, --clear or --file")
     job = target.client.update(job_id, changes)
-    emit(as_json, job.raw, tables.details(job.raw))
+    emit(as_json, job.raw, tables.details(job))
 
 
 @cli.command()
@@ -284,7 +296,7 @@ class Spinner:
 @click.argument("job_id")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="how many runs")
 @click.option("--follow", "-f", is_flag=True, help="then stream runs as they start and end, until Ctrl-C")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="--follow's poll")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=0.5, show_default=True, help="--follow's poll")
 @json_option
 @pass_target
 def history(target: Target, job_id: str, limit: int, follow: bool, interval: float, as_json: bool) -> None:
@@ -317,12 +329,36 @@ def runner(target: Target, action: str | None, as_json: bool) -> None:
 @click.argument("action", type=click.Choice(BULK_ACTIONS))
 @click.option("--label", required=True, help="every job carrying this label, key=value")
 @click.option("--status", type=click.Choice(JOB_STATUSES), help="only those in this status")
+@click.option("--next-token", help="go on where an interrupted bulk stopped (the nextToken it printed)")
 @json_option
 @pass_target
-def bulk(target: Target, action: Any, label: str, status: str | None, as_json: bool) -> None:
-    """Pause, resume, cancel, trigger or delete every job carrying a label."""
-    done = target.client.bulk(action, label, status=status)
-    body = {"matched": done.matched, "changed": done.changed, "unchanged": done.unchanged, "conflicts": done.conflicts}
+def bulk(target: Target, action: Any, label: str, status: str | None, next_token: str | None, as_json: bool) -> None:
+    """Pause, resume, cancel, trigger or delete every job carrying a label.
+
+    Followed page by page to the end; stopped before it (an error, Ctrl-C), it prints what it did so far
+    and the nextToken to go on from.
+    """
+    done: BulkResult | None = None
+    try:
+        for total in target.client.bulk_totals(action, label, status=status, next_token=next_token):
+            done = total
+    except (ClientError, KeyboardInterrupt):
+        if done is not None and done.nextToken is not None:
+            _bulk_report(action, done, as_json)
+            click.echo(f"stopped before the end: go on with --next-token {done.nextToken}", err=True)
+        raise
+    if done is not None:
+        _bulk_report(action, done, as_json)
+
+
+def _bulk_report(action: str, done: BulkResult, as_json: bool) -> None:
+    body = {
+        "matched": done.matched,
+        "changed": done.changed,
+        "unchanged": done.unchanged,
+        "conflicts": done.conflicts,
+        "nextToken": done.nextToken,  # the API's answer's shape: null once every page is done
+    }
     human = f"{action}: matched {done.matched}, changed {done.changed}, unchanged {done.unchanged}"
     if done.conflicts:
         human += "\n" + tables.table(("JOB", "CONFLICT"), [(item["id"], item["message"]) for item in done.conflicts])

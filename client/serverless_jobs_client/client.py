@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlencode
 
 from serverless_jobs_client.auth import Signer, signer_for
+from serverless_jobs_client.errors import NotFound
 from serverless_jobs_client.models import BulkResult, Job, Page, RateLimit, Run, format_time, parse_time
-from serverless_jobs_client.transport import Transport
+from serverless_jobs_client.transport import RetryNote, Transport
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -27,7 +28,7 @@ class JobsClient:
 
     An execute-api URL is signed with SigV4 from botocore's credential chain (`profile` picks a profile,
     `session` gives a botocore session of the caller's); a loopback URL is sent as is. `transport`
-    replaces the whole HTTP layer (tests pass a fake).
+    replaces the whole HTTP layer (tests pass a fake); `on_retry` hears of each retry before its wait.
     """
 
     def __init__(
@@ -40,9 +41,12 @@ class JobsClient:
         signer: Signer | None = None,
         transport: Transport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[RetryNote], None] | None = None,
     ) -> None:
         if transport is None:
             transport = Transport(url, signer or signer_for(url, session, region, profile), sleep=sleep)
+        if on_retry is not None:
+            transport.on_retry = on_retry
         self.transport = transport
         self.url = url
 
@@ -61,30 +65,30 @@ class JobsClient:
         return Job.from_api(self.transport.request("POST", "/jobs", body, {"Idempotency-Key": key}))
 
     def get(self, job_id: str) -> Job:
-        return Job.from_api(self.transport.request("GET", _job(job_id)))
+        return Job.from_api(self._on_job("GET", job_id))
 
     def update(self, job_id: str, changes: Mapping[str, Any] | None = None, **more: Any) -> Job:
         """Change the fields given (None clears a clearable field, as the API's null does)."""
         body = _request_body({**(changes or {}), **more}, none_clears=True)
-        return Job.from_api(self.transport.request("PUT", _job(job_id), body))
+        return Job.from_api(self._on_job("PUT", job_id, body=body))
 
     def delete(self, job_id: str) -> None:
-        self.transport.request("DELETE", _job(job_id))
+        self._on_job("DELETE", job_id)
 
     def trigger(self, job_id: str) -> str:
         """Run the job now; the id of the run (its history entry's id)."""
-        accepted = self.transport.request("POST", _job(job_id, "trigger"), idempotent=False)
+        accepted = self._on_job("POST", job_id, "trigger", idempotent=False)
         run_id: str = accepted["runId"]
         return run_id
 
     def pause(self, job_id: str) -> Job:
-        return Job.from_api(self.transport.request("POST", _job(job_id, "pause")))
+        return Job.from_api(self._on_job("POST", job_id, "pause"))
 
     def resume(self, job_id: str) -> Job:
-        return Job.from_api(self.transport.request("POST", _job(job_id, "resume")))
+        return Job.from_api(self._on_job("POST", job_id, "resume"))
 
     def cancel(self, job_id: str) -> Job:
-        return Job.from_api(self.transport.request("POST", _job(job_id, "cancel")))
+        return Job.from_api(self._on_job("POST", job_id, "cancel"))
 
     def list_page(
         self,
@@ -120,7 +124,7 @@ class JobsClient:
     def history_page(self, job_id: str, *, limit: int | None = None, next_token: str | None = None) -> Page[Run]:
         """One page of the job's runs, newest first (fewer than `limit` where the answer is full)."""
         query = _query({"limit": limit, "nextToken": next_token})
-        return Page.from_api(self.transport.request("GET", _job(job_id, "history") + query), "history", Run.from_api)
+        return Page.from_api(self._on_job("GET", job_id, "history", query=query), "history", Run.from_api)
 
     def history(self, job_id: str, *, page_size: int | None = None) -> Iterator[Run]:
         """The job's runs, newest first, page after page."""
@@ -147,12 +151,23 @@ class JobsClient:
         path = f"/jobs/bulk/{quote(action, safe='')}"
         return BulkResult.from_api(self.transport.request("POST", path, body, idempotent=action in _REPEATABLE_BULK))
 
-    def bulk(self, action: BulkAction, label: str, *, status: str | None = None) -> BulkResult:
-        """`action` on every job carrying `label` (`key=value`), following the API's pages to the end."""
-        total = self.bulk_page(action, label, status=status)
+    def bulk(
+        self, action: BulkAction, label: str, *, status: str | None = None, next_token: str | None = None
+    ) -> BulkResult:
+        """`action` on every job carrying `label` (`key=value`), following the API's pages to the end (from
+        `next_token`, a total's `nextToken`, to go on where an interrupted one stopped)."""
+        *_, total = self.bulk_totals(action, label, status=status, next_token=next_token)
+        return total
+
+    def bulk_totals(
+        self, action: BulkAction, label: str, *, status: str | None = None, next_token: str | None = None
+    ) -> Iterator[BulkResult]:
+        """`bulk`, page by page: the running total after each page, its `nextToken` where the next one starts."""
+        total = self.bulk_page(action, label, status=status, next_token=next_token)
+        yield total
         while total.nextToken is not None:
             total = total + self.bulk_page(action, label, status=status, next_token=total.nextToken)
-        return total
+            yield total
 
     def runner(self) -> bool:
         """Whether the tick's rule is enabled (jobs are being run)."""
@@ -183,6 +198,23 @@ class JobsClient:
     def health(self) -> bool:
         self.transport.request("GET", "/health")
         return True
+
+    def _on_job(
+        self,
+        method: str,
+        job_id: str,
+        action: str | None = None,
+        *,
+        body: Any = None,
+        query: str = "",
+        idempotent: bool = True,
+    ) -> Any:
+        """A request to one job's path; a 404 names the id as the caller wrote it (the API echoes its path,
+        where `bad/id` is `bad%2Fid`)."""
+        try:
+            return self.transport.request(method, _job(job_id, action) + query, body, idempotent=idempotent)
+        except NotFound as missing:
+            raise missing.naming(quote(job_id, safe=""), job_id) from None
 
 
 def _job(job_id: str, action: str | None = None) -> str:

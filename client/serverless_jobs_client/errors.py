@@ -34,6 +34,12 @@ class AccessDenied(ApiError):
 class NotFound(ApiError):
     """404: no such job (or route)."""
 
+    def naming(self, sent: str, typed: str) -> NotFound:
+        """The same answer with the id as the caller wrote it wherever the message has it as it was sent."""
+        if sent == typed or sent not in self.message:
+            return self
+        return NotFound(self.status, self.message.replace(sent, typed), self.body)
+
 
 class Conflict(ApiError):
     """409: the job's state does not allow the request (e.g. triggering a running job)."""

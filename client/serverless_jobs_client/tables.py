@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from serverless_jobs_client.models import Job, Run
+from serverless_jobs_client.models import Job, RateLimit, Run
 
 MAX_CELL = 60
 
@@ -34,12 +34,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     )
 
 
-JOB_COLUMNS = ("ID", "NAME", "STATUS", "SCHEDULE", "NEXT RUN", "LAST RUN", "LAST ERROR")
+JOB_COLUMNS = ("ID", "NAME", "STATUS", "SCHEDULE", "CREATED", "NEXT RUN", "LAST RUN", "LAST ERROR")
 RUN_COLUMNS = ("RUN", "STATUS", "ATTEMPT", "TRIGGER", "STARTED", "DURATION", "ERROR")
 
 
 def job_row(job: Job) -> list[Any]:
-    return [job.id, job.name, job.status, job.schedule, job.nextRunAt, job.lastRunAt, job.lastError]
+    return [job.id, job.name, job.status, job.schedule, job.createdAt, job.nextRunAt, job.lastRunAt, job.lastError]
 
 
 def run_row(run: Run) -> list[Any]:
@@ -66,15 +66,21 @@ def run_line(run: Run) -> str:
     return line + (f" error={error}" if run.error else "")
 
 
-def details(body: dict[str, Any]) -> str:
-    """Every field the API sent, one per line, in its order (so fields added later show too)."""
+def details(job: Job) -> str:
+    """Every field the API sent, one per line, in its order (so fields added later show too); times as the
+    tables show them."""
+    body = job.raw
     width = max((len(key) for key in body), default=0)
-    return "\n".join(f"{key.ljust(width)}  {_detail(value)}" for key, value in body.items())
+    return "\n".join(f"{key.ljust(width)}  {_detail(getattr(job, key, value))}" for key, value in body.items())
 
 
 def _detail(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, datetime):
+        return cell(value)
+    if isinstance(value, RateLimit):
+        value = value.to_api()
     if isinstance(value, dict | list | bool):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -6,7 +6,9 @@ the console's forwarder (console/forward.py) hands its answer to the browser as 
 Retried: 429 (API Gateway's throttling), 503 (unavailable), and any answer carrying `Retry-After` (the
 API's 409 for a create whose Idempotency-Key is still being answered), waiting what `Retry-After` says or
 else exponential backoff with full jitter. A request that got no answer at all is retried only when
-repeating it is harmless (`idempotent`). Sleeping and the time are injected, so tests wait for nothing.
+repeating it is harmless (`idempotent`): a trigger that got no answer may have run, so it fails at once.
+Each retry is told to `on_retry` before its wait (the CLI prints it on stderr). Sleeping and the time are
+injected, so tests wait for nothing.
 """
 
 from __future__ import annotations
@@ -95,6 +97,26 @@ class Backoff:
         return max(0.0, (moment - self.now()).total_seconds())
 
 
+@dataclass(frozen=True)
+class RetryNote:
+    """A retry about to happen: which request, why, which attempt comes next (of how many), after how long."""
+
+    request: str  # "GET /jobs"
+    reason: str
+    attempt: int
+    attempts: int
+    delay: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.request}: {self.reason}; retrying ({self.attempt - 1} of {self.attempts - 1}) in {self.delay:.1f}s"
+        )
+
+
+def _ignore(note: RetryNote) -> None:
+    return None
+
+
 @dataclass
 class Transport:
     """Sends requests to one API base URL; `request` returns the JSON body or raises an ApiError."""
@@ -106,6 +128,7 @@ class Transport:
     backoff: Backoff = field(default_factory=Backoff)
     retries: int = 5
     timeout: float = 30.0
+    on_retry: Callable[[RetryNote], None] = _ignore
 
     def request(
         self,
@@ -127,17 +150,29 @@ class Transport:
                 # signed again on each attempt: a signature is valid for minutes, and credentials refresh
                 reply = self.exchange(method, path, plain, data)
             except OSError as error:
-                if not idempotent or attempt > self.retries:
-                    raise Unreachable(f"{method} {self.url(path)}: {getattr(error, 'reason', error)}") from error
-                self.sleep(self.backoff.delay(attempt, None))
+                reason = f"no answer ({getattr(error, 'reason', error)})"
+                if not idempotent:
+                    raise Unreachable(
+                        f"{method} {self.url(path)}: {reason}; not retried: repeating it is not safe"
+                    ) from error
+                if attempt > self.retries:
+                    raise Unreachable(
+                        f"{method} {self.url(path)}: {reason}; gave up after {attempt} attempts"
+                    ) from error
+                self._wait(method, path, reason, attempt, None)
                 continue
             if reply.status < 400:
                 return _json(reply.body)
             retry_after = _header(reply.headers, "Retry-After")
             if attempt <= self.retries and (reply.status in RETRIED_STATUSES or retry_after is not None):
-                self.sleep(self.backoff.delay(attempt, retry_after))
+                self._wait(method, path, f"HTTP {reply.status}", attempt, retry_after)
                 continue
             raise error_for(reply.status, _json(reply.body))
+
+    def _wait(self, method: str, path: str, reason: str, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff.delay(attempt, retry_after)
+        self.on_retry(RetryNote(f"{method} {path.partition('?')[0]}", reason, attempt + 1, self.retries + 1, delay))
+        self.sleep(delay)
 
     def exchange(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Reply:
         """One attempt, signed over exactly the path, query and body that are sent; raises OSError when

@@ -47,7 +47,7 @@ def follow_history(
     client: JobsClient,
     job_id: str,
     *,
-    interval: float = 2.0,
+    interval: float = 0.5,
     backlog: int = 10,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Run]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -21,7 +22,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devtools.console_ui import FROM_THE_PAGES, ConsoleUi
-from devtools.local_http import LocalStack
+from devtools.local_http import LocalStack, free_port
+from harness.listing import name_filter_is_served
 from harness.readme import readme_script
 from serverless_jobs_client import InvalidInput, JobsClient, NotFound, RateLimit
 from serverless_jobs_client.cli import cli
@@ -306,3 +308,103 @@ def test_ui_forwards_the_consoles_calls_to_the_api_and_ends_on_ctrl_c(local: Loc
 
 def test_ui_ends_cleanly_on_sigterm_too(console: ConsoleUi) -> None:
     assert console.interrupt(signal.SIGTERM) == (0, "", "")
+
+
+def test_cli_list_all_follows_every_page_whatever_the_filter_and_limit_still_cuts(
+    local: LocalStack, client: JobsClient
+) -> None:
+    label = a_label()
+    key, value = label.split("=")
+    created = [client.create(name=f"many-{n}", handler="echo", schedule="1h", labels={key: value}) for n in range(55)]
+
+    labelled = json_of(run(local, "list", "--all", "--label", label, "--json"))
+    every = json_of(run(local, "list", "--all", "--json"))
+    table = run(local, "list", "--all", "--label", label)
+    cut = run(local, "list", "--label", label, "--limit", "7", "--json")
+
+    assert sorted(job["id"] for job in labelled) == sorted(job.id for job in created)
+    assert {job.id for job in created} <= {job["id"] for job in every}
+    assert len(every) == len({job["id"] for job in every})  # no job twice across the pages
+    assert table.exit_code == 0
+    assert len(table.output.splitlines()) == 1 + 55  # the header, then every job
+    assert table.output.splitlines()[0].split()[:5] == ["ID", "NAME", "STATUS", "SCHEDULE", "CREATED"]
+    assert (cut.exit_code, len(json.loads(cut.output))) == (0, 7)
+    assert run(local, "list", "--label", label, "--limit", "7").stderr == "(more than 7: --limit N or --all for more)\n"
+
+
+def test_cli_list_by_part_of_the_name_ignoring_case_newest_first(local: LocalStack, client: JobsClient) -> None:
+    if not name_filter_is_served(local):
+        pytest.skip("the API does not filter by name yet (GET /jobs?name=)")
+    tag = uuid.uuid4().hex[:8]
+    created = [client.create(name=f"Report-{tag}-{n}", handler="echo", schedule="1h") for n in range(3)]
+    client.create(name=f"other-{tag[::-1]}", handler="echo", schedule="1h")
+
+    found = json_of(run(local, "list", "--name", f"report-{tag.upper()}", "--all", "--json"))
+
+    assert [job["id"] for job in found] == [job.id for job in reversed(created)]  # newest first
+
+
+def test_cli_get_shows_times_as_tables_do_and_names_a_missing_job_as_typed(
+    local: LocalStack, client: JobsClient
+) -> None:
+    job = client.create(name="timed", handler="echo", schedule="1h")
+
+    shown = run(local, "get", job.id)
+    missing = run(local, "get", "bad/id")
+
+    lines = dict(line.split(None, 1) for line in shown.output.splitlines())
+    assert job.nextRunAt is not None
+    assert lines["nextRunAt"] == job.nextRunAt.strftime("%Y-%m-%d %H:%M:%SZ")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", lines["createdAt"]), lines["createdAt"]
+    assert json_of(run(local, "get", job.id, "--json"))["nextRunAt"] == job.raw["nextRunAt"]  # --json: as sent
+    assert (missing.exit_code, missing.stderr) == (1, "Error: job 'bad/id' not found (HTTP 404)\n")
+
+
+def unreachable(*arguments: str) -> Result:
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    return CliRunner(mix_stderr=False).invoke(cli, ["--api", closed, *arguments])
+
+
+def test_with_the_api_unreachable_reads_say_each_retry_and_a_trigger_fails_at_once() -> None:
+    listed, got, triggered = unreachable("list"), unreachable("get", "j1"), unreachable("trigger", "j1")
+
+    for result, request in ((listed, "GET /jobs"), (got, "GET /jobs/j1")):
+        *retries, error = result.stderr.splitlines()
+        assert result.exit_code == 1
+        assert [line.split(": no answer")[0] for line in retries] == [request] * 5, retries
+        assert [re.search(r"retrying \((\d) of 5\)", line)[1] for line in retries] == list("12345")  # type: ignore[index]
+        assert error.startswith(f"Error: {request.split()[0]} http://127.0.0.1:")
+        assert error.endswith("gave up after 6 attempts")
+    assert triggered.exit_code == 1
+    assert triggered.stderr.count("\n") == 1
+    assert triggered.stderr.endswith("not retried: repeating it is not safe\n")
+
+
+def test_cli_bulk_json_gives_the_totals_with_the_apis_next_token(local: LocalStack, client: JobsClient) -> None:
+    label = a_label()
+    key, value = label.split("=")
+    for _ in range(2):
+        client.create(name="b", handler="echo", schedule="1h", labels={key: value})
+
+    done = json_of(run(local, "bulk", "pause", "--label", label, "--json"))
+
+    assert done == {"matched": 2, "changed": 2, "unchanged": 0, "conflicts": [], "nextToken": None}
+
+
+def test_history_follow_shows_a_run_as_running_while_it_runs(local: LocalStack, client: JobsClient) -> None:
+    job = client.create(name="slow", handler="sleep", schedule="1h", data={"seconds": 2})
+    command = [str(CONSOLE_SCRIPT), "--api", local.base, "history", job.id, "--follow"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        run_id = client.trigger(job.id)
+        lines: list[str] = []
+        while not any(" completed " in line for line in lines) and select.select([process.stdout], [], [], 15)[0]:
+            lines.append(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        client.cancel(job.id)
+
+    statuses = [line.split()[2] for line in lines if f"run={run_id}" in line]
+    assert statuses == ["running", "completed"], lines

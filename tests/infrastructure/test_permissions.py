@@ -31,6 +31,10 @@ DEAD_LETTER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:DeadLetterQueue"
 LAMBDA_LOGS = "AWSLambdaBasicExecutionRole, which SAM attaches: the Lambda service writes the function's logs"
 XRAY = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`: Lambda sends the traces (off in tests)"
 XRAY_SAMPLING = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`; unused on Lambda, which samples"
+BESIDE_0_2_0 = (
+    "0.2.0 writes these items with PutItem; this release writes them with UpdateItem (so a later release's "
+    "attributes survive), and keeps the grant for 0.2.0's code that runs beside it during an update"
+)
 
 # The one list of grants no test exercises, each with the reason it is granted.
 UNEXERCISED_GRANTS = {
@@ -42,6 +46,8 @@ UNEXERCISED_GRANTS = {
     ("xray:GetSamplingRules", "*"): XRAY_SAMPLING,
     ("xray:GetSamplingTargets", "*"): XRAY_SAMPLING,
     ("xray:GetSamplingStatisticSummaries", "*"): XRAY_SAMPLING,
+    ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/HistoryTable"): BESIDE_0_2_0,
+    ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/LabelsTable"): BESIDE_0_2_0,
     ("sqs:SendMessage", DEAD_LETTER_QUEUE): (
         "SAM's OnFailure destination policy: Lambda, with the executor's role, puts a dispatch event it "
         "could not deliver on the dead-letter queue"

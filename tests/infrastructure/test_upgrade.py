@@ -114,8 +114,8 @@ def retype_index_key(resources: dict[str, Any], _: dict[str, Any]) -> None:
             attribute["AttributeType"] = "S"
 
 
-def rename_tick_rule(resources: dict[str, Any], _: dict[str, Any]) -> None:
-    resources["RunnerRule"] = resources.pop("TickRule")
+def rename_heartbeat_alarm(resources: dict[str, Any], _: dict[str, Any]) -> None:
+    resources["HeartbeatAlarm"] = resources.pop("TickHeartbeatAlarm")
 
 
 BREAKS = {
@@ -140,14 +140,10 @@ BREAKS = {
     "index key retyped": (retype_index_key, {("index-changed", "JobsTable")}),
     "table removed": (lambda r, p: r.pop("LabelsTable"), {("state-removed", "LabelsTable")}),
     "queue removed": (lambda r, p: r.pop("DeadLetterQueue"), {("state-removed", "DeadLetterQueue")}),
-    "runner rule renamed (logical id)": (rename_tick_rule, {("state-removed", "TickRule")}),
-    "runner rule replaced (name)": (
-        lambda r, p: r["TickRule"]["Properties"].update(Name="jobs-tick"),
-        {("state-replaced", "TickRule")},
-    ),
-    "runner rule updated": (
-        lambda r, p: r["TickRule"]["Properties"].update(Description="the tick"),
-        {("state-reset", "TickRule")},
+    "muted alarm renamed (logical id)": (rename_heartbeat_alarm, {("state-removed", "TickHeartbeatAlarm")}),
+    "muted alarm replaced (name)": (
+        lambda r, p: r["TickHeartbeatAlarm"]["Properties"].update(AlarmName="jobs-heartbeat"),
+        {("state-replaced", "TickHeartbeatAlarm")},
     ),
     "muted alarm updated": (
         lambda r, p: r["TickHeartbeatAlarm"]["Properties"].update(EvaluationPeriods=9),
@@ -215,3 +211,23 @@ def test_a_wildcard_grant_reconfigures_too() -> None:
     statement = {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": {"Fn::GetAtt": ["DeadLetterAlarm", "Arn"]}}
     roles[0]["Properties"]["Policies"].append({"PolicyName": "all", "PolicyDocument": {"Statement": [statement]}})
     assert runtime_state(old)["DeadLetterAlarm"] == "cloudwatch:*"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r["TickRule"]["Properties"].update(Description="the tick"),
+        lambda r: r["TickRule"]["Properties"].update(Name="jobs-tick"),
+    ],
+    ids=["updated", "replaced"],
+)
+def test_the_runner_rule_may_change_since_its_state_is_kept_in_state_table(edit: Any) -> None:
+    """The switch's record restores the rule (a tick finding it stopped disables the rule again): the check
+    knows it by the rule's `RuntimeStateKeptIn`, and without that mark flags the same change."""
+    after = changed(lambda r, p: edit(r))
+    assert not [finding for finding in compare(current(), after) if "TickRule" in finding.names]
+
+    unmarked_before, unmarked_after = copy.deepcopy(current()), copy.deepcopy(after)
+    for template in (unmarked_before, unmarked_after):
+        template["Resources"]["TickRule"].pop("Metadata")
+    assert [finding for finding in compare(unmarked_before, unmarked_after) if "TickRule" in finding.names]

@@ -10,7 +10,7 @@ from devtools.stack import Stack
 @pytest.mark.parametrize(
     ("schedule", "timezone", "next_run_at"),
     [
-        ("rate(5 minutes)", "UTC", "2026-11-28T09:05:00.000Z"),
+        ("rate(5 minutes)", "UTC", "2026-11-28T09:05:00.000Z"),  # the first run, at creation, has started
         ("rate(1 hour)", "UTC", "2026-11-28T10:00:00.000Z"),
         ("cron(0 12 * * ? *)", "UTC", "2026-11-28T12:00:00.000Z"),
         ("cron(0 12 * * ? *)", "Europe/Berlin", "2026-11-28T11:00:00.000Z"),
@@ -21,6 +21,8 @@ from devtools.stack import Stack
         ("cron(0 9 ? * 2#1 *)", "UTC", "2026-12-07T09:00:00.000Z"),  # first Monday
         ("cron(0 9 15W * ? *)", "UTC", "2026-12-15T09:00:00.000Z"),
         ("cron(0 9 1 1 ? 2028)", "UTC", "2028-01-01T09:00:00.000Z"),
+        ("cron(0/30 20-2 ? * MON-FRI *)", "UTC", "2026-11-30T00:00:00.000Z"),  # wraps: 20-23 and 0-2
+        ("cron(0 0 ? * L *)", "UTC", "2026-12-05T00:00:00.000Z"),  # L: the last day of the week, Saturday
         ("at(2026-12-01T10:00:00)", "America/New_York", "2026-12-01T15:00:00.000Z"),
     ],
 )
@@ -48,7 +50,7 @@ def test_eventbridge_expressions_are_accepted_verbatim(
         ("at(2026-02-30T10:00:00)", "not a valid at()"),
         ("at(2026-11-01T10:00:00)", "no occurrence"),  # in the past
         ("0 12 * * ? *", "cron(min hour day month weekday year)"),
-        ("0 0 5-3 * *", "backwards range"),
+        ("0 0 5-40 * *", "day-of-month field '5-40'"),
     ],
 )
 def test_bad_eventbridge_expressions_say_what_is_wrong(stack: Stack, schedule: str, words: str) -> None:
@@ -73,6 +75,7 @@ def test_an_at_job_runs_once_and_completes(stack: Stack) -> None:
 
 def test_a_recurring_job_completes_when_its_window_runs_out(stack: Stack) -> None:
     job = stack.create(schedule="rate(1 minute)", endAt="2026-11-28T09:02:30Z")
+    stack.deliver()  # rate() without runAt runs at once, as on EventBridge Scheduler: the API started it
 
     for _ in range(2):
         stack.clock.advance(60)
@@ -81,18 +84,22 @@ def test_a_recurring_job_completes_when_its_window_runs_out(stack: Stack) -> Non
 
     done = stack.job(job["id"])
     assert (done["status"], done["nextRunAt"]) == ("completed", None)
-    assert len(stack.history(job["id"])) == 2
+    assert len(stack.history(job["id"])) == 3
 
 
-def test_preview_of_an_eventbridge_cron_across_a_dst_change(stack: Stack) -> None:
+@pytest.mark.parametrize(
+    ("schedule", "occurrences"),
+    [
+        # EventBridge Scheduler's rule: 02:30 does not exist on 2027-03-14 in New York, so that day has no run.
+        ("cron(30 2 * * ? *)", ["2027-03-13T07:30:00.000Z", "2027-03-15T06:30:00.000Z", "2027-03-16T06:30:00.000Z"]),
+        # The project's rule for 5-field cron: that day runs at 03:00 EDT, the first instant after the gap.
+        ("30 2 * * *", ["2027-03-13T07:30:00.000Z", "2027-03-14T07:00:00.000Z", "2027-03-15T06:30:00.000Z"]),
+    ],
+)
+def test_preview_across_a_dst_change(stack: Stack, schedule: str, occurrences: list[str]) -> None:
     reply = stack.api.post(
         "/schedules/preview",
-        {"schedule": "cron(30 2 * * ? *)", "timezone": "America/New_York", "runAt": "2027-03-13T00:00:00Z", "count": 3},
+        {"schedule": schedule, "timezone": "America/New_York", "runAt": "2027-03-13T00:00:00Z", "count": 3},
     )
 
-    # 02:30 does not exist on 2027-03-14 in New York: that day runs at 03:00 EDT, the first instant after.
-    assert reply.body["occurrences"] == [
-        "2027-03-13T07:30:00.000Z",
-        "2027-03-14T07:00:00.000Z",
-        "2027-03-15T06:30:00.000Z",
-    ]
+    assert reply.body["occurrences"] == occurrences

@@ -7,9 +7,11 @@ id of the pending job, `{jobs-token}` a real `nextToken` of `GET /jobs`.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import moto
@@ -73,6 +75,21 @@ CATALOGUE = [
     pytest.param(create(raw=with_data('{"x": 1e200}'), names="data.x"), id="data-beyond-1e126"),
     pytest.param(create(raw=with_data('{"x": ' + "9" * 5000 + "}"), names="data.x"), id="data-5000-digit-int"),
     pytest.param(create(data={"x": 10**38}, names="data.x"), id="data-39-digit-int"),
+    pytest.param(create(raw=with_data('{"x": 3.14159265358979323846}'), names="data.x"), id="data-21-digit-fraction"),
+    pytest.param(
+        create(raw=with_data('{"a": [1, {"b": 12345678901234567890.5}]}'), names="data.a[1].b"),
+        id="data-nested-21-digit-fraction",
+    ),
+    pytest.param(
+        Bad("PUT", "/jobs/{pending}", 400, "data.x", raw='{"data": {"x": 1.00000000000000000001}}'),
+        id="update-data-21-digit-fraction",
+    ),
+    pytest.param(
+        create(
+            raw='{"name": "job", "handler": "echo", "timeoutSeconds": 30.000000000000000001}', names="timeoutSeconds"
+        ),
+        id="timeout-21-digit-fraction",
+    ),
     pytest.param(create(raw=with_data('{"x": ' + deep(33) + "}"), names="data"), id="data-33-levels"),
     pytest.param(create(raw=with_data('{"x": ' + deep(300) + "}"), names="data"), id="data-300-levels"),
     pytest.param(create(raw=with_data('{"x": ' + deep(100_000) + "}"), names="body"), id="data-100000-levels"),
@@ -123,7 +140,7 @@ CATALOGUE = [
     pytest.param(create(schedule="rate(5 weeks)", names="schedule"), id="rate-unit"),
     pytest.param(create(schedule="5 " * 200, names="schedule"), id="schedule-400-chars"),
     pytest.param(create(schedule="*/0 * * * *", names="schedule"), id="cron-step-zero"),
-    pytest.param(create(schedule="5-3 * * * *", names="schedule"), id="cron-backwards-range"),
+    pytest.param(create(schedule="5-70 * * * *", names="schedule"), id="cron-range-past-the-field"),
     pytest.param(create(schedule="0,,5 * * * *", names="schedule"), id="cron-empty-list-item"),
     pytest.param(create(schedule="cron(0 12 * * ?)", names="schedule"), id="eventbridge-cron-five-fields"),
     pytest.param(create(schedule="cron(0 12 * * * *)", names="schedule"), id="eventbridge-cron-no-question-mark"),
@@ -309,3 +326,19 @@ def test_hostile_input_is_a_clear_4xx_and_changes_nothing(world: World, bad: Bad
     assert len(message) < 2_000  # a 10,000-character input is not echoed whole
     assert table_contents(world.tables) == before
     assert len(stack.invocations.payloads) == dispatched
+
+
+def test_numbers_within_what_is_kept_read_back_with_every_digit(world: World) -> None:
+    """A fraction of up to 17 significant digits, an integer of 38 and DynamoDB's extremes come back as the
+    same numbers (compared as decimals, not as floats that would hide a rounding)."""
+    data = (
+        '{"pi": 3.141592653589793, "tenth": 0.1, "trailing": 2.50, "big": 99999999999999999999999999999999999999,'
+        ' "negative": -12345678901234567890123456789012345678, "small": 1e-130, "large": 9.99999999999999e125,'
+        ' "e": 1.2345678901234568e-5}'
+    )
+    reply = world.stack.api.request("POST", "/jobs", raw_body=with_data(data))
+
+    stored = world.stack.api.get(f"/jobs/{reply.body['id']}").raw
+    given = json.loads(data, parse_float=Decimal, parse_int=Decimal)
+    assert reply.status == 201
+    assert json.loads(stored, parse_float=Decimal, parse_int=Decimal)["data"] == given

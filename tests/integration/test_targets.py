@@ -20,8 +20,8 @@ import pytest
 from devtools.clock import ManualClock
 from devtools.lambda_target_service import RAISED, TIMED_OUT, LambdaTargetService
 from devtools.stack import START, Stack
-from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS
-from devtools.webhook_receiver import WebhookReceiver
+from devtools.template import ACCOUNT, LOCAL_WEBHOOK_SECRET, TARGET_ARNS, function_spec
+from devtools.webhook_receiver import Received, WebhookReceiver
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.wiring import AwsClients
 
@@ -180,11 +180,13 @@ def test_an_aws_target_that_refuses_for_good_fails_the_run_without_retries(stack
     assert "QueueDoesNotExist" in run["error"] or "NonExistentQueue" in run["error"]
 
 
-def signed_correctly(headers: dict[str, str], body: bytes) -> bool:
-    """The receiver's check, written from the README: HMAC-SHA256 over `<t>.` + body with the shared secret."""
-    fields = dict(part.split("=", 1) for part in headers["x-serverless-jobs-signature"].split(","))
-    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(fields["v1"], expected)
+def signed_correctly(request: Received, url: str) -> bool:
+    """The receiver's check, written from the README: v2, HMAC-SHA256 over the delivery's lines and the body."""
+    fields = dict(part.split("=", 1) for part in request.headers["x-serverless-jobs-signature"].split(","))
+    ids = [request.headers[f"x-serverless-jobs-{name}"] for name in ("job-id", "run-id", "attempt")]
+    signed = "\n".join(["v2", fields["t"], request.method, url, *ids, ""]).encode() + request.body
+    expected = hmac.new(LOCAL_WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(fields["v2"], expected)
 
 
 def test_a_webhook_gets_the_data_signed_and_its_status_and_body_are_the_result(local_stack: Stack) -> None:
@@ -194,7 +196,7 @@ def test_a_webhook_gets_the_data_signed_and_its_status_and_body_are_the_result(l
         [request] = receiver.received()
 
     assert (request.method, json.loads(request.body)) == ("PUT", DATA)
-    assert signed_correctly(request.headers, request.body)
+    assert signed_correctly(request, receiver.url)
     assert int(request.headers["x-serverless-jobs-signature"].split(",")[0][2:]) == int(START.timestamp())
     assert (request.headers["authorization"], request.headers["x-serverless-jobs-run-id"]) == ("Bearer t", run["id"])
     assert (job["status"], run["result"]) == ("completed", {"status": 200, "body": '{"ok": true}'})
@@ -216,20 +218,21 @@ def test_a_webhook_answering_408_429_or_5xx_is_retried_and_any_other_failure_is_
 
 
 @pytest.mark.parametrize(
-    ("url", "why"),
+    "url",
     [
-        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
-        ("https://localhost:9/hook", "is a loopback address"),
-        ("https://10.1.2.3/hook", "10.1.2.3 is a private address"),
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost:9/hook",
+        "https://10.1.2.3/hook",
+        "https://[fec0::1]/",
     ],
 )
 def test_on_aws_a_webhook_to_metadata_loopback_or_a_private_network_fails_for_good_unsent(
-    stack: Stack, url: str, why: str
+    stack: Stack, url: str
 ) -> None:
     job, run = run_once(stack, type="http", url=url)
 
     assert (job["status"], job["attempts"], run["status"]) == ("failed", 1, "failed")
-    assert why in run["error"]
+    assert "resolves to an address that is not public" in run["error"]
     assert run["result"] is None
 
 
@@ -290,6 +293,27 @@ OTHER_QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:not-listed"
             "target.headers.X-A: contains a line break",
         ),
         ({"target": {"type": "eventbridge", "busArn": TARGET_ARNS["eventbridge"]}}, "target.detailType: is required"),
+        ({"target": {"type": "http", "url": "https://example.com/café"}}, "target.url: has a character outside ASCII"),
+        ({"target": {"type": "http", "url": "https://bücher.example/"}}, "target.url: has a character outside ASCII"),
+        (
+            {"target": {"type": "http", "url": "https://example.com", "headers": {"X-A": "\u2603"}}},
+            "target.headers.X-A: has a character outside Latin-1",
+        ),
+        (
+            {"notify": {"onFailure": {"type": "http", "url": "https://example.com/café"}}},
+            "notify.onFailure.url: has a character outside ASCII",
+        ),
+        (
+            {"notify": {"onSuccess": {"type": "http", "url": "https://example.com", "headers": {"X-A": "a\nb"}}}},
+            "notify.onSuccess.headers.X-A: contains a line break",
+        ),
+        (
+            {
+                "handler": "echo",
+                "notify": {"onSuccess": {"type": "http", "url": "https://e.com", "headers": {"A": "\u2603"}}},
+            },
+            "notify.onSuccess.headers.A: has a character outside Latin-1",
+        ),
     ],
 )
 def test_an_invalid_or_unreachable_target_is_a_400_naming_the_field_and_changes_nothing(
@@ -315,3 +339,94 @@ def test_an_update_to_an_unreachable_target_names_the_parameter_to_change(stack:
     assert refused.status == 400
     assert refused.body["message"].endswith("add it to the TargetArnPatterns parameter and deploy")
     assert stack.job(job["id"])["handler"] == "echo"
+
+
+@pytest.mark.parametrize("where", ["target", "notify.onSuccess"])
+def test_a_webhooks_url_and_headers_read_back_as_given_and_reach_the_receiver_as_stored(
+    local_stack: Stack, where: str
+) -> None:
+    """A percent-encoded path and query, and a Latin-1 header value, are stored, shown and sent unchanged,
+    by a job's target and by its notification alike."""
+    with WebhookReceiver(200).running() as receiver:
+        url = receiver.url + "/caf%C3%A9?q=a%20b&x=%E2%98%83"
+        webhook = {"type": "http", "url": url, "method": "POST", "headers": {"X-Place": "Café\tdu Nord"}}
+        fields = {"target": webhook} if where == "target" else {"handler": "echo", "notify": {"onSuccess": webhook}}
+        created = local_stack.create(data=DATA, **({"handler": None} | fields))
+        local_stack.deliver()
+        [request] = receiver.received()
+
+    job = local_stack.job(created["id"])
+    shown = job["target"] if where == "target" else job["notify"]["onSuccess"]
+    assert shown == webhook
+    assert (request.path, request.headers["x-place"]) == ("/hook/caf%C3%A9?q=a%20b&x=%E2%98%83", "Café\tdu Nord")
+    assert signed_correctly(request, url)
+    assert job["status"] == "completed"
+
+
+def test_an_update_to_a_webhook_that_cannot_be_sent_is_a_400_and_changes_nothing(stack: Stack) -> None:
+    job = stack.create()
+
+    url = stack.api.put(f"/jobs/{job['id']}", {"target": {"type": "http", "url": "https://example.com/café"}})
+    header = stack.api.put(
+        f"/jobs/{job['id']}",
+        {"target": {"type": "http", "url": "https://example.com/", "headers": {"X-Snow": "\u2603"}}},
+    )
+
+    assert (url.status, header.status) == (400, 400)
+    assert url.body["message"].startswith("target.url: has a character outside ASCII ('é')")
+    assert header.body["message"].startswith("target.headers.X-Snow: has a character outside Latin-1")
+    assert (stack.job(job["id"])["handler"], stack.job(job["id"])["target"]) == ("echo", None)
+
+
+@pytest.fixture
+def broad_stack(aws: list[str]) -> Any:
+    """A stack whose TargetArnPatterns allow every function and queue of the account, as a careless
+    deployer's `arn:aws:lambda:*,arn:aws:sqs:*` would."""
+    wired = Stack(ManualClock(START), target_arn_patterns=("arn:aws:lambda:*", "arn:aws:sqs:*"))
+    yield wired
+    wired.close()
+
+
+def own_targets() -> dict[str, dict[str, str]]:
+    """The stack's own functions and queue, named as the template deploys them on the test stack."""
+    environment = function_spec("ApiFunction").environment
+    tick, queue = environment["TICK_FUNCTION"], environment["DEAD_LETTER_QUEUE"].rsplit("/", 1)[1]
+    lambda_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:"
+    return {
+        "executor": {"type": "lambda", "arn": lambda_arn + environment["EXECUTOR_FUNCTION"]},
+        "executor-alias": {"type": "lambda", "arn": lambda_arn + environment["EXECUTOR_FUNCTION"] + ":live"},
+        "dispatch": {"type": "lambda", "arn": lambda_arn + environment["DISPATCH_FUNCTION"]},
+        "tick": {"type": "lambda", "arn": lambda_arn + tick},
+        "dead-letter-queue": {"type": "sqs", "arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"},
+    }
+
+
+@pytest.mark.parametrize("own", own_targets().values(), ids=own_targets().keys())
+def test_the_stacks_own_functions_and_queue_are_never_targets_whatever_the_patterns_allow(
+    broad_stack: Stack, own: dict[str, str]
+) -> None:
+    job = broad_stack.create(schedule="1h")
+
+    created = broad_stack.api.post("/jobs", {"name": "job", "target": own})
+    updated = broad_stack.api.put(f"/jobs/{job['id']}", {"target": own})
+    notified = broad_stack.api.put(f"/jobs/{job['id']}", {"notify": {"onFailure": own}})
+
+    assert (created.status, updated.status, notified.status) == (400, 400, 400)
+    assert created.body["message"].startswith("target.arn: is one of this stack's own functions or queues")
+    assert notified.body["message"].startswith("notify.onFailure.arn: is one of this stack's own")
+    assert (broad_stack.job(job["id"])["target"], broad_stack.job(job["id"])["notify"]) == (None, None)
+    assert broad_stack.api.get("/jobs").body["jobs"] == [broad_stack.job(job["id"])]  # nothing created
+
+
+def test_the_api_refuses_itself_by_the_name_lambda_gives_it(aws: list[str]) -> None:
+    """The API cannot name its own function in the template (a cycle): Lambda's runtime tells it."""
+    wired = Stack(ManualClock(START), target_arn_patterns=("arn:aws:lambda:*",), function_name="jobs-ApiFunction-x1")
+    try:
+        itself = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:jobs-ApiFunction-x1"
+        mine = wired.api.post("/jobs", {"name": "j", "target": {"type": "lambda", "arn": itself}})
+        other = wired.api.post("/jobs", {"name": "j", "target": {"type": "lambda", "arn": TARGET_ARNS["lambda"]}})
+    finally:
+        wired.close()
+
+    assert mine.status == 400, mine.body
+    assert other.status == 201, other.body

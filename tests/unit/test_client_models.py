@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 
 from devtools.template import ROOT
-from serverless_jobs_client import BulkResult, Job, RateLimit, Run
+from serverless_jobs_client import BulkResult, Job, RateLimit, Run, tables
 from serverless_jobs_client.job_options import FIELDS
 from serverless_jobs_client.models import api_time
 
@@ -73,3 +73,24 @@ def test_every_create_field_of_the_design_has_a_typed_attribute_and_a_cli_option
 
     assert fields - {spec.name for spec in dataclasses.fields(Job)} == set()
     assert fields - {option.field for option in FIELDS} == {"labels"}  # given as --label key=value, repeatable
+
+
+def test_a_jobs_details_show_times_as_its_table_does_and_every_other_field_as_sent() -> None:
+    job = Job.from_api(
+        {
+            "id": "j",
+            "name": "n",
+            "status": "pending",
+            "nextRunAt": "2026-12-06T01:08:44.512Z",
+            "lastRunAt": None,
+            "rateLimit": {"key": "k", "limit": 2, "periodSeconds": 10},
+            "priority": 7,  # a field a newer API sends
+        }
+    )
+
+    lines = dict(line.split(None, 1) for line in tables.details(job).splitlines())
+
+    assert lines["nextRunAt"] == "2026-12-06 01:08:44Z" == tables.cell(job.nextRunAt)
+    assert lines["nextRunAt"] in tables.job_table([job])
+    assert (lines["lastRunAt"], lines["priority"]) == ("-", "7")
+    assert lines["rateLimit"] == '{"key": "k", "limit": 2, "periodSeconds": 10}'

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
 from serverless_jobs_client import Conflict, InvalidInput, JobsClient, NotFound, Throttled, Unreachable
-from serverless_jobs_client.transport import Backoff, Reply, Transport
+from serverless_jobs_client.transport import Backoff, Reply, RetryNote, Transport
 
 NOW = datetime(2026, 11, 28, 9, 45, 39, tzinfo=UTC)
 JOB = {"id": "j1", "name": "n", "status": "pending"}
@@ -126,3 +127,51 @@ def test_no_answer_is_retried_only_where_a_repeat_is_harmless() -> None:
         client_over(trigger, slept).trigger("j1")  # the first may have run it: running it twice is not harmless
 
     assert len(trigger.sent) == 1
+
+
+def test_each_retry_is_told_before_its_wait_and_giving_up_says_how_often_it_tried() -> None:
+    slept: list[float] = []
+    notes: list[RetryNote] = []
+    refused = ConnectionRefusedError("connection refused")
+    client = client_over(Script(refused, throttled(503), refused), slept, retries=2)
+    client.transport.on_retry = notes.append
+
+    with pytest.raises(Unreachable, match=r"connection refused.*gave up after 3 attempts"):
+        client.list_page(status="failed")
+
+    assert [(note.request, note.reason, note.attempt, note.delay) for note in notes] == [
+        ("GET /jobs", "no answer (connection refused)", 2, 0.5),  # the query is not part of what is said
+        ("GET /jobs", "HTTP 503", 3, 1.0),
+    ]
+    assert str(notes[0]) == "GET /jobs: no answer (connection refused); retrying (1 of 2) in 0.5s"
+    assert slept == [note.delay for note in notes]
+
+
+def test_a_trigger_without_an_answer_says_it_was_not_retried_and_why() -> None:
+    notes: list[RetryNote] = []
+    client = JobsClient(
+        "http://127.0.0.1:3000",
+        transport=Transport("http://127.0.0.1:3000", send=Script(ConnectionRefusedError("refused"))),
+        on_retry=notes.append,
+    )
+
+    with pytest.raises(Unreachable) as raised:
+        client.trigger("j1")
+
+    assert str(raised.value).endswith("(refused); not retried: repeating it is not safe")
+    assert notes == []
+
+
+@pytest.mark.parametrize("job_id", ["bad/id", "a b", "ü?x"])
+def test_a_missing_job_is_named_as_the_caller_wrote_it(job_id: str) -> None:
+    sent_as = quote(job_id, safe="")
+    script = Script(*[answer(404, {}, {"message": f"job '{sent_as}' not found"})] * 2)
+    client = client_over(script, [])
+
+    with pytest.raises(NotFound) as raised:
+        client.get(job_id)
+    with pytest.raises(NotFound) as in_history:
+        client.history_page(job_id)
+
+    assert str(raised.value) == str(in_history.value) == f"job '{job_id}' not found (HTTP 404)"
+    assert script.sent[0][1] == f"http://127.0.0.1:3000/jobs/{sent_as}"  # sent encoded: one path segment

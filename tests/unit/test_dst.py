@@ -1,5 +1,6 @@
 """DESIGN §4's DST rules at every transition of 2020-2035 in ten zones, including 30-minute shifts
-(Lord Howe), midnight changes (Santiago), 2:45 changes (Chatham) and a zone that stopped DST (Apia)."""
+(Lord Howe), midnight changes (Santiago), 2:45 changes (Chatham) and a zone that stopped DST (Apia): the
+project's own rules for 5-field cron, and EventBridge Scheduler's for `cron()`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import pytest
 from harness.zones import ZONES, transitions
 from serverless_jobs.domain.schedules.expressions import parse_schedule
 from serverless_jobs.domain.schedules.timing import Timing
+
+
+def exists(wall: datetime, zone: ZoneInfo) -> bool:
+    return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
 
 
 def offset(moment: datetime, zone: ZoneInfo) -> timedelta:
@@ -37,7 +42,7 @@ def around_each_change(name: str) -> list[tuple[ZoneInfo, datetime, datetime]]:
 
 
 @pytest.mark.parametrize("name", ZONES)
-@pytest.mark.parametrize("expression", ["30 2 * * *", "0 0 * * *", "45 2 * * *", "cron(15 1 * * ? *)"])
+@pytest.mark.parametrize("expression", ["30 2 * * *", "0 0 * * *", "45 2 * * *", "15 1 * * *"])
 def test_a_fixed_local_time_runs_exactly_once_every_calendar_day(name: str, expression: str) -> None:
     for zone, start, end in around_each_change(name):
         runs = occurrences(expression, zone, start, end)
@@ -60,7 +65,7 @@ def test_a_time_in_the_gap_runs_at_the_first_instant_after_it(name: str) -> None
 
 
 @pytest.mark.parametrize("name", ZONES)
-@pytest.mark.parametrize("expression", ["0 * * * *", "@hourly", "cron(0 * * * ? *)"])
+@pytest.mark.parametrize("expression", ["0 * * * *", "@hourly"])
 def test_hourly_follows_elapsed_time_through_every_change(name: str, expression: str) -> None:
     for zone, start, end in around_each_change(name):
         runs = occurrences(expression, zone, start, end)
@@ -101,3 +106,65 @@ def test_known_transitions(expression: str, zone: str, local_day: date, expected
         if moment.astimezone(tz).date() == local_day
     ]
     assert run == datetime.fromisoformat(expected_utc)
+
+
+@pytest.mark.parametrize("name", ZONES)
+@pytest.mark.parametrize(
+    ("expression", "hour", "minute"), [("cron(30 2 * * ? *)", 2, 30), ("cron(15 1 * * ? *)", 1, 15)]
+)
+def test_an_eventbridge_cron_skips_a_time_that_does_not_exist_and_runs_a_repeated_one_once(
+    name: str, expression: str, hour: int, minute: int
+) -> None:
+    for zone, start, end in around_each_change(name):
+        runs = occurrences(expression, zone, start, end)
+        walls = [run.astimezone(zone).replace(tzinfo=None) for run in runs]
+        assert all((wall.hour, wall.minute) == (hour, minute) for wall in walls), (name, start)  # never moved
+        first, last = walls[0].date(), walls[-1].date()
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        expected = [day for day in days if exists(datetime(day.year, day.month, day.day, hour, minute), zone)]
+        assert [wall.date() for wall in walls] == expected, (name, start)  # once a day, none on a gap's day
+
+
+@pytest.mark.parametrize("name", ZONES)
+def test_an_hourly_eventbridge_cron_runs_each_local_hour_that_exists_once(name: str) -> None:
+    for zone, start, end in around_each_change(name):
+        runs = occurrences("cron(0 * * * ? *)", zone, start, end)
+        walls = [run.astimezone(zone).replace(tzinfo=None) for run in runs]
+        assert walls == sorted(set(walls)), (name, start)  # a repeated hour is not run again
+        first, last = walls[0], walls[-1]
+        hours = [first + timedelta(hours=n) for n in range(int((last - first) / timedelta(hours=1)) + 1)]
+        assert walls == [wall for wall in hours if exists(wall, zone)], (name, start)
+
+
+@pytest.mark.parametrize(
+    ("expression", "local_day", "expected_utc"),
+    [
+        ("cron(30 2 * * ? *)", date(2026, 3, 8), []),  # 02:30 does not exist: skipped
+        ("cron(30 2 * * ? *)", date(2026, 3, 9), ["2026-03-09T06:30:00+00:00"]),
+        ("cron(30 1 * * ? *)", date(2026, 11, 1), ["2026-11-01T05:30:00+00:00"]),  # the first 01:30 only
+        ("30 2 * * *", date(2026, 3, 8), ["2026-03-08T07:00:00+00:00"]),  # 5-field: 03:00 EDT, the gap's end
+        ("0 1 * * *", date(2026, 11, 1), ["2026-11-01T05:00:00+00:00"]),
+    ],
+)
+def test_the_two_rules_side_by_side_in_new_york(expression: str, local_day: date, expected_utc: list[str]) -> None:
+    tz = ZoneInfo("America/New_York")
+    start = datetime.combine(local_day, datetime.min.time(), tz).astimezone(UTC)
+    runs = [
+        run
+        for run in occurrences(expression, tz, start, start + timedelta(hours=30))
+        if run.astimezone(tz).date() == local_day
+    ]
+    assert runs == [datetime.fromisoformat(moment) for moment in expected_utc]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected_local"),
+    [
+        ("cron(0 * * * ? *)", ["00:00-04", "01:00-04", "02:00-05"]),  # 01:00 once: two hours to 02:00
+        ("0 * * * *", ["00:00-04", "01:00-04", "01:00-05", "02:00-05"]),  # elapsed time: 01:00 twice
+    ],
+)
+def test_hourly_on_the_fall_back_day(expression: str, expected_local: list[str]) -> None:
+    tz = ZoneInfo("America/New_York")
+    runs = occurrences(expression, tz, datetime(2026, 11, 1, 4, tzinfo=UTC), datetime(2026, 11, 1, 7, 1, tzinfo=UTC))
+    assert [run.astimezone(tz).strftime("%H:%M%z")[:8] for run in runs] == expected_local

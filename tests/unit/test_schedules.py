@@ -82,6 +82,14 @@ def test_interval_without_run_at_is_anchored_at_creation_plus_one_interval() -> 
     assert every_ten.next_at_or_after(T0 + timedelta(minutes=30)) == T0 + timedelta(minutes=30)
 
 
+def test_rate_without_run_at_runs_at_creation_then_every_interval() -> None:
+    """EventBridge Scheduler: a rate-based schedule without a StartDate starts invoking its target at once."""
+    every_ten = timing("rate(10 minutes)")
+    assert every_ten.next_at_or_after(T0) == T0
+    assert every_ten.next_at_or_after(T0 + timedelta(minutes=3)) == T0 + timedelta(minutes=10)
+    assert timing("rate(10 minutes)", run_at=T0 + timedelta(hours=1)).next_at_or_after(T0) == T0 + timedelta(hours=1)
+
+
 def test_interval_with_run_at_starts_at_run_at_inclusive() -> None:
     start = T0 + timedelta(hours=1, seconds=7)
     every_half_minute = timing("30s", run_at=start)
@@ -129,3 +137,15 @@ def test_one_time_runs_at_run_at_or_at_once_when_overdue() -> None:
     assert timing(None, run_at=T0 - timedelta(hours=3)).next_at_or_after(T0) == T0
     assert timing(None).next_at_or_after(T0) == T0
     assert timing(None, run_at=later).upcoming(later, 5) == [later]
+
+
+@pytest.mark.parametrize("text", ["R R * * *", "0 R(1-3) * * *", "H * * * *"])
+def test_croniter_random_and_hash_tokens_are_refused(text: str) -> None:
+    with pytest.raises(ScheduleError) as raised:
+        parse_schedule(text)
+    assert "field" in str(raised.value)
+
+
+def test_a_stored_random_cron_accepted_before_the_refusal_still_parses() -> None:
+    """A job written when `R` was accepted keeps running rather than failing every later read of it."""
+    assert isinstance(parse_schedule("0 R * * *", stored=True), Cron)

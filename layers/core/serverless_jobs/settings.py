@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from serverless_jobs.domain.targets import OwnResources
+
 N = TypeVar("N", int, float)
 
 
@@ -44,6 +46,8 @@ class Settings:
     local_stack: bool = False
     dispatch_function: str = ""  # the tick hands shards of a herd to this function (empty: it never fans out)
     fan_out_threshold: int = 200  # due jobs in one pass beyond which the tick hands its shards out
+    dead_letter_queue: str = ""  # the executor's undeliverable events (its URL): never a job's target
+    function_name: str = ""  # this function's own name, as Lambda's runtime sets it (AWS_LAMBDA_FUNCTION_NAME)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,7 +71,17 @@ class Settings:
             webhook_secret_parameter=values.get("WEBHOOK_SECRET_PARAMETER", "").strip(),
             dispatch_function=values.get("DISPATCH_FUNCTION", ""),
             fan_out_threshold=_number(values, "FAN_OUT_THRESHOLD", int, minimum=1, default="200"),
+            dead_letter_queue=values.get("DEAD_LETTER_QUEUE", ""),
+            function_name=values.get("AWS_LAMBDA_FUNCTION_NAME", ""),
         )
+
+    @property
+    def own_resources(self) -> OwnResources:
+        """The stack's functions and queues this function knows of, which no job may target. The API knows
+        them all (its own name from the runtime: a reference to itself would be a cycle in the template)."""
+        functions = (self.executor_function, self.tick_function, self.dispatch_function, self.function_name)
+        queue = self.dead_letter_queue.rstrip("/").rsplit("/", 1)[-1]
+        return OwnResources(frozenset(filter(None, functions)), frozenset(filter(None, [queue])))
 
 
 def _listed(text: str) -> tuple[str, ...]:

@@ -47,7 +47,8 @@ function query(parameters) {
 const job = (id) => `/jobs/${encodeURIComponent(id)}`;
 
 export const api = {
-  jobs: ({ status, nextToken, limit = 50 }) => call("GET", `/jobs${query({ status, limit, nextToken })}`),
+  // newest first; `name`: the jobs whose name contains it, ignoring case (the API's filter)
+  jobs: ({ status, name, nextToken, limit = 50 }) => call("GET", `/jobs${query({ status, name, limit, nextToken })}`),
   job: (id) => call("GET", job(id)),
   history: (id, limit = 100) => call("GET", `${job(id)}/history${query({ limit })}`),
   act: (id, action) => call("POST", `${job(id)}/${action}`),
@@ -65,7 +66,8 @@ const OTHER_FIELDS = ["body", "count", "target", "notify", "jitterSeconds", "max
 
 /**
  * The API's 400 message split by the field each part names: "name: is required; timezone: 'x' is not ..."
- * gives {name: "is required", timezone: "'x' is not ..."} (a nested field, data.x, counts for data). A part
+ * gives {name: "is required", timezone: "'x' is not ..."} (a nested field counts for its top one, which keeps
+ * the rest of its path: "target.url: ..." gives {target: "url: ..."}). A part
  * that names no field continues the one before: "schedule: cron minute field '61' is not valid; allowed: ...".
  */
 export function messagesByField(message, fields) {
@@ -76,7 +78,9 @@ export function messagesByField(message, fields) {
     const match = /^([A-Za-z][\w.[\]-]*): (.*)$/s.exec(part);
     const field = match && match[1].split(/[.[]/)[0];
     if (field && fields.includes(field)) {
-      found[field] = found[field] ? `${found[field]}; ${match[2]}` : match[2];
+      const within = match[1].slice(field.length).replace(/^\./, "");
+      const said = within ? `${within}: ${match[2]}` : match[2];
+      found[field] = found[field] ? `${found[field]}; ${said}` : said;
       last = field;
     } else if (last && !(field && OTHER_FIELDS.includes(field))) {
       found[last] = `${found[last]}; ${part}`;

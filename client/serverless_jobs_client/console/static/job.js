@@ -170,7 +170,13 @@ export function occurrencesTable(occurrences, zone) {
   return h("div", { class: "scroll" }, h("table", { class: "occurrences" },
     h("caption", {}, `Next ${occurrences.length} occurrences`),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, `In ${zone}`), h("th", { scope: "col" }, `In your zone (${viewer})`))),
-    h("tbody", {}, occurrences.map((at) => h("tr", {}, h("td", {}, formatTime(at, zone)), h("td", {}, formatTime(at, viewer)))))));
+    h("tbody", {}, occurrences.map((at) => h("tr", {}, breakable(formatTime(at, zone)), breakable(formatTime(at, viewer)))))));
+}
+
+/** A time's cell that may wrap between its date and its clock ("2026-11-29" / "14:05:00 GMT+9"). */
+function breakable(time) {
+  const [date, ...clock] = time.split(" ");
+  return h("td", {}, h("span", {}, date), " ", h("span", {}, clock.join(" ")));
 }
 
 export const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -1,23 +1,30 @@
-// The jobs: a status filter (the API's), a search by name (over the pages loaded so far: the API has no
-// name filter), paging with nextToken, and the runner switch.
+// The jobs, newest first (the API's order): a status filter and a search by part of the name (both the API's,
+// so a search finds a job however many were created after it), paging with nextToken, and the runner switch.
 
 import { api } from "./api.js";
 import { announce, h, statusBadge } from "./dom.js";
 import { describeSchedule, formatTime } from "./format.js";
 
 const STATUSES = ["pending", "running", "paused", "completed", "failed", "cancelled"];
+const SEARCH_DELAY_MS = 300;
+const PAGE = 50;
+// A page the API filtered (by name) may come back short, even empty, with a nextToken: one load asks for
+// more until it has a page's worth or has asked this often.
+const MAX_REQUESTS_PER_LOAD = 5;
 
 export function renderJobs(main) {
   let jobs = [];
   let nextToken = null;
   let generation = 0; // a newer filter makes the answers of older requests moot
+  let searchTimer = null;
+  let searched = ""; // the name the jobs shown were listed with
   const title = h("h1", { tabindex: "-1" }, "Jobs");
   const runner = h("button", { type: "button", role: "switch", class: "switch", "aria-checked": "false", onclick: toggleRunner }, "Runner");
   const runnerNote = h("span", { class: "hint", id: "runner-note" });
   runner.setAttribute("aria-describedby", "runner-note");
   const status = h("select", { id: "filter-status", onchange: () => load(true) },
     h("option", { value: "" }, "any status"), STATUSES.map((value) => h("option", { value }, value)));
-  const search = h("input", { id: "search", type: "search", autocomplete: "off", placeholder: "part of a name", oninput: show });
+  const search = h("input", { id: "search", type: "search", autocomplete: "off", placeholder: "part of a name", oninput: searchSoon });
   const count = h("p", { class: "hint", role: "status", id: "count" });
   const body = h("tbody");
   const more = h("button", { type: "button", onclick: () => load(false), hidden: true }, "Load more jobs");
@@ -29,7 +36,8 @@ export function renderJobs(main) {
       h("button", { type: "button", onclick: () => load(true) }, "Refresh")),
     error, count,
     h("div", { class: "scroll" }, h("table", { class: "jobs" },
-      h("thead", {}, h("tr", {}, ["Name", "Status", "Schedule", "Next run", "Last run"].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Name", "Status", "Schedule", "Created", "Next run", "Last run"].map((c) => h("th", {
+        scope: "col", "aria-sort": c === "Created" ? "descending" : undefined }, c === "Created" ? "Created ↓" : c)))),
       body)),
     more);
   title.focus();
@@ -41,10 +49,16 @@ export function renderJobs(main) {
       nextToken = null;
     }
     try {
-      const page = await api.jobs({ status: status.value, nextToken });
-      if (mine !== generation) return;
-      jobs = jobs.concat(page.jobs);
-      nextToken = page.nextToken;
+      const name = search.value.trim();
+      let [found, requests] = [0, 0];
+      do {
+        const page = await api.jobs({ status: status.value, name, nextToken, limit: PAGE });
+        if (mine !== generation) return;
+        jobs = jobs.concat(page.jobs);
+        nextToken = page.nextToken;
+        [found, requests] = [found + page.jobs.length, requests + 1];
+      } while (nextToken && found < PAGE && requests < MAX_REQUESTS_PER_LOAD);
+      searched = name;
       error.textContent = "";
     } catch (failure) {
       if (mine === generation) error.textContent = `Could not list jobs: ${failure.message}`;
@@ -52,17 +66,22 @@ export function renderJobs(main) {
     show();
   }
 
+  function searchSoon() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => load(true), SEARCH_DELAY_MS);
+  }
+
   function show() {
-    const needle = search.value.trim().toLowerCase();
-    const shown = needle ? jobs.filter((job) => job.name.toLowerCase().includes(needle)) : jobs;
-    body.replaceChildren(...shown.map((job) => h("tr", {},
+    body.replaceChildren(...jobs.map((job) => h("tr", {},
       h("th", { scope: "row" }, h("a", { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.name)),
       h("td", { "data-label": "Status" }, statusBadge(job.status)),
       h("td", { "data-label": "Schedule" }, job.schedule ? describeSchedule(job.schedule) : "once"),
+      h("td", { "data-label": "Created" }, formatTime(job.createdAt)),
       h("td", { "data-label": "Next run" }, formatTime(job.nextRunAt)),
       h("td", { "data-label": "Last run" }, formatTime(job.lastRunAt)))));
-    const of = nextToken ? `${jobs.length} loaded so far` : `${jobs.length}`;
-    count.textContent = needle ? `${shown.length} of ${of} jobs match “${search.value.trim()}”.` : `${of} jobs.`;
+    const jobsText = `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}${nextToken ? " loaded so far" : ""}`;
+    const matching = searched ? ` whose name contains “${searched}”` : "";
+    count.textContent = `${jobsText}${matching}, newest first.`;
     more.hidden = !nextToken;
   }
 
@@ -85,5 +104,5 @@ export function renderJobs(main) {
 
   showRunner(api.runner);
   load(true);
-  return () => { generation += 1; };
+  return () => { generation += 1; clearTimeout(searchTimer); };
 }

@@ -9,6 +9,9 @@ const LANES = 4; // attempts 4 and later share the last lane
 const LANE_HEIGHT = 30;
 const LABEL_WIDTH = 78;
 const AXIS_HEIGHT = 26;
+const TICK_LABEL_WIDTH = 56; // "10:38:30" at the axis's 11 px, with room for a wider font
+const TICK_GAP = 12;
+const MAX_TICK_INTERVALS = 4;
 
 /** Success rate and duration percentiles (nearest rank) of the finished runs among `runs`. */
 export function runStats(runs) {
@@ -78,10 +81,17 @@ export function timeline(runs, width, now, zone) {
     svg.append(s("text", { x: 4, y: lane * LANE_HEIGHT + 20, class: "lane" }, label));
     svg.append(s("line", { x1: LABEL_WIDTH, x2: width - 12, y1: (lane + 1) * LANE_HEIGHT, y2: (lane + 1) * LANE_HEIGHT, class: "grid" }));
   }
-  for (let i = 0; i <= 4; i += 1) {
-    const t = t0 + ((t1 - t0) * i) / 4;
-    const anchor = i === 0 ? "start" : i === 4 ? "end" : "middle";
-    svg.append(s("text", { x: x(t), y: height - 6, class: "tick", "text-anchor": anchor }, clockTime(t, zone)));
+  // As many axis labels as fit without touching: a label is centred on its tick, the first and last are
+  // flush with the ends, so neighbours need a label and a half (and a gap) between their ticks.
+  const intervals = Math.max(1, Math.min(MAX_TICK_INTERVALS, Math.floor(plot / (TICK_LABEL_WIDTH * 1.5 + TICK_GAP))));
+  let shown = null;
+  for (let i = 0; i <= intervals; i += 1) {
+    const t = t0 + ((t1 - t0) * i) / intervals;
+    const anchor = i === 0 ? "start" : i === intervals ? "end" : "middle";
+    const label = clockTime(t, zone);
+    if (label === shown) continue; // a span of seconds: one label per second
+    shown = label;
+    svg.append(s("text", { x: x(t), y: height - 6, class: "tick", "text-anchor": anchor }, label));
   }
   // Each retry linked to the attempt before it of the same occurrence.
   const byOccurrence = new Map();

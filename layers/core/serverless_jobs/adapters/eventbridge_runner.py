@@ -59,11 +59,10 @@ class EventBridgeRunnerSwitch:
 
     def hold_stopped(self) -> None:
         """For a tick that found the switch stopped, though its rule fired: a deploy enabled the rule again.
-        Disables it and mutes the alarm once more, so a stopped runner goes on costing nothing."""
+        Disables it once more, so a stopped runner goes on costing nothing. (The heartbeat alarm the stop
+        muted stays muted: a deploy resets it only when it updates the alarm, which the upgrade check flags.)"""
         with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
             self._client.disable_rule(Name=self._rule_name)
-        if self._on_switch is not None:
-            self._on_switch(False)
 
     def _switch(self, *, running: bool) -> bool:
         """A start writes the record before it enables the rule, and a stop after it disables the rule, so

@@ -97,7 +97,7 @@ class Job:
     def timing(self) -> Timing:
         """The job's schedule, zone and window as the schedule rules take them."""
         return Timing(
-            schedule=None if self.schedule is None else parse_schedule(self.schedule),
+            schedule=None if self.schedule is None else parse_schedule(self.schedule, stored=True),
             zone=parse_zone(self.timezone),
             run_at=from_millis_or_none(self.run_at),
             end_at=from_millis_or_none(self.end_at),

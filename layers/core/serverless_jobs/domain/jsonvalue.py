@@ -23,10 +23,20 @@ _MAX_INTEGER = 10**MAX_DIGITS
 
 @dataclass(frozen=True)
 class UnreadableNumber:
-    """A number as written in a JSON text that no float or integer keeps: NaN, Infinity, 1e400, 1e-400, or
-    an integer of thousands of digits. The request parser leaves it in place so the field can be named."""
+    """A number as written in a JSON text that no float or integer keeps: NaN, Infinity, 1e400, 1e-400, an
+    integer of thousands of digits, or a fraction with more digits than a float holds (`why` says which).
+    The request parser leaves it in place so the field can be named."""
 
     text: str
+    why: str = "is not a number JSON can carry (NaN, infinite or out of range)"
+
+
+# A number with a fraction or an exponent is read as a float, which keeps 15 to 17 significant digits; one
+# whose digits a float cannot hold is refused rather than rounded (an integer keeps its 38).
+IMPRECISE = (
+    "has more significant digits than a number with a fraction or an exponent keeps (15 to 17, a float's); "
+    "send it as a string, or as an integer of at most 38 digits"
+)
 
 
 def compact(value: Any) -> str:
@@ -38,7 +48,7 @@ def number_problem(number: int | float | UnreadableNumber) -> str | None:
     """Why a number cannot be stored as given, or None."""
     if isinstance(number, UnreadableNumber):
         shown = number.text if len(number.text) <= 40 else f"{number.text[:20]}...({len(number.text)} characters)"
-        return f"{shown} is not a number JSON can carry (NaN, infinite or out of range)"
+        return f"{shown} {number.why}"
     if isinstance(number, float) and not math.isfinite(number):
         return f"{number} is not a number JSON can carry"
     if isinstance(number, float) and number != 0 and not _SMALLEST <= abs(number) < _LARGEST:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +11,10 @@ from serverless_jobs.domain.flow import Overlapped, overlapped, ran_enough, star
 from serverless_jobs.domain.job import Job, JobStatus
 
 MAX_BACKOFF_SECONDS = 3600
+# A run's error is "<type>: <text>" (`KeyError: ...`, `FunctionError (Unhandled): ...`) or a webhook's
+# "HTTP 503 ...": the type is what a log may always carry; the text can hold job data (the `fail` handler
+# raises with `data["message"]`, a function's error payload echoes its input).
+_ERROR_TYPE = re.compile(r"HTTP \d{3}|[A-Za-z_][\w.]{0,100}(?: \([\w.-]{1,40}\))?(?=:|$)")
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,18 @@ def missed_state(job: Job, now: datetime) -> NextState:
     if following is None:
         return NextState(JobStatus.COMPLETED, None, None, 0, job.last_error, job.successful_runs)
     return NextState(JobStatus.PENDING, start_at(job, following), following, 0, job.last_error, job.successful_runs)
+
+
+def error_type(error: str | None) -> str | None:
+    """The kind of a run's error without its text (job data), or None when it has no recognisable kind."""
+    if error is None:
+        return None
+    found = _ERROR_TYPE.match(error)
+    return found.group(0) if found else None
+
+
+def error_log_fields(error: str | None, *, with_data: bool) -> dict[str, str | None]:
+    """What a log line says of a run's error: its type always, its text only where the stack logs job
+    data (LogJobData)."""
+    fields = {"errorType": error_type(error)}
+    return {**fields, "error": error} if with_data else fields

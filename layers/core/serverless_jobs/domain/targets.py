@@ -93,12 +93,19 @@ def check_arn(kind: TargetType, arn: str, field_name: str) -> str:
 
 
 def check_url(url: str) -> str:
-    """An absolute http(s) URL with a host, no credentials and no fragment (whether plain http is allowed
-    depends on the stack: `check_reachable`)."""
+    """An absolute http(s) URL in ASCII with a host, no credentials and no fragment (whether plain http is
+    allowed depends on the stack: `check_reachable`)."""
     if len(url) > MAX_URL_LENGTH:
         raise InvalidInput("target.url", f"is {len(url)} characters; the limit is {MAX_URL_LENGTH}")
     if any(ord(character) <= 32 or ord(character) == 127 for character in url):
         raise InvalidInput("target.url", "contains a space or a control character")
+    # A request line is ASCII: refused rather than encoded, so the URL stored, shown, signed and sent is one.
+    if not url.isascii():
+        raise InvalidInput(
+            "target.url",
+            f"has a character outside ASCII ({next(c for c in url if not c.isascii())!r}): percent-encode the "
+            "path and query (UTF-8, e.g. /caf%C3%A9) and write an international host name in its xn-- form",
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises for a port that is not a number in range
@@ -114,7 +121,8 @@ def check_url(url: str) -> str:
 
 
 def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    """Header names that are tokens, values without line breaks, none the HTTP client or the signature sets."""
+    """Header names that are tokens, values that are sent as given (no line break or control character,
+    nothing beyond Latin-1, no space at either end), none the HTTP client or the signature sets."""
     if len(headers) > MAX_HEADERS:
         raise InvalidInput("target.headers", f"has {len(headers)} headers; the limit is {MAX_HEADERS}")
     seen: set[str] = set()
@@ -130,18 +138,49 @@ def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
         seen.add(lower)
         if len(value) > MAX_HEADER_VALUE_LENGTH:
             raise InvalidInput(where, f"is {len(value)} characters; the limit is {MAX_HEADER_VALUE_LENGTH}")
-        if any((ord(character) < 32 and character != "\t") or ord(character) == 127 for character in value):
+        if any((ord(character) < 32 and character != "\t") or 127 <= ord(character) < 160 for character in value):
             raise InvalidInput(where, "contains a line break or a control character")
+        # HTTP sends a header value as bytes 0-255 (Latin-1 here); anything above cannot be sent as is.
+        if any(ord(character) > 255 for character in value):
+            wide = next(c for c in value if ord(c) > 255)
+            raise InvalidInput(where, f"has a character outside Latin-1 ({wide!r}), which HTTP cannot send as is")
+        if value != value.strip(" \t"):
+            raise InvalidInput(where, "starts or ends with a space or a tab, which the receiver would not get")
     return headers
 
 
+@dataclass(frozen=True)
+class OwnResources:
+    """The stack's own functions and queues (by name), which no job may target whatever TargetArnPatterns
+    allows: a job invoking the executor, the tick or the dispatch function with data of its choosing, or
+    filling the dead-letter queue, would act as the stack itself. Tables are no target type at all."""
+
+    functions: frozenset[str] = frozenset()
+    queues: frozenset[str] = frozenset()
+
+    def holds(self, target: Target) -> bool:
+        """Whether `target` (its ARN checked for shape) is one of them; a function with any qualifier."""
+        if target.type == "lambda":
+            return target.arn.split(":")[6] in self.functions
+        if target.type == "sqs":
+            return target.arn.split(":")[5] in self.queues
+        return False
+
+
 def check_reachable(
-    target: Target, arn_patterns: Iterable[str], *, local: bool, webhook_secret: str, where: str = "target"
+    target: Target,
+    arn_patterns: Iterable[str],
+    *,
+    local: bool,
+    webhook_secret: str,
+    where: str = "target",
+    own: OwnResources = OwnResources(),
 ) -> None:
     """Whether this stack lets the executor reach `target`; InvalidInput saying which parameter to change.
 
     On AWS an ARN must match one of `arn_patterns` (the executor's role grants exactly those), a webhook
-    must be https and the stack must have a signing secret (`WebhookSecretParameter`). The local stack
+    must be https and the stack must have a signing secret (`WebhookSecretParameter`); none of the stack's
+    `own` functions and queues is reachable, whatever the patterns say. The local stack
     (`make dev`) also takes plain http: a receiver on localhost has no certificate. `where` is the
     target's field (`target`, `notify.onFailure`), for the message.
     """
@@ -154,6 +193,11 @@ def check_reachable(
             )
         return
     field_name = f"{where}.busArn" if target.type == "eventbridge" else f"{where}.arn"
+    if own.holds(target):
+        raise InvalidInput(
+            field_name,
+            "is one of this stack's own functions or queues, never a target whatever TargetArnPatterns allows",
+        )
     patterns = tuple(arn_patterns)
     if not any(_pattern(pattern).fullmatch(target.arn) for pattern in patterns):
         allowed = ", ".join(patterns) if patterns else "none"
@@ -170,15 +214,35 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
 
 
-def forbidden_address(address: str) -> str | None:
-    """Why a webhook may not go to `address` on AWS (loopback, link-local such as 169.254.169.254, private,
-    reserved ...), or None for a public address."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for kind in ("unspecified", "loopback", "link_local", "private", "multicast", "reserved"):
-        if getattr(ip, f"is_{kind}"):
-            return f"{address} is a {kind.replace('_', '-')} address"
-    if not ip.is_global:
-        return f"{address} is not a public address"
-    return None
+# Global unicast IPv6 is this block only (RFC 4291, IANA): anything outside it is refused unless it is a form
+# that carries an IPv4 address the connection really goes to (IPv4-mapped, the well-known NAT64 prefix).
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# 6to4 (deprecated, RFC 7526) hides an IPv4 address a relay may reach; Python does not agree across
+# versions on whether the block is global, so it is refused whatever it embeds.
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
+def is_public_address(address: str) -> bool:
+    """Whether a webhook may go to `address` on AWS: an allow-list, not a list of what to refuse.
+
+    Only a globally routable unicast address is public (`is_global`, so loopback, private, link-local such
+    as the metadata service's 169.254.169.254, carrier-grade NAT and reserved blocks are not, and neither is
+    a block Python learns of later); IPv6 must also be global unicast (`2000::/3`, which leaves out the
+    site-local `fec0::/10` that Python still calls global). An IPv4-mapped or NAT64 address is judged by
+    the IPv4 address it embeds; IPv4-compatible and 6to4 forms are refused."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _public_ipv4(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return _public_ipv4(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return ip.is_global and ip in _GLOBAL_UNICAST_V6 and ip not in _SIX_TO_FOUR and ip.scope_id is None
+    return _public_ipv4(ip)
+
+
+def _public_ipv4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not ip.is_multicast

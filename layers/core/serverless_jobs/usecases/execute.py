@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain import jsonvalue, lifecycle
 from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, RunStatus
 from serverless_jobs.domain.notify import mark_owed
-from serverless_jobs.domain.outcome import Outcome, next_state
+from serverless_jobs.domain.outcome import Outcome, error_log_fields, next_state
 from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
 from serverless_jobs.ports import TargetSender
@@ -114,12 +114,13 @@ def count_start(job: Job, run: Run) -> None:
 
 
 def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> None:
-    """The run's one log line; the job's data and the result only where the stack allows it (LogJobData)."""
+    """The run's one log line; the job's data, the result and the error's text only where the stack allows
+    it (LogJobData), the error's type always."""
     fields: dict[str, Any] = {
         **request.log_keys(),
         "handler": job.runs_as,
         "outcome": run.status,
-        "error": run.error,
+        **error_log_fields(run.error, with_data=with_data),
         "duration": run.duration,
     }
     if with_data:

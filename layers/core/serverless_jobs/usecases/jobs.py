@@ -255,6 +255,7 @@ class JobService:
                 local=settings.local_stack,
                 webhook_secret=settings.webhook_secret_parameter,
                 where=where,
+                own=settings.own_resources,
             )
 
     def _check_notify(self, notify: Notify | None) -> None:

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain.job import Job, Run, RunRequest, run_log_keys
 from serverless_jobs.domain.notify import fails_for_good, message, resend_delay_millis
-from serverless_jobs.domain.outcome import Outcome
+from serverless_jobs.domain.outcome import Outcome, error_log_fields
 from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import iso_z_millis, to_millis
 from serverless_jobs.ports import TargetSender
@@ -71,7 +71,7 @@ def notify(deps: Deps, job: Job, run: Run, targets: TargetSender, remaining_seco
             time.sleep(PAUSE_SECONDS[attempt - 1])
         timeout = min(ATTEMPT_TIMEOUT_SECONDS, remaining_seconds() - RECORD_RESERVE_SECONDS)
         if timeout <= 0:  # left owed: the tick hands it to an executor with time (resend_owed)
-            logger.warning("notification left for a later executor", extra={**keys, "error": OUT_OF_TIME})
+            logger.warning("notification left for a later executor", extra={**keys, "errorType": "OutOfTime"})
             return
         try:
             outcome, _ = targets.send(target, message(run, final=final), request, timeout)
@@ -89,7 +89,8 @@ def record_undelivered(deps: Deps, run: Run, target: Target, error: str | None) 
     """A notification given up: logged, and recorded on the run's entry for the history to show (in the
     write that clears its mark: it is owed no longer)."""
     keys = run_log_keys(run.job_id, run.id, run.attempt, run.trigger)
-    logger.warning("notification not delivered", extra={**keys, "target": target.label, "error": error})
+    extra = {**keys, "target": target.label, **error_log_fields(error, with_data=deps.settings.log_job_data)}
+    logger.warning("notification not delivered", extra=extra)
     run.notification = {"delivered": False, "target": target.type, "error": error}
     run.notify_at = None
     annotate(deps, run)

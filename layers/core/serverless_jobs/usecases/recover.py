@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job, Run, RunRequest, RunStatus, run_log_keys
 from serverless_jobs.domain.notify import mark_owed
+from serverless_jobs.domain.outcome import error_log_fields
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
 from serverless_jobs.usecases.deps import Deps
@@ -50,9 +51,8 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
         return False
     hand_off_notification(deps, run)
     keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)
-    logger.warning(
-        "run failed without reporting", extra={**keys, "handler": job.runs_as, "status": status, "error": error}
-    )
+    fields = error_log_fields(error, with_data=deps.settings.log_job_data)  # the tick's own words, kept as one rule
+    logger.warning("run failed without reporting", extra={**keys, "handler": job.runs_as, "status": status, **fields})
     return True
 
 

@@ -1,4 +1,8 @@
-"""HistoryStore on DynamoDB: one item per run, keyed by claim time so a job's runs are one Query."""
+"""HistoryStore on DynamoDB: one item per run, keyed by claim time so a job's runs are one Query.
+
+An entry is written as an UpdateItem of every attribute this release knows (set, or removed when it has
+none), never a PutItem: attributes a later release added to the entry survive this release closing it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import fields
 from typing import Any
 
 from botocore.session import Session
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
@@ -36,9 +40,10 @@ class DynamoHistoryStore:
             return None
 
     def record(self, run: Run) -> bool:
+        entry = entry_item(self._model, run)
         try:
-            entry_item(self._model, run).save(condition=still_open(self._model))
-        except PutError as error:
+            entry.update(actions=entry_writes(entry), condition=still_open(self._model))
+        except UpdateError as error:
             if condition_failed(error):
                 return False
             raise
@@ -47,9 +52,10 @@ class DynamoHistoryStore:
     def annotate(self, run: Run) -> bool:
         model = self._model
         closed_as_given = (model.status == run.status) & (model.completed_at == run.completed_at)
+        entry = entry_item(model, run)
         try:
-            entry_item(model, run).save(condition=closed_as_given)
-        except PutError as error:
+            entry.update(actions=entry_writes(entry), condition=closed_as_given)
+        except UpdateError as error:
             if condition_failed(error):
                 return False
             raise
@@ -115,6 +121,18 @@ def entry_item(model: type[RunItem], run: Run) -> RunItem:
         notify_owed=None if run.notify_at is None else OWED,
         **{name: getattr(run, name) for name in _STORED},
     )
+
+
+def entry_writes(entry: RunItem) -> list[Any]:
+    """Update actions that write `entry` as a PutItem of it would, except for attributes this release does
+    not know, which stay as stored."""
+    actions = []
+    for name, attribute in entry.get_attributes().items():
+        if attribute.is_hash_key or attribute.is_range_key:
+            continue
+        value = getattr(entry, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return actions
 
 
 def still_open(model: type[RunItem]) -> Condition:

@@ -13,6 +13,11 @@ lost race and the job stays due; letting go is unconditional, so no finish is ev
 A claim of a job with a `rate_limit` also writes its start into the key's window (`RateItem`, one place of
 it, conditioned on that place being free: domain/rate.py) in the same transaction: a start past the limit
 is refused like a lost race, and a run is never claimed without its start counted.
+
+Releases side by side (DESIGN "Stored data across releases"): every write of an existing job is an
+UpdateItem of the attributes it changes, so attributes a later release added survive it; an item that is no
+job this release can read (another kind of item, or a value a later release wrote) is left out of every
+answer and never written. A job stored before `successfulRuns` existed gets it from its history, once.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from botocore.session import Session
 from pynamodb.constants import ALL_NEW
@@ -30,7 +36,7 @@ from pynamodb.expressions.operand import Path, Value
 from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.history_store import entry_item, still_open
+from serverless_jobs.adapters.dynamodb.history_store import entry_item, entry_writes, still_open
 from serverless_jobs.adapters.dynamodb.models import (
     JobItem,
     LabelItem,
@@ -40,14 +46,19 @@ from serverless_jobs.adapters.dynamodb.models import (
     bound,
     condition_failed,
     connect,
+    is_job_id,
     share_session,
 )
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.rate import Take, Window
+from serverless_jobs.domain.targets import TARGET_TYPES
 from serverless_jobs.ports import Page
 
+logger = Logger(child=True)
+
 _FIELDS = tuple(field.name for field in fields(Job))
+_STATUSES = frozenset(status.value for status in JobStatus)
 
 
 class DynamoJobStore:
@@ -69,7 +80,7 @@ class DynamoJobStore:
 
     def get(self, job_id: str) -> Job | None:
         try:
-            return self._job(self._model.get(job_id, consistent_read=True))
+            return self._read(self._model.get(job_id, consistent_read=True))
         except DoesNotExist:
             return None
 
@@ -153,7 +164,7 @@ class DynamoJobStore:
             if condition_failed(error):
                 return None
             raise
-        return self._job(model.from_raw_data(written["Attributes"]))
+        return self._read(model.from_raw_data(written["Attributes"]))
 
     def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         item = self._item(before)
@@ -161,7 +172,8 @@ class DynamoJobStore:
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after))  # on the version read
             for entry in entries:
-                transaction.save(entry_item(self._history, entry), condition=still_open(self._history))
+                closed = entry_item(self._history, entry)
+                transaction.update(closed, actions=entry_writes(closed), condition=still_open(self._history))
             self._move_slots(transaction, before, after)
 
         return self._commit(write, item, after)
@@ -250,7 +262,7 @@ class DynamoJobStore:
             label.text(), limit=limit, last_evaluated_key=start, scan_index_forward=False, consistent_read=True
         )
         ids = [member.job_id for member in members]
-        found = {item.id: self._job(item) for item in self._model.batch_get(ids, consistent_read=True)} if ids else {}
+        found = {job.id: job for job in self._jobs(self._model.batch_get(ids, consistent_read=True))} if ids else {}
         # Both reads are consistent, but a job may change between them: only those still labelled are members.
         jobs = [found[job_id] for job_id in ids if job_id in found and label.on(found[job_id].labels)]
         return Page(jobs, members.last_evaluated_key)
@@ -287,7 +299,8 @@ class DynamoJobStore:
         groups = self._label_model()
         for key, value in labels.items():
             member = groups(Label(key, value).text(), LabelItem.key_for(job.created_at, job.id), job_id=job.id)
-            transaction.save(member)
+            # an update, not a put: a later release's attributes on the membership survive
+            transaction.update(member, actions=[groups.job_id.set(job.id)])
 
     def _remove_memberships(self, transaction: TransactWrite, job: Job, labels: Mapping[str, str]) -> None:
         groups = self._label_model()
@@ -298,15 +311,14 @@ class DynamoJobStore:
         results = self._model.status_index.query(
             status.value, limit=limit, last_evaluated_key=start, scan_index_forward=False
         )
-        items = [self._job(item) for item in results]
-        return Page(items, results.last_evaluated_key)
+        return Page(self._jobs(results), results.last_evaluated_key)
 
     def soonest(self, shard: str, limit: int) -> list[Job]:
-        return [self._job(item) for item in self._model.due_index.query(shard, limit=limit)]
+        return self._jobs(self._model.due_index.query(shard, limit=limit))
 
     def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
         due = self._model.due_index.query(shard, self._model.next_run_at <= now_millis, limit=limit)
-        return [self._job(item) for item in due]
+        return self._jobs(due)
 
     def next_due(self, shard: str, after_millis: int) -> int | None:
         query = self._model.due_index.query(shard, self._model.next_run_at > after_millis, limit=1)
@@ -319,12 +331,57 @@ class DynamoJobStore:
         item: JobItem = self._model(**values)
         return item
 
-    @staticmethod
-    def _job(item: JobItem) -> Job:
+    def _jobs(self, items: Iterable[JobItem]) -> list[Job]:
+        """The jobs among `items` this release can read, in order (`_read`)."""
+        return [job for job in map(self._read, items) if job is not None]
+
+    def _read(self, item: JobItem) -> Job | None:
+        """`item` as a job; None when it is no job this release can read, which it then leaves alone: another
+        kind of item sharing the table (an id with `#`: the counters, or a kind a later release adds), or a
+        job holding a value a later release wrote (a new status or target type, a form that does not decode).
+        """
+        if not is_job_id(item.id):
+            return None
+        unreadable = item.undecodable or _unknown_value(item)
+        if unreadable is not None:
+            logger.warning(
+                "item left out: not a job this release can read", extra={"jobId": item.id, "why": unreadable}
+            )
+            return None
         values = {name: getattr(item, name) for name in _FIELDS}
         values["status"] = JobStatus(item.status)
         values["labels"] = {} if item.labels is None else dict(item.labels.attribute_values)
+        if self._model.successful_runs.attr_name not in item.stored:
+            values["successful_runs"] = self._backfill_successes(item)
         return Job(**values)
+
+    def _backfill_successes(self, item: JobItem) -> int:
+        """The successful runs of a job stored before `successfulRuns` existed (0.1.0): its completed history
+        entries, stored on the job by the first read that counts them (unless a write stored a count first,
+        which then stands: a finish adds to the count its own read made)."""
+        model = self._model
+        count: int = self._history.count(
+            item.id, filter_condition=self._history.status == "completed", consistent_read=True
+        )
+        try:
+            model._get_connection().update_item(
+                item.id, actions=[model.successful_runs.set(count)], condition=model.successful_runs.does_not_exist()
+            )
+        except UpdateError as error:
+            if not condition_failed(error):
+                raise
+        return count
+
+
+def _unknown_value(item: JobItem) -> str | None:
+    """Which of `item`'s values this release does not know (a later release's), if any."""
+    if item.status not in _STATUSES:
+        return f"status {item.status!r}"
+    if item.target is not None and item.target.type not in TARGET_TYPES:
+        return f"target type {item.target.type!r}"
+    if item.name is None or item.created_at is None:
+        return "no name or createdAt"
+    return None
 
 
 def _cancelled(error: TransactWriteError) -> bool:

@@ -6,7 +6,7 @@ The attribute names on the Python side are the domain's (`Job`, `Run`); `attr_na
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from botocore.exceptions import ClientError
 from botocore.session import Session
@@ -141,6 +141,30 @@ class JobItem(Model):
 
     due_index = DueIndex()
     status_index = StatusIndex()
+
+    # The names the item held as stored (read items only): which attributes an older release never wrote.
+    stored: frozenset[str] = frozenset()
+    # Why this release cannot decode the item's values, when it cannot (a form a later release wrote).
+    undecodable: str | None = None
+
+    @classmethod
+    def from_raw_data(cls, data: dict[str, Any]) -> Self:
+        """The item as read; one whose values this release cannot decode comes back with only its id and
+        the reason, so one such item never fails a whole page (the store leaves it out)."""
+        try:
+            item = super().from_raw_data(data)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            item = cls(str(data.get("id", {}).get("S", "")))
+            item.undecodable = f"{type(error).__name__}: {error}"
+        item.stored = frozenset(data)
+        return item
+
+
+def is_job_id(item_id: str) -> bool:
+    """Whether an id in the Jobs table is a job's: a job's id never holds `#` (the API issues uuid4 hex and
+    accepts `[A-Za-z0-9_-]`); every other kind of item there, of this release (`slot#`, `rate#`) or a later
+    one, has an id `<kind>#...`, which each release leaves out of its answers and never writes."""
+    return "#" not in item_id
 
 
 SLOT_PREFIX = "slot#"

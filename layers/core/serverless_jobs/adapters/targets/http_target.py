@@ -8,8 +8,6 @@ the address that was checked, so a DNS answer cannot change between the check an
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import socket
 import ssl
@@ -20,10 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from serverless_jobs.adapters.targets.failures import Delivered
+from serverless_jobs.adapters.targets.signing import signature_header
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.domain.jsonvalue import compact
 from serverless_jobs.domain.outcome import Outcome
-from serverless_jobs.domain.targets import HEADER_PREFIX, SIGNATURE_HEADER, Target, forbidden_address
+from serverless_jobs.domain.targets import HEADER_PREFIX, SIGNATURE_HEADER, Target, is_public_address
 
 # The part of a reply's body kept as the run's result.
 BODY_LIMIT_BYTES = 64 * 1024
@@ -37,14 +36,6 @@ def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to, in the resolver's order."""
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(entry[4][0]) for entry in found))
-
-
-def signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    """The signature header's value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`.
-
-    A receiver recomputes it with the shared secret and refuses a stale `t` (a replay)."""
-    digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -96,6 +87,15 @@ class HttpTarget:
         """The system's trust store and TLS defaults, loaded by the first https webhook."""
         return ssl.create_default_context()
 
+    def _refusal(self, host: str, addresses: list[str]) -> str | None:
+        """Why the webhook may not go to `host`, or None. Which address is not said: the run's error would
+        otherwise map the network behind the stack for whoever may read the job's history."""
+        if not addresses:
+            return f"refused: {host} resolves to no address"
+        if not self._local and not all(map(is_public_address, addresses)):
+            return f"refused: {host} resolves to an address that is not public; webhooks go to public addresses only"
+        return None
+
     def send(self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float) -> Delivered:
         parts = urlsplit(target.url)
         host, https = str(parts.hostname), parts.scheme == "https"
@@ -105,17 +105,18 @@ class HttpTarget:
             secret = self._secret()
         except Exception as error:  # DNS or SSM failing now may well answer later
             return Outcome(False, f"{type(error).__name__}: {error}"), None
-        refused = [] if self._local else [reason for reason in map(forbidden_address, addresses) if reason]
-        if refused or not addresses:
-            why = refused[0] if refused else "no address"
-            refusal = f"refused: {host} resolves to {why}; webhooks go to public addresses only"
+        refusal = self._refusal(host, addresses)
+        if refusal is not None:
             return Outcome(False, refusal, retryable=False), None
         body = compact(data).encode()
+        stamp = str(int(self._clock()))
         headers = {
             **dict(target.headers),
             "Content-Type": "application/json",
             "User-Agent": "serverless-jobs",
-            SIGNATURE_HEADER: signature(secret, str(int(self._clock())), body),
+            SIGNATURE_HEADER: signature_header(
+                secret, stamp, target.method, target.url, run.jobId, run.runId, run.attempt, body
+            ),
             f"{HEADER_PREFIX}Job-Id": run.jobId,
             f"{HEADER_PREFIX}Run-Id": run.runId,
             f"{HEADER_PREFIX}Attempt": str(run.attempt),
@@ -133,6 +134,9 @@ class HttpTarget:
             content = reply.read(BODY_LIMIT_BYTES)
         except (OSError, http.client.HTTPException) as error:  # a timeout, a refused or dropped connection
             return Outcome(False, f"{type(error).__name__}: {error or 'no answer'} ({target.method} {host})"), None
+        except ValueError as error:  # UnicodeEncodeError: stored before the API refused such URLs and headers
+            unsendable = f"{type(error).__name__}: the URL or a header cannot be sent as is ({target.method} {host})"
+            return Outcome(False, unsendable, retryable=False), None
         finally:
             connection.close()
         result = {"status": reply.status, "body": content.decode(errors="replace")}

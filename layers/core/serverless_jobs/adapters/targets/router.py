@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 NEEDS_AWS = "a lambda target needs AWS: the local stack (make dev) has no Lambda service to invoke"
+OWN_RESOURCE = "refused: the target is one of this stack's own functions or queues, never a target"
 
 
 class TargetClients(Protocol):
@@ -53,6 +54,7 @@ class AwsTargets:
     def __init__(self, clients: TargetClients, settings: Settings, clock: Clock, resolver: Resolver = resolve) -> None:
         secret = WebhookSecret(lambda: clients.ssm, settings.webhook_secret_parameter)
         self._local = settings.local_stack
+        self._own = settings.own_resources
         self._senders: dict[str, TargetSender] = {
             "lambda": LambdaTarget(lambda: clients.lambda_),
             "http": HttpTarget(
@@ -66,4 +68,6 @@ class AwsTargets:
     def send(self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float) -> Delivered:
         if target.type == "lambda" and self._local:
             return Outcome(False, NEEDS_AWS, retryable=False), None
+        if self._own.holds(target):  # a job stored before the API refused it (the API knows all of them)
+            return Outcome(False, OWN_RESOURCE, retryable=False), None
         return self._senders[target.type].send(target, data, run, timeout_seconds)

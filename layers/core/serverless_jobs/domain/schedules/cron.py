@@ -16,7 +16,17 @@ from zoneinfo import ZoneInfo
 
 from serverless_jobs.domain.errors import ScheduleError
 from serverless_jobs.domain.schedules.cronfields import CronFields, DayPick
-from serverless_jobs.domain.schedules.wallclock import instants
+from serverless_jobs.domain.schedules.cronranges import (
+    DAYS_OF_MONTH,
+    HOURS,
+    MINUTES,
+    MONTHS,
+    WEEKDAYS_FROM_ONE,
+    WEEKDAYS_FROM_ZERO,
+    Cycle,
+    expand_ranges,
+)
+from serverless_jobs.domain.schedules.wallclock import DstRule, instants
 
 
 def _invalid(problem: str) -> ScheduleError:
@@ -32,10 +42,10 @@ _MINUTE = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Cron:
-    """A cron schedule: `fields` match local wall times, `follows_elapsed` picks the DST rule."""
+    """A cron schedule: `fields` match local wall times, `dst` says how they become real instants."""
 
     expression: str
-    follows_elapsed: bool
+    dst: DstRule
     fields: CronFields = field(compare=False)
     recurring: bool = True
 
@@ -60,7 +70,7 @@ class Cron:
                 return best
             if best is not None and candidate > best.astimezone(zone).replace(tzinfo=None) + _DST_REACH:
                 return best
-            for instant in instants(candidate, zone, self.follows_elapsed):
+            for instant in instants(candidate, zone, self.dst):
                 if instant >= moment and (best is None or instant < best):
                     best = instant
             if best is not None and _steady(zone, best - _DST_REACH, best + _DST_REACH):
@@ -93,23 +103,11 @@ MACROS = {
 _SYNTAX = "with lists (1,2), ranges (1-5) and steps (*/15)"
 
 
-def _follows_elapsed(hour_field: str) -> bool:
-    return hour_field == "*" or "/" in hour_field
+def _five_field_dst(hour_field: str) -> DstRule:
+    return DstRule.ELAPSED if hour_field == "*" or "/" in hour_field else DstRule.LOCAL_TIME
 
 
-_RANGE = re.compile(r"(\d+)-(\d+)")
-
-
-def _normalise_ranges(field: str, name: str) -> str:
-    """`3-3` -> `3` (croniter reads a one-value range as `*`); a backwards range like `5-3` is refused."""
-
-    def single(match: re.Match[str]) -> str:
-        low, high = int(match.group(1)), int(match.group(2))
-        if low > high:
-            raise _invalid(f"cron {name} field '{field}' has a backwards range {match.group()}; write {high}-{low}")
-        return match.group(1) if low == high else match.group()
-
-    return _RANGE.sub(single, field)
+_FIVE_FIELD_CYCLES = (MINUTES, HOURS, DAYS_OF_MONTH, MONTHS, WEEKDAYS_FROM_ZERO)
 
 
 def _croniter_accepts(text: str) -> bool:
@@ -120,28 +118,50 @@ def _croniter_accepts(text: str) -> bool:
     return bool(croniter.is_valid(text))
 
 
-def _check_fields(fields: list[str], names: tuple[tuple[str, str], ...]) -> list[str]:
-    """Probe each field alone, so the message names the field, its value and what is allowed.
+# croniter's `R` (a random value, drawn anew by every process that parses the text) and `H` (a hash of an id
+# the API has no field for) are not cron: a schedule would mean something else on every cold start.
+_CRONITER_ONLY = re.compile(r"(^|[,/-])[RrHh](\(|[,/-]|$)")
 
-    Returns the fields as croniter should read them.
+
+def _check_fields(
+    fields: list[str],
+    shown: list[str],
+    names: tuple[tuple[str, str], ...],
+    cycles: tuple[Cycle, ...],
+    stored: bool = False,
+) -> list[str]:
+    """Probe each field alone, so the message names the field, its value as written and what is allowed.
+
+    Returns the fields as croniter should read them: every range rewritten by the one range rule (cronranges).
     """
-    fields = [_normalise_ranges(value, name) for value, (name, _) in zip(fields, names, strict=True)]
-    for position, (name, allowed) in enumerate(names):
+    checked: list[str] = []
+    for position, (value, original, (name, allowed), cycle) in enumerate(
+        zip(fields, shown, names, cycles, strict=True)
+    ):
+        problem = _invalid(f"cron {name} field '{original}' is not valid; allowed: {allowed}, {_SYNTAX}")
+        if _CRONITER_ONLY.search(value) and not stored:
+            raise problem
+        try:
+            expanded = expand_ranges(value, cycle)
+        except ValueError:
+            raise problem from None
         probe = ["*"] * 5
-        probe[position] = fields[position]
+        probe[position] = expanded
         if not _croniter_accepts(" ".join(probe)):
-            value = fields[position]
-            raise _invalid(f"cron {name} field '{value}' is not valid; allowed: {allowed}, {_SYNTAX}")
-    return fields
+            raise problem
+        checked.append(expanded)
+    return checked
 
 
-def parse_cron(expression: str) -> Cron:
+def parse_cron(expression: str, stored: bool = False) -> Cron:
+    """`stored`: a job's own expression, accepted when it was written, which must go on parsing (croniter's
+    `R` was accepted before it was refused for new schedules)."""
     text = expression.strip()
     if text.startswith("@"):
         if text.lower() not in MACROS:
             raise _invalid(f"unknown macro '{text}'; use one of {', '.join(MACROS)}")
         standard = MACROS[text.lower()]
-        return Cron(expression, _follows_elapsed(standard.split()[1]), CronFields.expand(standard, None, None))
+        return Cron(expression, _five_field_dst(standard.split()[1]), CronFields.expand(standard, None, None))
     fields = text.split()
     if len(fields) != 5:
         hint = (
@@ -153,10 +173,10 @@ def parse_cron(expression: str) -> Cron:
             f"'{expression}' is neither an interval (30s, 5m, 1h, 1d) nor a cron expression with 5 fields "
             f"(minute hour day-of-month month day-of-week); it has {len(fields)} fields{hint}",
         )
-    joined = " ".join(_check_fields(fields, FIVE_FIELDS))
+    joined = " ".join(_check_fields(fields, fields, FIVE_FIELDS, _FIVE_FIELD_CYCLES, stored))
     if not _croniter_accepts(joined):
         raise _invalid(f"cron expression '{expression}' is not valid")
-    return Cron(expression, _follows_elapsed(fields[1]), CronFields.expand(joined, None, None))
+    return Cron(expression, _five_field_dst(fields[1]), CronFields.expand(joined, None, None))
 
 
 # -- EventBridge cron(min hour day-of-month month day-of-week year) ------------------------------------
@@ -236,9 +256,14 @@ def _day_of_month(token: str) -> tuple[str, DayPick | None]:
     return token, None
 
 
+_WEEKDAY_PROBLEM = "allowed: 1-7 or SUN-SAT (1 = SUN), L, 6L, 6#3, ?, with lists and ranges"
+
+
 def _day_of_week(token: str) -> tuple[str, DayPick | None]:
     if token == "?":
         return "*", None
+    if token == "L":  # the last day of the week: Saturday
+        return str(_WEEKDAY_NAMES.index("SAT")), None
     last = _LAST_WEEKDAY_OF_MONTH.match(token)
     if last:
         return "*", _last_of_weekday(int(last.group(1)))
@@ -246,12 +271,13 @@ def _day_of_week(token: str) -> tuple[str, DayPick | None]:
     if nth:
         return "*", _nth_weekday(int(nth.group(1)), int(nth.group(2)))
     if re.search(r"[L#/]", token) or re.search(r"\b[89]\b|\b0\b|\d{2,}", token):
-        raise _invalid(
-            f"cron day-of-week field '{token}' is not valid; allowed: 1-7 or SUN-SAT (1 = SUN), 6L, 6#3, ?, "
-            "with lists and ranges",
-        )
+        raise _invalid(f"cron day-of-week field '{token}' is not valid; {_WEEKDAY_PROBLEM}")
+    try:
+        numbered = expand_ranges(token, WEEKDAYS_FROM_ONE)
+    except ValueError:
+        raise _invalid(f"cron day-of-week field '{token}' is not valid; {_WEEKDAY_PROBLEM}") from None
     # EventBridge counts 1-7 from Sunday, croniter 0-6: shift every number down by one.
-    return re.sub(r"\d", lambda digit: str(int(digit.group()) - 1), token), None
+    return re.sub(r"\d", lambda digit: str(int(digit.group()) - 1), numbered), None
 
 
 def _years(token: str) -> frozenset[int] | None:
@@ -277,8 +303,10 @@ _EVENTBRIDGE_FIELDS = (
     FIVE_FIELDS[1],
     ("day-of-month", "1-31, L, LW, 15W, ?"),
     FIVE_FIELDS[3],
-    ("day-of-week", "1-7 or SUN-SAT, 6L, 6#3, ?"),
+    ("day-of-week", "1-7 or SUN-SAT, L, 6L, 6#3, ?"),
 )
+# The day-of-week field reaches croniter already shifted to 0-6 with its ranges rewritten (_day_of_week).
+_EVENTBRIDGE_CYCLES = (MINUTES, HOURS, DAYS_OF_MONTH, MONTHS, WEEKDAYS_FROM_ZERO)
 
 
 def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
@@ -296,6 +324,11 @@ def parse_eventbridge_cron(expression: str, inner: str) -> Cron:
         )
     croniter_day, day_pick = _day_of_month(day_of_month)
     croniter_weekday, weekday_pick = _day_of_week(day_of_week)
-    checked = _check_fields([minute, hour, croniter_day, month, croniter_weekday], _EVENTBRIDGE_FIELDS)
+    checked = _check_fields(
+        [minute, hour, croniter_day, month, croniter_weekday],
+        [minute, hour, day_of_month, month, day_of_week],
+        _EVENTBRIDGE_FIELDS,
+        _EVENTBRIDGE_CYCLES,
+    )
     expanded = CronFields.expand(" ".join(checked), day_pick or weekday_pick, _years(year))
-    return Cron(expression, _follows_elapsed(hour), expanded)
+    return Cron(expression, DstRule.EVENTBRIDGE, expanded)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from serverless_jobs.domain.errors import ScheduleError
 from serverless_jobs.domain.schedules.cron import Cron, parse_cron, parse_eventbridge_cron
-from serverless_jobs.domain.schedules.wallclock import instants
+from serverless_jobs.domain.schedules.wallclock import DstRule, instants
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The longest interval or rate: ten years, far beyond any job's use and far from datetime's year 9999.
@@ -24,14 +24,21 @@ _INTERVAL_SHAPE = re.compile(r"^\s*([+-]?\d+)\s*([A-Za-z]*)\s*$")
 
 @dataclass(frozen=True)
 class Interval:
-    """Every `seconds` of elapsed time, anchored: occurrences never drift with how long runs take."""
+    """Every `seconds` of elapsed time, anchored: occurrences never drift with how long runs take.
+
+    Without a start, an interval (`5m`) first runs one interval after creation; EventBridge's `rate()` runs at
+    once, as EventBridge Scheduler documents for a rate-based schedule without a StartDate.
+    """
 
     expression: str
     seconds: int
     recurring: bool = True
+    starts_at_once: bool = False
 
     def first_occurrence(self, start: datetime | None, created: datetime) -> datetime:
-        return start if start is not None else created + timedelta(seconds=self.seconds)
+        if start is not None:
+            return start
+        return created if self.starts_at_once else created + timedelta(seconds=self.seconds)
 
     def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
         if moment <= first:
@@ -52,7 +59,8 @@ class At:
         return start if start is not None else created
 
     def at_or_after(self, moment: datetime, first: datetime, zone: ZoneInfo) -> datetime | None:
-        [instant] = instants(self.wall, zone, follows_elapsed=False)
+        # AWS documents no DST rule for at(): a time in a gap runs at the gap's end rather than never.
+        [instant] = instants(self.wall, zone, DstRule.LOCAL_TIME)
         return instant if instant >= max(moment, first) else None
 
 
@@ -60,7 +68,7 @@ Schedule = Interval | Cron | At
 
 
 @lru_cache(maxsize=4096)
-def parse_schedule(expression: str) -> Schedule:
+def parse_schedule(expression: str, *, stored: bool = False) -> Schedule:
     """Any schedule a job may have; ScheduleError says which part is wrong and what is allowed.
 
     Intervals (`30s`, `5m`), 5-field cron and its macros, and EventBridge's `rate()`, `cron()` and `at()`
@@ -82,7 +90,7 @@ def parse_schedule(expression: str) -> Schedule:
         if kind == "at":
             return _parse_at(expression, inner)
         return parse_eventbridge_cron(expression, inner)
-    return parse_cron(expression)
+    return parse_cron(expression, stored)
 
 
 _EVENTBRIDGE_SHAPE = re.compile(r"^(rate|cron|at)\((.*)\)$")
@@ -118,7 +126,7 @@ def _parse_rate(expression: str, inner: str) -> Interval:
     if (count == 1) != (match.group(2) == unit):
         wanted = unit if count == 1 else unit + "s"
         raise ScheduleError("schedule", f"'{expression}': EventBridge writes rate({count} {wanted})")
-    return Interval(expression, _bounded_seconds(expression, count * _RATE_UNITS[unit]))
+    return Interval(expression, _bounded_seconds(expression, count * _RATE_UNITS[unit]), starts_at_once=True)
 
 
 def _parse_at(expression: str, inner: str) -> At:
