@@ -46,7 +46,7 @@ def two_pages_worth(api: ApiClient) -> None:
 def stored_key() -> bytes | None:
     table = boto3.client("dynamodb")
     item = table.get_item(TableName=SETTINGS.state_table, Key={"name": {"S": PAGE_TOKEN_KEY}}).get("Item")
-    return None if item is None else bytes(item["key"]["B"])
+    return None if item is None else bytes.fromhex(item["key"]["S"])
 
 
 def test_the_key_is_32_random_bytes_made_once_and_shared_by_every_api_process(

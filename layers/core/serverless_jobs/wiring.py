@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 from collections.abc import Callable
 from functools import cached_property
@@ -160,11 +161,12 @@ def page_token_key(settings: Settings, clients: AwsClients) -> Callable[[], byte
         return lambda: own
 
     def read() -> bytes:
-        stored = state.get(PAGE_TOKEN_KEY) or state.put_if_absent(
-            PAGE_TOKEN_KEY, {"key": os.urandom(_PAGE_TOKEN_KEY_BYTES)}
-        )
-        key = stored.get("key")
-        if not isinstance(key, bytes) or len(key) != _PAGE_TOKEN_KEY_BYTES:
+        # Kept as hex text, not binary: every tool that dumps the tables as JSON reads it as it is.
+        made = os.urandom(_PAGE_TOKEN_KEY_BYTES).hex()
+        stored = state.get(PAGE_TOKEN_KEY) or state.put_if_absent(PAGE_TOKEN_KEY, {"key": made})
+        text = stored.get("key")
+        key = bytes.fromhex(text) if isinstance(text, str) and re.fullmatch("[0-9a-f]{64}", text) else b""
+        if len(key) != _PAGE_TOKEN_KEY_BYTES:
             raise RuntimeError(f"StateTable's {PAGE_TOKEN_KEY!r} record holds no {_PAGE_TOKEN_KEY_BYTES}-byte key")
         return key
 
