@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 import moto
 
@@ -37,6 +38,7 @@ BEFORE = {
     "PUT /jobs/{id}": 2,
     "POST /jobs/{id}/trigger": 2,
     "GET /jobs?status=pending&limit=50": 1,
+    "GET /jobs?limit=50": 1,  # one Scan page, in scan order; now six statuses' Queries merged newest first
     "GET /jobs/{id}/history": 2,
     "executor, one run (start, record, finish)": 6,
 }
@@ -101,10 +103,12 @@ def _api_costs(stack: Stack) -> list[Figure]:
         ("PUT /jobs/{id}", "PUT", f"/jobs/{job['id']}"),
         ("POST /jobs/{id}/trigger", "POST", f"/jobs/{job['id']}/trigger"),
         ("GET /jobs?status=pending&limit=50", "GET", "/jobs"),
+        ("GET /jobs?limit=50", "GET", "/jobs"),
+        ("GET /jobs?name=bench&limit=50", "GET", "/jobs"),
         ("GET /jobs/{id}/history", "GET", f"/jobs/{job['id']}/history"),
     ]:
         body = {"name": "renamed"} if method == "PUT" else None
-        query = {"status": "pending", "limit": "50"} if path == "/jobs" else None
+        query = dict(parse_qsl(label.partition("?")[2])) or None
         with measured() as calls:
             api.request(method, path, body, query=query)
         figures += _figures(label, calls)

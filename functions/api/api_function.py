@@ -8,6 +8,7 @@ gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; in
 
 import json
 from collections.abc import Callable, Mapping
+from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
@@ -30,6 +31,7 @@ from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
 from serverless_jobs.domain.job import JobStatus
 from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.http.answer_size import PageBody, serialize
 from serverless_jobs.http.idempotency import (
     IN_PROGRESS_RETRY_AFTER,
     CreateOnce,
@@ -58,6 +60,8 @@ from serverless_jobs.http.validation import describe_validation_errors
 from serverless_jobs.http.views import (
     bulk_query,
     bulk_result,
+    bulk_room,
+    history_query,
     job_changes,
     job_spec,
     job_view,
@@ -66,18 +70,19 @@ from serverless_jobs.http.views import (
 )
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.metrics import metrics
-from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, RunnerSwitch, Waker
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, Page, RunnerSwitch, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
 from serverless_jobs.version import __version__
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, page_token_key, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
 
 AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
+Item = TypeVar("Item")
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 # Time kept back from the function's remaining time, so a long operation stops and answers before its timeout.
 ANSWER_MARGIN_MILLIS = 3_000
@@ -122,7 +127,7 @@ def build(
 
     runner = runner_switch(settings, clients, on_switch=switched)
     once = CreateOnce(settings.idempotency_table, lambda: clients.dynamodb)
-    app = make_app(service, runner, PageTokens(settings.jobs_table, settings.history_table), once, clock)
+    app = make_app(service, runner, PageTokens(page_token_key(settings, clients)), once, clock)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
@@ -164,7 +169,7 @@ def make_app(
     service: JobService, runner: RunnerSwitch, tokens: PageTokens, once: CreateOnce, clock: Clock
 ) -> JobsResolver:
     """Every route, each calling the core once and shaping its reply, with its replies in OpenAPI."""
-    app = JobsResolver(enable_validation=True, json_body_deserializer=parse_body)
+    app = JobsResolver(enable_validation=True, json_body_deserializer=parse_body, serializer=serialize)
 
     def route(
         method: str,
@@ -269,10 +274,20 @@ def make_app(
         limit: Limit = 50,
         nextToken: NextToken = None,
         label: Annotated[str | None, Query(description="Only jobs carrying this label, as key=value")] = None,
-    ) -> JobList:
-        selector, query = listing_query(status, label)
-        page = service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
-        return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
+        name: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="Only jobs whose name contains this text, in any case; a page may then come back "
+                "short (even empty) with a nextToken",
+            ),
+        ] = None,
+    ) -> Response[str]:
+        query, bound_to = listing_query(status, label, name)
+        start = tokens.decode(nextToken, bound_to)
+        read = partial(service.list_jobs, query, limit, start)
+        return _page_reply("jobs", job_view, read, tokens, bound_to)
 
     # Before /jobs/<id>/<action>, which would otherwise take "bulk" for a job's id.
     @route("POST", "/jobs/bulk/<action>", BulkResult, 400)
@@ -281,7 +296,9 @@ def make_app(
         selector: Annotated[BulkSelector, Body()],
     ) -> BulkResult:
         label, query = bulk_query(action, selector)
-        outcome = run_bulk(service, action, label, selector.status, tokens.decode(selector.nextToken, query), has_time)
+        outcome = run_bulk(
+            service, action, label, selector.status, tokens.decode(selector.nextToken, query), has_time, bulk_room()
+        )
         return bulk_result(outcome, tokens.encode(outcome.resume_at, query))
 
     @route("GET", "/jobs/<id>", JobView, 404, job_id_from=_JOB_ID_IN_REPLY)
@@ -314,10 +331,10 @@ def make_app(
         return job_view(service.cancel(id))
 
     @route("GET", "/jobs/<id>/history", RunList, 400, 404, job_id_from=_JOB_ID_IN_PATH)
-    def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> RunList:
-        query = f"history:{id}"
-        page = service.history(id, limit, tokens.decode(nextToken, query))
-        return RunList(history=[run_view(run) for run in page.items], nextToken=tokens.encode(page.last_key, query))
+    def job_history(id: JobId, limit: Limit = 50, nextToken: NextToken = None) -> Response[str]:
+        bound_to = history_query(id)
+        start = tokens.decode(nextToken, bound_to)
+        return _page_reply("history", run_view, partial(service.history, id, limit, start), tokens, bound_to)
 
     @route("POST", "/schedules/preview", Occurrences, 400, tag="schedules")
     def preview_schedule(request: Annotated[SchedulePreview, Body()]) -> Occurrences:
@@ -349,6 +366,21 @@ def _job_links(job_id_from: str) -> dict[str, Any]:
         name: {"operationRef": f"#/paths/{path.replace('/', '~1')}/{method}", "parameters": {"id": job_id_from}}
         for name, (method, path) in _JOB_OPERATIONS.items()
     }
+
+
+def _page_reply(
+    field: str,
+    render: Callable[[Item], BaseModel],
+    read: Callable[[Callable[[Item], bool]], Page[Item]],
+    tokens: PageTokens,
+    bound_to: str,
+) -> Response[str]:
+    """The page `read` gives, its items in `field` as `render` shows them, as many as fit Lambda's response
+    (answer_size.PageBody); its JSON is written here, and Powertools sends a text body as it is."""
+    body = PageBody(render)
+    page = read(body.fits)
+    text = body.text(field, nextToken=tokens.encode(page.last_key, bound_to))
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=text)
 
 
 def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -202,3 +202,25 @@ def test_two_concurrent_requests_with_one_key_create_one_job(
     assert all(reply.body["id"] == job["id"]["S"] for reply in created)
     for reply in replies:
         assert reply.status == 201 or (reply.status, reply.headers["retry-after"]) == (409, "1")
+
+
+def test_an_answer_stored_plain_by_the_previous_release_still_replays(
+    api: ApiClient, clock: ManualClock, snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers are now stored compressed; one stored as the previous release did (the answer as it is)
+    within the last 24 h must replay after the upgrade, and a new API process replays it the same."""
+    from aws_lambda_powertools.utilities.idempotency.serialization.no_op import NoOpSerializer
+
+    from serverless_jobs.http import idempotency
+
+    with monkeypatch.context() as previous_release:
+        previous_release.setattr(idempotency, "_compressed_answers", NoOpSerializer)
+        first = create(api, JOB)
+    records = snapshot()[Settings.from_environment().idempotency_table]
+    assert '"name": "report"' in records[0]["data"]["S"]  # stored plain, as before
+
+    upgraded = ApiClient(build_function("ApiFunction", Settings.from_environment(), AwsClients(), clock))
+    again = create(upgraded, JOB)
+
+    assert (again.status, again.body) == (201, first.body)
+    assert len(stored_jobs(snapshot)) == 1

@@ -8,6 +8,7 @@ id of the pending job, `{jobs-token}` a real `nextToken` of `GET /jobs`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -292,7 +293,7 @@ def world() -> Iterator[World]:
         middle = len(token) // 2
         made["jobs-token"] = token
         made["tampered"] = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
-        made["foreign"] = PageTokens("other-jobs", "other-history").encode({"id": "x"}, "jobs:") or ""
+        made["foreign"] = PageTokens(lambda: os.urandom(32)).encode({"id": {"S": "x"}}, "jobs:") or ""
         yield World(stack, tables, made)
         stack.close()
 

@@ -87,8 +87,8 @@ class JobStore(Protocol):
         """Delete the job if it is still at `job.version`; False when another writer got there first."""
         ...
 
-    def page(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
-        """A page of jobs: by status, newest first, without a Scan; without status, a bounded Scan page."""
+    def page(self, status: JobStatus, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        """A page of at most `limit` jobs in `status`, newest first (by `created_at`), from its index."""
         ...
 
     def labelled(self, label: Label, limit: int, start: dict[str, Any] | None) -> Page[Job]:
@@ -99,8 +99,9 @@ class JobStore(Protocol):
         """
         ...
 
-    def after(self, label: Label, job: Job) -> dict[str, Any]:
-        """Where a `labelled` listing resumes right after `job`: a page key, as `Page.last_key`."""
+    def after(self, label: Label | None, job: Job) -> dict[str, Any]:
+        """Where a listing resumes right after `job`: a page key, as `Page.last_key`, of `labelled` with
+        `label`, or of `page` (the job's status) without."""
         ...
 
     def soonest(self, shard: str, limit: int) -> list[Job]:
@@ -149,6 +150,10 @@ class HistoryStore(Protocol):
 
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         """A page of a job's runs, newest first."""
+        ...
+
+    def after(self, run: Run) -> dict[str, Any]:
+        """Where a `page` of its job's runs resumes right after `run`: a page key, as `Page.last_key`."""
         ...
 
     def delete_all(self, job_id: str, has_time: Callable[[], bool]) -> None:

@@ -6,7 +6,9 @@ the tests call the same `build` with their own clock, sleeper, randomness or dis
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import threading
 from collections.abc import Callable
 from functools import cached_property
@@ -18,7 +20,7 @@ from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.cloudwatch_heartbeat import HeartbeatAlarm
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
-from serverless_jobs.adapters.dynamodb.state_store import StackState
+from serverless_jobs.adapters.dynamodb.state_store import PAGE_TOKEN_KEY, StackState
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
 from serverless_jobs.ports import Clock, NotificationHandOff, Waker
 from serverless_jobs.registry import include_packages
@@ -143,3 +145,29 @@ def runner_switch(
 
     state = stack_state(settings, clients)
     return EventBridgeRunnerSwitch(lambda: clients.events, settings.runner_rule, state, switched)
+
+
+# The page-token key's length: HMAC-SHA256's block is 64 bytes, its output 32; 32 random bytes are past guessing.
+_PAGE_TOKEN_KEY_BYTES = 32
+
+
+def page_token_key(settings: Settings, clients: AwsClients) -> Callable[[], bytes]:
+    """Reads the stack's page-token key: 32 random bytes made by the first function that needs them and
+    kept in StateTable (`put_if_absent`, so two first readers at once agree on the first one's). Without a
+    state table (a bare test build), a key of this process's own: its tokens end with the process."""
+    state = stack_state(settings, clients)
+    if state is None:
+        own = os.urandom(_PAGE_TOKEN_KEY_BYTES)
+        return lambda: own
+
+    def read() -> bytes:
+        # Kept as hex text, not binary: every tool that dumps the tables as JSON reads it as it is.
+        made = os.urandom(_PAGE_TOKEN_KEY_BYTES).hex()
+        stored = state.get(PAGE_TOKEN_KEY) or state.put_if_absent(PAGE_TOKEN_KEY, {"key": made})
+        text = stored.get("key")
+        key = bytes.fromhex(text) if isinstance(text, str) and re.fullmatch("[0-9a-f]{64}", text) else b""
+        if len(key) != _PAGE_TOKEN_KEY_BYTES:
+            raise RuntimeError(f"StateTable's {PAGE_TOKEN_KEY!r} record holds no {_PAGE_TOKEN_KEY_BYTES}-byte key")
+        return key
+
+    return read

@@ -11,8 +11,10 @@ so its IAM session) changed in between.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import zlib
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +27,7 @@ from serverless_jobs.settings import SettingsError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -35,6 +38,11 @@ REPLAY_SECONDS = 24 * 60 * 60
 IN_PROGRESS_RETRY_AFTER = 1
 # Part of every stored key: a key sent before a deploy still matches after it, whatever the code is called.
 _KEY_PREFIX = "POST /jobs"
+# The one field of a stored answer kept compressed (`_compressed_answers`); a job view has no such field.
+_COMPRESSED = "z"
+# An answer stored as it is up to this size as Powertools writes it (ASCII-escaped JSON), leaving room for the
+# record's other attributes (key, status, expiry, the body's hash) under DynamoDB's 400 KB item limit.
+_PLAIN_ANSWER_LIMIT = 350_000
 
 
 def _printable_key(value: str | None) -> str | None:
@@ -115,6 +123,7 @@ class CreateOnce:
             persistence_store=store,
             config=config,
             key_prefix=_KEY_PREFIX,
+            output_serializer=_compressed_answers(),
         )
         return config, once
 
@@ -150,6 +159,32 @@ def job_id_for(key: str, body: dict[str, Any]) -> str:
     """
     document = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{_KEY_PREFIX}\n{key}\n{document}".encode()).hexdigest()[:32]
+
+
+def _compressed_answers() -> BaseIdempotencySerializer:
+    """Stores an answer too large as it is as UTF-8 JSON, zlib-compressed and base64-encoded (`{"z": ...}`).
+
+    Powertools writes the stored answer as ASCII-escaped JSON (`é` as the 6 bytes `\\u00e9`), so a job
+    whose `data` is within its 256 KB as UTF-8 could make a record over DynamoDB's 400 KB item limit, and
+    its create answered 500. Compressed, a stored answer is at most about 4/3 of its UTF-8 size, and much
+    less for repetitive data. An answer that fits as it is is stored as it is, as before: the previous
+    release replays every record it could have written itself (after a rollback within 24 h of a create).
+    """
+    from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
+
+    class CompressedAnswers(BaseIdempotencySerializer):
+        def to_dict(self, data: Any) -> dict[str, Any]:
+            if len(json.dumps(data)) <= _PLAIN_ANSWER_LIMIT:
+                return dict(data)
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+            return {_COMPRESSED: base64.b64encode(zlib.compress(text, 9)).decode()}
+
+        def from_dict(self, data: dict[str, Any]) -> Any:
+            if data.keys() != {_COMPRESSED}:
+                return data
+            return json.loads(zlib.decompress(base64.b64decode(data[_COMPRESSED])))
+
+    return CompressedAnswers()
 
 
 def _answer(request: dict[str, Any], create: Callable[[], dict[str, Any]]) -> dict[str, Any]:

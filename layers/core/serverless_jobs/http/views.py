@@ -5,6 +5,8 @@ Times go out as ISO 8601 UTC with milliseconds; a running job shows its next occ
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from serverless_jobs.domain.flow import start_at
@@ -14,6 +16,7 @@ from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, iso_z_millis, to_millis
+from serverless_jobs.http.answer_size import PageBody
 from serverless_jobs.http.schemas import (
     BulkConflict,
     BulkResult,
@@ -27,6 +30,11 @@ from serverless_jobs.http.schemas import (
 )
 from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
 from serverless_jobs.usecases.jobs import JobSpec
+from serverless_jobs.usecases.listing import JobQuery
+
+# Room kept in a bulk answer for the next job's conflict: a conflict's message is a sentence naming a job
+# and a key or two (a few hundred bytes), so this is many times more than one takes.
+_CONFLICT_RESERVE = 16_384
 
 # API field -> Job attribute, for the fields a request may change.
 _ATTRIBUTE_OF = {
@@ -167,17 +175,38 @@ def run_view(run: Run) -> RunView:
     )
 
 
-def listing_query(status: JobStatus | None, label: str | None) -> tuple[Label | None, str]:
-    """A listing's label (parsed: InvalidInput names `label`) and the query its page tokens are bound to."""
-    selector = None if label is None else parse_selector(label)
-    # A listing without a label keeps the tokens it had before labels.
-    return selector, f"jobs:{status or ''}" + ("" if selector is None else f":{selector.text()}")
+def listing_query(status: JobStatus | None, label: str | None, name: str | None) -> tuple[JobQuery, str]:
+    """A listing's query (its label parsed: InvalidInput names `label`) and the text its page tokens are
+    bound to: every parameter, and the listing's version (a token of another ordering is another query's)."""
+    query = JobQuery(status, None if label is None else parse_selector(label), name)
+    labelled = None if query.label is None else query.label.text()
+    return query, "jobs/2:" + json.dumps([status, labelled, name])
+
+
+def history_query(job_id: str) -> str:
+    """The text a job's history page tokens are bound to."""
+    return f"history:{job_id}"
 
 
 def bulk_query(action: BulkAction, request: BulkSelector) -> tuple[Label, str]:
     """A bulk request's label and the query its continuation tokens are bound to (action and selector)."""
     label = parse_selector(request.label)
     return label, f"bulk:{action}:{request.status or ''}:{label.text()}"
+
+
+def bulk_room() -> Callable[[BulkOutcome], bool]:
+    """Whether a bulk answer has room for one more job's conflict, measured as its conflicts come."""
+    conflicts: PageBody[tuple[str, str]] = PageBody(lambda conflict: BulkConflict(id=conflict[0], message=conflict[1]))
+    measured = 0
+
+    def room(outcome: BulkOutcome) -> bool:
+        nonlocal measured
+        for conflict in outcome.conflicts[measured:]:
+            conflicts.fits(conflict)
+        measured = len(outcome.conflicts)
+        return not conflicts.full(_CONFLICT_RESERVE)
+
+    return room
 
 
 def bulk_result(outcome: BulkOutcome, next_token: str | None) -> BulkResult:

@@ -2,8 +2,8 @@
 
 Each job goes through the JobService operation a single request would use, so every guarantee of that
 operation holds (conditional writes, retries on a concurrent change, idempotent transitions). A request
-stops while it can still answer (its time, or `MAX_JOBS_PER_REQUEST`) and says where to go on; the next
-request resumes right after the last job it acted on, so no job is acted on twice by one pass.
+stops while it can still answer (its time, its answer's size, or `MAX_JOBS_PER_REQUEST`) and says where to
+go on; the next request resumes right after the last job it acted on, so no job is acted on twice by one pass.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ def run_bulk(
     status: JobStatus | None,
     start: dict[str, Any] | None,
     has_time: Callable[[], bool],
+    room: Callable[[BulkOutcome], bool] = lambda outcome: True,
 ) -> BulkOutcome:
-    """Apply `action` to the jobs carrying `label` (and in `status`), from `start`, while `has_time()`.
+    """Apply `action` to the jobs carrying `label` (and in `status`), from `start`, while `has_time()` and
+    the answer has `room` for one more job's conflict.
 
     The first job a request comes to is acted on whatever the time: each request goes past one job at
     least, so a chain of requests ends even when each has hardly any time.
@@ -65,8 +67,10 @@ def run_bulk(
     while True:
         page = jobs.labelled(label, PAGE_SIZE, cursor)
         for job in page.items:
-            # Out of time or jobs: stop, unless this request has passed no job yet (it always makes progress).
-            if cursor is not start and (outcome.matched >= MAX_JOBS_PER_REQUEST or not has_time()):
+            # Out of time, jobs or room: stop, unless this request has passed no job yet (it always makes
+            # progress).
+            full = outcome.matched >= MAX_JOBS_PER_REQUEST or not room(outcome)
+            if cursor is not start and (full or not has_time()):
                 outcome.resume_at = cursor
                 return outcome
             if status is None or job.status == status:

@@ -19,7 +19,6 @@ from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound
 from serverless_jobs.domain.flow import check_flow
 from serverless_jobs.domain.job import TERMINAL_STATUSES, Job, JobStatus, Overlap, Run, RunRequest, Trigger
-from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
@@ -30,6 +29,7 @@ from serverless_jobs.ports import Dispatcher, Page
 from serverless_jobs.usecases.claim import Claimed, Waiting, claim_due, claim_manual
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
+from serverless_jobs.usecases.listing import Cursor, Fits, JobQuery, list_jobs, list_runs
 from serverless_jobs.usecases.recover import fail_refused_runs, follow_if_closed
 from serverless_jobs.usecases.wake import wake_if_due_soon, wake_if_soon
 
@@ -41,8 +41,6 @@ logger = Logger(child=True)
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Changing any of these re-times a job: its next occurrence is computed again.
 _TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone", "jitter_seconds"})
-# Reads of a label's group for one page listed by label and status: a page may come back short, never slow.
-_FILTERED_READS = 10
 
 
 @dataclass(frozen=True)
@@ -100,29 +98,14 @@ class JobService:
             raise NotFound(job_id)
         return job
 
-    def list_jobs(
-        self, status: JobStatus | None, limit: int, start: dict[str, Any] | None, label: Label | None = None
-    ) -> Page[Job]:
-        """A page of jobs, by status and/or label, each from its index; with both, the label's group filtered.
+    def list_jobs(self, query: JobQuery, limit: int, start: Cursor | None, fits: Fits[Job]) -> Page[Job]:
+        """A page of the jobs `query` selects, newest first (usecases/listing.py)."""
+        return list_jobs(self.deps.jobs, query, limit, start, fits)
 
-        Filtered, a page holds the jobs of up to `_FILTERED_READS` reads of the group, so it may hold fewer
-        than `limit` jobs (even none) and still have a next page.
-        """
-        if label is None:
-            return self.deps.jobs.page(status, limit, start)
-        found: list[Job] = []
-        key = start
-        for _ in range(_FILTERED_READS):
-            page = self.deps.jobs.labelled(label, limit - len(found), key)
-            found.extend(job for job in page.items if status is None or job.status == status)
-            key = page.last_key
-            if key is None or len(found) >= limit:
-                break
-        return Page(found, key)
-
-    def history(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
+    def history(self, job_id: str, limit: int, start: Cursor | None, fits: Fits[Run]) -> Page[Run]:
+        """A page of the job's runs, newest first; NotFound when there is no such job."""
         self.get(job_id)
-        return self.deps.history.page(job_id, limit, start)
+        return list_runs(self.deps.history, job_id, limit, start, fits)
 
     # -- writes --------------------------------------------------------------------------------------
 

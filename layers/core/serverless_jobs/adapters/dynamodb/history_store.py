@@ -86,6 +86,9 @@ class DynamoHistoryStore:
         runs = [self._run(item) for item in results]
         return Page(runs, results.last_evaluated_key)
 
+    def after(self, run: Run) -> dict[str, Any]:
+        return {"jobId": {"S": run.job_id}, "runKey": {"S": RunItem.key_for(run.claimed_at, run.id)}}
+
     def delete_all(self, job_id: str, has_time: Callable[[], bool]) -> None:
         with self._model.batch_write() as batch:
             for item in self._model.query(job_id, attributes_to_get=["jobId", "runKey"], page_size=_HISTORY_PAGE):

@@ -38,8 +38,6 @@ from pynamodb.transactions import TransactWrite
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, entry_writes, still_open
 from serverless_jobs.adapters.dynamodb.models import (
-    RATE_PREFIX,
-    SLOT_PREFIX,
     JobItem,
     LabelItem,
     RateItem,
@@ -269,7 +267,9 @@ class DynamoJobStore:
         jobs = [found[job_id] for job_id in ids if job_id in found and label.on(found[job_id].labels)]
         return Page(jobs, members.last_evaluated_key)
 
-    def after(self, label: Label, job: Job) -> dict[str, Any]:
+    def after(self, label: Label | None, job: Job) -> dict[str, Any]:
+        if label is None:  # the byStatus index's key, with the table's
+            return {"status": {"S": job.status.value}, "createdAt": {"N": str(job.created_at)}, "id": {"S": job.id}}
         return {"label": {"S": label.text()}, "jobKey": {"S": LabelItem.key_for(job.created_at, job.id)}}
 
     def _label_model(self) -> type[LabelItem]:
@@ -307,22 +307,11 @@ class DynamoJobStore:
         for key, value in labels.items():
             transaction.delete(groups(Label(key, value).text(), LabelItem.key_for(job.created_at, job.id)))
 
-    def page(self, status: JobStatus | None, limit: int, start: dict[str, Any] | None) -> Page[Job]:
-        results = (
-            self._model.status_index.query(
-                status.value, limit=limit, last_evaluated_key=start, scan_index_forward=False
-            )
-            if status
-            # the counters share the table: left out (a page may come back short, with its next key)
-            else self._model.scan(self._jobs_only(), limit=limit, last_evaluated_key=start)
+    def page(self, status: JobStatus, limit: int, start: dict[str, Any] | None) -> Page[Job]:
+        results = self._model.status_index.query(
+            status.value, limit=limit, last_evaluated_key=start, scan_index_forward=False
         )
         return Page(self._jobs(results), results.last_evaluated_key)
-
-    def _jobs_only(self) -> Condition:
-        """A Scan filter that leaves out the slot counters and rate windows sharing the Jobs table."""
-        ids = self._model.id
-        jobs: Condition = ~ids.startswith(SLOT_PREFIX) & ~ids.startswith(RATE_PREFIX)
-        return jobs
 
     def soonest(self, shard: str, limit: int) -> list[Job]:
         return self._jobs(self._model.due_index.query(shard, limit=limit))
