@@ -48,6 +48,10 @@ UNEXERCISED_GRANTS = {
     ("xray:GetSamplingStatisticSummaries", "*"): XRAY_SAMPLING,
     ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/HistoryTable"): BESIDE_0_2_0,
     ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/LabelsTable"): BESIDE_0_2_0,
+    ("dynamodb:Scan", JOBS_TABLE): (
+        "0.2.0's API lists jobs without a status by Scan (this release merges the byStatus index's queries); "
+        "kept for 0.2.0's code that runs beside it during an update, and for a rollback to it"
+    ),
     ("sqs:SendMessage", DEAD_LETTER_QUEUE): (
         "SAM's OnFailure destination policy: Lambda, with the executor's role, puts a dispatch event it "
         "could not deliver on the dead-letter queue"
