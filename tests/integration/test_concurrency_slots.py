@@ -116,6 +116,22 @@ def test_a_waiting_job_is_claimed_when_the_slot_frees_without_waiting_for_the_ne
     assert check_slots(stack, [first, second], 1) == 1
 
 
+def test_jobs_waiting_for_a_slot_start_in_due_order_across_shards(stack: Stack) -> None:
+    job_ids = []
+    for _ in range(6):  # a millisecond apart: the creation order is the due order
+        job_ids += create_herd(stack, 1, limit=2)
+        stack.clock.advance(0.001)
+    assert statuses(stack, job_ids) == ["running"] * 2 + ["pending"] * 4  # free slots: started by the API
+    assert len({stack.jobs.get(job_id).due_shard for job_id in job_ids[2:]}) > 1  # type: ignore[union-attr]
+
+    order: list[str] = []
+    while len(order) < len(job_ids):
+        order += [result["jobId"] for result in stack.deliver()]
+        stack.wake()  # each finish wakes a pass, which claims the soonest due waiter
+
+    assert order == job_ids
+
+
 def test_triggering_a_job_whose_key_has_no_free_slot_is_a_409_and_changes_nothing(stack: Stack) -> None:
     [running] = create_herd(stack, 1, limit=1)
     scheduled = stack.create(concurrencyKey=KEY, concurrencyLimit=1, schedule="0 3 * * *")

@@ -66,6 +66,10 @@ class JobStore(Protocol):
         """The starts recorded in a rate-limit key's window, by place (a consistent read; empty if none)."""
         ...
 
+    def slots_held(self, key: str) -> int:
+        """How many runs hold a slot of concurrency key `key` now (a consistent read; 0 if none)."""
+        ...
+
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
         """Mark `run_id` started (`run_started_at`) in one conditional write, and return the job as written.
 
