@@ -379,7 +379,22 @@ def settle_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: dat
                 full_windows[rate_key] = each.waits_until
             elif each == Settled() and slots_taken(deps, job):
                 full_keys.add(job.concurrency_key or "")
+    keep_waiting_marks(deps, jobs, settled, full_keys, now)
     return settled
+
+
+def keep_waiting_marks(deps: Deps, jobs: list[Job], settled: list[Settled], full: set[str], now: datetime) -> None:
+    """After a concurrency key's turn, its `waiting` mark (store.mark_waiting) as the turn left the key:
+    marked while a job still waits for a slot, so the API claims no later job first; taken away once the
+    turn claimed and left none waiting, unless a claimer marked it since the pass's query (that job waits)."""
+    key = jobs[0].concurrency_key
+    if key is None:
+        return
+    seen = to_millis(now)
+    if key in full:
+        guarded(f"mark key {key} waiting", partial(deps.jobs.mark_waiting, key, seen))
+    elif any(each.claimed is not None for each in settled):
+        guarded(f"clear key {key} waiting", partial(deps.jobs.clear_waiting, key, seen))
 
 
 def slots_taken(deps: Deps, job: Job) -> bool:
