@@ -125,8 +125,8 @@ def run_window(
     after the pass at that time: what falls due later is the next minute's tick's, or has woken an
     invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
     than they must. Jobs a pass leaves waiting for their rate limit are the exception: they are due
-    already, so no write wakes anyone for them, and the invocation that saw them wait serves them as places
-    free, within its window (`serving_waits`).
+    already, so no write wakes anyone for them, and the invocation whose pass took a place serves them as
+    places free, within its window (`serving_waits`).
 
     Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
@@ -167,7 +167,7 @@ def run_window(
             done = run_tick(deps, dispatcher, shards, fan_out)
             total += done.report
             known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
-            deadline = serving_waits(deadline, window_ends, done.waits)
+            deadline = serving_waits(deadline, window_ends, done)
             total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
             if every_shard:
@@ -193,13 +193,15 @@ def run_window(
     return total
 
 
-def serving_waits(deadline: datetime, window_ends: datetime, waits: Mapping[int, int]) -> datetime:
+def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:
     """The deadline moved, within the window, past the soonest start a rate limit frees for a job the pass
-    left waiting: no write wakes an invocation for such a job (it is due already), so whoever saw it wait
-    passes again when a place frees, and again for the next waiter then, each on time."""
-    if not waits:
+    left waiting, if the pass started a run: no write wakes an invocation for such a job (it is due
+    already), so the invocation that took a place passes again when the next frees, and again for the
+    next waiter then, each on time. Invocations woken for the same instant that took nothing end as
+    before, so a herd of waiters (a wake each) keeps about one invocation per place awake, not one each."""
+    if not done.waits or not done.report.dispatched:
         return deadline
-    return max(deadline, min(window_ends, from_millis(min(waits.values())) + timedelta(milliseconds=1)))
+    return max(deadline, min(window_ends, from_millis(min(done.waits.values())) + timedelta(milliseconds=1)))
 
 
 def sweep(deps: Deps) -> TickReport:
