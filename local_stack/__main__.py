@@ -15,6 +15,8 @@ from devtools.moto_backend import serialise_moto_calls, use_fake_credentials
 from devtools.template import application_environment
 from local_stack.resolver_threads import per_thread_requests
 
+LOCAL_SERVICE_NAME = "serverless-jobs-local"
+
 
 def main() -> None:
     port = port_from_environment()
@@ -30,6 +32,8 @@ def main() -> None:
     os.environ.update(
         POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true"
     )
+    # The structured lines name this service, as a deployed stack's name its stack, not the tests' stack.
+    os.environ["POWERTOOLS_SERVICE_NAME"] = LOCAL_SERVICE_NAME
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local_stack").setLevel(logging.INFO)
 

@@ -1,5 +1,6 @@
-"""Flow control on `make dev`, over real HTTP and in real time: a concurrency key's limit, maxRuns, jitter
-and the catch-up window, each as a user sees it in the jobs and their history."""
+"""Flow control on `make dev`, over real HTTP and in real time: a concurrency key's limit and its order, a
+rate limit's starts, maxRuns, jitter and the catch-up window, each as a user sees it in the jobs and their
+history. Times are checked against README's rules, never against a tight wall-clock bound."""
 
 from __future__ import annotations
 
@@ -8,12 +9,62 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from devtools.local_http import LocalStack
 from serverless_jobs.domain.timefmt import iso_z
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def claimed_at(local: LocalStack, job_ids: list[str], seconds: float) -> list[datetime]:
+    """When each job was started (claimed: its `lastRunAt`), once every one of them has completed."""
+    ended = [
+        local.wait_for(f"/jobs/{job_id}", lambda body: body["status"] == "completed", seconds) for job_id in job_ids
+    ]
+    assert [job["status"] for job in ended] == ["completed"] * len(job_ids), ended
+    return [at(job["lastRunAt"]) for job in ended]
+
+
+def test_a_job_created_without_run_at_is_started_by_the_api_itself(local: LocalStack) -> None:
+    created = [local.create() for _ in range(10)]
+
+    # the answer shows the run the API claimed and dispatched, not a job left pending for the tick
+    assert [job["status"] in ("running", "completed") for job in created] == [True] * 10, created
+
+
+@pytest.mark.parametrize(("count", "limit", "period"), [(3, 1, 5), (5, 2, 10)])
+def test_rate_limited_jobs_start_as_the_oldest_start_leaves_the_window_not_at_the_next_minute(
+    local: LocalStack, count: int, limit: int, period: int
+) -> None:
+    key = f"partner-{uuid.uuid4().hex[:8]}"
+    rate = {"key": key, "limit": limit, "periodSeconds": period}
+    job_ids = [local.create(rateLimit=rate)["id"] for _ in range(count)]
+
+    starts = claimed_at(local, job_ids, period * count + 5)
+
+    assert starts == sorted(starts)  # in creation (due) order
+    for earlier, later in zip(starts, starts[limit:], strict=False):
+        allowed = earlier + timedelta(seconds=period)  # the start `limit` before it leaves the window
+        assert later >= allowed, (earlier, later)
+        # on time: not left to a minute's tick (up to 60 s late), nor even to the next place's freeing
+        assert later - allowed < timedelta(seconds=period), (allowed, later)
+
+
+@pytest.mark.parametrize(("count", "limit"), [(4, 1), (6, 2)])
+def test_jobs_waiting_for_a_slot_start_in_creation_order(local: LocalStack, count: int, limit: int) -> None:
+    key = f"tenant-{uuid.uuid4().hex[:8]}"
+    created = [
+        local.create(handler="sleep", data={"seconds": 0.3}, concurrencyKey=key, concurrencyLimit=limit)
+        for _ in range(count)
+    ]
+
+    starts = claimed_at(local, [job["id"] for job in created], 20)
+
+    assert starts == sorted(starts), starts  # soonest due (created) first
+    assert [job["status"] for job in created[:limit]] == ["running"] * limit  # a free slot: started at once
 
 
 def test_a_key_with_limit_1_runs_its_three_due_jobs_one_at_a_time_and_all_finish(local: LocalStack) -> None:

@@ -50,3 +50,20 @@ def test_make_dev_notifies_a_webhook_of_a_failure_for_good_and_of_a_success(loca
         "completed",
     )
     assert (failed_run["notification"], passed_run["notification"]) == (None, None)
+
+
+def test_a_notification_given_up_is_logged_naming_the_service_and_the_notifications_own_target(
+    local: LocalStack,
+) -> None:
+    with WebhookReceiver(400).running() as receiver:  # a 4xx is not retried: given up at once
+        job = create(local, handler="echo", notify={"onSuccess": {"type": "http", "url": receiver.url}})
+        requests_when(receiver, 1)
+        ran = local.wait_for(
+            f"/jobs/{job['id']}/history", lambda body: body["history"] and body["history"][0]["notification"], 10
+        )
+
+    assert ran["history"][0]["notification"]["target"] == "http"
+    [line] = [line for line in local.output().splitlines() if "notification not delivered" in line]
+    logged = json.loads(line[line.index("{") :])
+    assert (logged["service"], logged["notifyTarget"], logged["jobId"]) == ("serverless-jobs-local", "http", job["id"])
+    assert "target" not in logged  # the job has a handler, not a target

@@ -116,6 +116,57 @@ def test_a_waiting_job_is_claimed_when_the_slot_frees_without_waiting_for_the_ne
     assert check_slots(stack, [first, second], 1) == 1
 
 
+def test_jobs_waiting_for_a_slot_start_in_due_order_across_shards(stack: Stack) -> None:
+    job_ids = []
+    for _ in range(6):  # a millisecond apart: the creation order is the due order
+        job_ids += create_herd(stack, 1, limit=2)
+        stack.clock.advance(0.001)
+    assert statuses(stack, job_ids) == ["running"] * 2 + ["pending"] * 4  # free slots: started by the API
+    assert len({stack.jobs.get(job_id).due_shard for job_id in job_ids[2:]}) > 1  # type: ignore[union-attr]
+
+    order: list[str] = []
+    while len(order) < len(job_ids):
+        order += [result["jobId"] for result in stack.deliver()]
+        stack.wake()  # each finish wakes a pass, which claims the soonest due waiter
+
+    assert order == job_ids
+
+
+def test_a_job_created_while_another_waits_for_the_freed_slot_does_not_pass_it(stack: Stack) -> None:
+    _, second = create_herd(stack, 2, limit=1)
+    stack.clock.advance(0.001)
+    stack.deliver()  # the first finishes: its slot is free, and the pass its finish woke has not run yet
+
+    [third] = create_herd(stack, 1, limit=1)
+    assert statuses(stack, [second, third]) == ["pending", "pending"]  # the second waits longer: its turn
+
+    order: list[str] = []
+    while len(order) < 2:
+        stack.clock.advance(0.001)  # a pass after a mark, not in its millisecond
+        stack.wake()
+        order += [result["jobId"] for result in stack.deliver()]
+    assert order == [second, third]
+    assert stack.jobs.slots_held(KEY) == 0
+
+    [fourth] = create_herd(stack, 1, limit=1)  # nobody waits now: a free slot is taken at once
+    assert statuses(stack, [fourth]) == ["running"]
+
+
+def test_a_waiting_mark_whose_job_is_gone_holds_up_one_create_for_a_pass_only(stack: Stack) -> None:
+    _, second = create_herd(stack, 2, limit=1)
+    assert stack.api.delete(f"/jobs/{second}").status == 204  # it waited, and will not run
+    stack.deliver()
+    stack.wake()  # the finish's pass: no job of the key is due
+
+    [third] = create_herd(stack, 1, limit=1)  # the stale mark refuses the API's claim; the create wakes a pass
+    stack.clock.advance(0.001)
+    stack.wake()
+    assert statuses(stack, [third]) == ["running"]
+    stack.deliver()
+    [fourth] = create_herd(stack, 1, limit=1)
+    assert statuses(stack, [fourth]) == ["running"]  # that pass took the mark away
+
+
 def test_triggering_a_job_whose_key_has_no_free_slot_is_a_409_and_changes_nothing(stack: Stack) -> None:
     [running] = create_herd(stack, 1, limit=1)
     scheduled = stack.create(concurrencyKey=KEY, concurrencyLimit=1, schedule="0 3 * * *")

@@ -49,6 +49,20 @@ def test_the_next_occurrence_of_a_jittered_job_shows_its_jittered_start(stack: S
     assert stack.job(job["id"])["nextRunAt"] == running["nextRunAt"]  # the same start, computed again
 
 
+@pytest.mark.parametrize("micros", [0, 400, 500, 999])
+def test_a_job_created_without_run_at_is_started_by_the_api_whatever_the_clocks_microseconds(
+    stack: Stack, micros: int
+) -> None:
+    # A stored time is never after the moment it stands for (cut, not rounded up): the create compares the
+    # job's nextRunAt with its own clock, and a half-millisecond rounded up made the job look not yet due.
+    stack.clock.advance(micros / 1_000_000)
+    job = stack.create()
+
+    assert job["status"] == "running"  # claimed and dispatched by the API itself
+    assert len(stack.invocations.payloads) == 1
+    assert stack.invocations.wakes == []  # not left to a woken tick a pass later
+
+
 def test_max_runs_completes_the_job_after_that_many_successful_runs(stack: Stack) -> None:
     job = stack.create(schedule="1m", maxRuns=2)
 

@@ -15,9 +15,11 @@ from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
+
 from devtools.dynamo import dynamodb_calls
 from devtools.stack import Stack
-from serverless_jobs.domain.timefmt import from_millis, iso_z
+from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis
 
 KEY = "partner-api"
 
@@ -67,6 +69,28 @@ def test_a_key_with_limit_2_starts_two_of_three_due_jobs_then_the_third_as_the_o
     assert report["passes"] == 2  # no spinning: one pass now, one when the oldest start leaves the window
     assert stack.job(job_ids[2])["status"] == "running"
     assert starts(stack, job_ids)[-1] == first_start + 60_000  # to the millisecond, not at the next minute
+
+
+@pytest.mark.parametrize(
+    ("limit", "period", "started"),
+    [(1, 5, [0, 5000, 10_000]), (2, 10, [0, 1, 10_000, 10_001, 20_000])],
+)
+def test_waiting_jobs_each_start_as_a_place_frees_from_the_woken_tick_not_at_the_next_minute(
+    stack: Stack, limit: int, period: int, started: list[int]
+) -> None:
+    # The API starts what the key allows and wakes the tick for the first place to free; nothing wakes it
+    # for the waiters after that one, so the woken invocation serves them all, each when its place frees.
+    stack.deliver_at_once()
+    created = to_millis(stack.clock.now())
+    job_ids = []
+    for _ in started:  # a millisecond apart: the creation order is the due order
+        job_ids += create_herd(stack, 1, limit, period)
+        stack.clock.advance(0.001)
+
+    stack.wake()
+
+    assert statuses(stack, job_ids) == ["completed"] * len(started)
+    assert [starts(stack, [job_id])[0] - created for job_id in job_ids] == started
 
 
 def test_the_field_is_shown_changed_and_cleared_and_bad_values_are_400s_naming_the_field(stack: Stack) -> None:

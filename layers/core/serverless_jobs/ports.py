@@ -50,7 +50,12 @@ class JobStore(Protocol):
         ...
 
     def update(
-        self, before: Job, after: Job, expect: Mapping[str, object] | None = None, take: Take | None = None
+        self,
+        before: Job,
+        after: Job,
+        expect: Mapping[str, object] | None = None,
+        take: Take | None = None,
+        after_waiters: bool = False,
     ) -> bool:
         """Write the fields where `after` differs from `before`, in one conditional write (with the label
         memberships, the concurrency slot and the rate-limit start `take` in one transaction when any of them
@@ -58,12 +63,25 @@ class JobStore(Protocol):
 
         Only if the stored job is still at `before.version`, each field of `expect` (a Job attribute)
         still holds its value (None: absent) and the place `take` writes is still free. False when another
-        writer got there first. On success `after.version` is the stored job's new version.
+        writer got there first. On success `after.version` is the stored job's new version. A claim
+        `after_waiters` takes a slot only while no job of its key is marked waiting for one.
         """
         ...
 
     def rate_window(self, key: str) -> Window:
         """The starts recorded in a rate-limit key's window, by place (a consistent read; empty if none)."""
+        ...
+
+    def slots_held(self, key: str) -> int:
+        """How many runs hold a slot of concurrency key `key` now (a consistent read; 0 if none)."""
+        ...
+
+    def mark_waiting(self, key: str, at: int) -> None:
+        """Mark concurrency key `key` as having a job waiting for a slot, seen so at `at` (epoch ms)."""
+        ...
+
+    def clear_waiting(self, key: str, seen: int) -> None:
+        """Take away the mark of `key` if it was made before `seen` (epoch ms): no job marked it since."""
         ...
 
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:

@@ -15,9 +15,13 @@ LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
 
 
 def to_millis(moment: datetime) -> int:
-    """Exact (no float rounding at year 9999); microseconds round half up to the millisecond."""
+    """Exact (no float rounding at year 9999); microseconds are cut (floor), as `iso_z` cuts them.
+
+    Never rounded up: a stored time is then never after the moment it stands for, so a moment that has
+    come (a job due `now`, compared with the clock it was read from) has still come once stored.
+    """
     micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return (micros + 500) // 1000
+    return micros // 1000
 
 
 def to_millis_or_none(moment: datetime | None) -> int | None:

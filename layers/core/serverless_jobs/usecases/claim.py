@@ -47,9 +47,11 @@ def claim(
     attempt: int,
     scheduled_at: datetime | None,
     next_occurrence: datetime | None,
+    after_waiters: bool = False,
 ) -> Claimed:
     """Mark `job` running under a new run id if nobody else has; the RunRequest to dispatch, Waiting when
-    its rate limit has no start left, or None when another claimer won (or its concurrency key is full)."""
+    its rate limit has no start left, or None when another claimer won (or its concurrency key is full, or
+    with `after_waiters` has a job waiting for a slot)."""
     run_id = uuid.uuid4().hex
     # A run not finished by then counts as lost: its timeout plus a margin for start-up and writes.
     lease = now + timedelta(seconds=job.timeout_seconds + deps.settings.lease_margin_seconds)
@@ -65,7 +67,7 @@ def claim(
         shards=deps.settings.due_shards,
     )
     expect = {"status": job.status, "next_run_at": job.next_run_at}
-    written = claim_with_start(deps, job, running, expect, now, run_id)
+    written = claim_with_start(deps, job, running, expect, now, run_id, after_waiters)
     if isinstance(written, Waiting):
         return written
     if not written:
@@ -80,7 +82,7 @@ def claim(
 
 
 def claim_with_start(
-    deps: Deps, job: Job, running: Job, expect: Mapping[str, object], now: datetime, run_id: str
+    deps: Deps, job: Job, running: Job, expect: Mapping[str, object], now: datetime, run_id: str, after_waiters: bool
 ) -> bool | Waiting:
     """Write the claim, and with a rate limit its start on a free place of the key's window, in one
     transaction: True when written, Waiting when the window is full, False when the job changed first.
@@ -90,13 +92,13 @@ def claim_with_start(
     """
     limit = job.rate_limit
     if limit is None:
-        return deps.jobs.update(job, running, expect=expect)
+        return deps.jobs.update(job, running, expect=expect, after_waiters=after_waiters)
     window = deps.jobs.rate_window(limit.key)
     for _ in range(WINDOW_RETRIES):
         start = rate.take(window, limit, to_millis(now), spread=int(run_id, 16))
         if not isinstance(start, rate.Take):
             return Waiting(limit.key, from_millis(start))
-        if deps.jobs.update(job, running, expect=expect, take=start):
+        if deps.jobs.update(job, running, expect=expect, take=start, after_waiters=after_waiters):
             return True
         moved = deps.jobs.rate_window(limit.key)
         if moved == window:
@@ -105,9 +107,12 @@ def claim_with_start(
     return False
 
 
-def claim_due(deps: Deps, job: Job, now: datetime) -> Claimed:
+def claim_due(deps: Deps, job: Job, now: datetime, after_waiters: bool = False) -> Claimed:
     """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence (one found
-    past the job's catch-up window is skipped instead, and the first inside it claimed if due)."""
+    past the job's catch-up window is skipped instead, and the first inside it claimed if due).
+
+    The tick claims a concurrency key's due jobs in due order itself; a claimer that sees one job only (the
+    API) claims `after_waiters`, so it takes no slot a job due before waits for."""
     if job.attempts:  # attempts used on this occurrence: the job waits for a retry
         return claim(
             deps,
@@ -117,6 +122,7 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> Claimed:
             attempt=job.attempts + 1,
             scheduled_at=from_millis_or_none(job.scheduled_at),
             next_occurrence=from_millis_or_none(job.next_occurrence_at),
+            after_waiters=after_waiters,
         )
     due = from_millis(job.next_run_at or to_millis(now))
     # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
@@ -125,12 +131,33 @@ def claim_due(deps: Deps, job: Job, now: datetime) -> Claimed:
         moved = skip_missed(deps, job, occurrence, due, now)
         if moved is None or moved.status != JobStatus.PENDING or not due_by(moved, now):
             return None
-        return claim_due(deps, moved, now)  # its first occurrence inside the window is due already
+        return claim_due(deps, moved, now, after_waiters)  # its first occurrence inside the window is due already
     # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
     late = max(now - due, timedelta(0))
     timing = job.timing()
     following = timing.next_at_or_after(occurrence + late + timedelta(milliseconds=1)) if timing.recurring else None
-    return claim(deps, job, now=now, trigger="schedule", attempt=1, scheduled_at=occurrence, next_occurrence=following)
+    return claim(
+        deps,
+        job,
+        now=now,
+        trigger="schedule",
+        attempt=1,
+        scheduled_at=occurrence,
+        next_occurrence=following,
+        after_waiters=after_waiters,
+    )
+
+
+def wait_for_slot(deps: Deps, job: Job, now: datetime) -> bool:
+    """After a claim `after_waiters` of a due `job` was refused: mark its concurrency key as having a job
+    waiting, so no later job's claim by the API passes it; True when a slot is free all the same (the
+    refusal was another waiter's mark, maybe one since gone, or a race), so a tick pass must claim the key's
+    waiters now, in due order (the caller wakes it). False for a job without a key."""
+    key, limit = job.concurrency_key, job.concurrency_limit
+    if key is None or limit is None:
+        return False
+    deps.jobs.mark_waiting(key, to_millis(now))
+    return deps.jobs.slots_held(key) < limit
 
 
 def due_by(job: Job, now: datetime) -> bool:

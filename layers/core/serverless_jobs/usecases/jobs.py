@@ -26,7 +26,7 @@ from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
 from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis, to_millis_or_none
 from serverless_jobs.ports import Dispatcher, Page
-from serverless_jobs.usecases.claim import Claimed, Waiting, claim_due, claim_manual
+from serverless_jobs.usecases.claim import Claimed, Waiting, claim_due, claim_manual, wait_for_slot
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.listing import Cursor, Fits, JobQuery, list_jobs, list_runs
@@ -276,7 +276,10 @@ class JobService:
         its lease expires.
         """
         now = self.deps.clock.now()
-        run = claim_manual(self.deps, job, now) if trigger == "manual" else claim_due(self.deps, job, now)
+        if trigger == "manual":  # an explicit run out of schedule: it takes a free slot at once
+            run = claim_manual(self.deps, job, now)
+        else:
+            run = claim_due(self.deps, job, now, after_waiters=True)
         if isinstance(run, RunRequest):
             try:
                 fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
@@ -294,6 +297,8 @@ class JobService:
             run = self._start_now(job, "schedule")
             if isinstance(run, Waiting):  # stays due: the tick claims it when its rate limit frees a start
                 wake_if_soon(self.deps, run.until)
+            elif run is None and wait_for_slot(self.deps, job, self.deps.clock.now()):
+                wake_if_soon(self.deps, self.deps.clock.now())  # others wait for a free slot: a pass, in order
             return self.get(job.id)
         except Exception:
             logger.exception("a due job could not be started at once; the tick starts it", extra={"jobId": job.id})

@@ -89,7 +89,8 @@ def record_undelivered(deps: Deps, run: Run, target: Target, error: str | None) 
     """A notification given up: logged, and recorded on the run's entry for the history to show (in the
     write that clears its mark: it is owed no longer)."""
     keys = run_log_keys(run.job_id, run.id, run.attempt, run.trigger)
-    extra = {**keys, "target": target.label, **error_log_fields(error, with_data=deps.settings.log_job_data)}
+    # the notification's own target (`http`), as history shows it: not `target.label`, which names a target job
+    extra = {**keys, "notifyTarget": target.type, **error_log_fields(error, with_data=deps.settings.log_job_data)}
     logger.warning("notification not delivered", extra=extra)
     run.notification = {"delivered": False, "target": target.type, "error": error}
     run.notify_at = None

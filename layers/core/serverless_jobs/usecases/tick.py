@@ -10,10 +10,12 @@ looks ahead (the soonest job due later, one item per shard), and the invocation 
 when nothing is due before the next minute's tick (`run_window`). A write that makes a job due before that
 tick wakes a pass (usecases.wake); no function polls all minute.
 
-Due jobs with a rate limit are claimed one key at a time, in due order, each key's on one thread: the
-first a full window refuses stops the key's turn (the later ones would be refused too), and the pass looks
-again on those jobs' shards when a place frees. A job waiting for its rate limit stays due (the look-ahead
-does not see it), so this is what wakes the tick for it, and no pass spins on it meanwhile.
+Due jobs with a concurrency key or a rate limit are claimed one key at a time, in due order across every
+shard, each key's on one thread: the first a full window or a full key refuses stops the key's turn (the
+later ones would be refused too). For a rate limit the pass looks again on those jobs' shards when a place
+frees: a job waiting for its rate limit stays due (the look-ahead does not see it), so this is what wakes
+the tick for it, and no pass spins on it meanwhile. For a concurrency key the finish that frees a slot
+wakes a pass (usecases.wake).
 
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
 no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
@@ -26,7 +28,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -95,6 +97,7 @@ class Pass:
 
     report: TickReport
     ahead: dict[int, int | None]
+    waits: dict[int, int] = field(default_factory=dict)  # shards holding jobs that wait for their rate limit
 
 
 def run_window(
@@ -121,7 +124,9 @@ def run_window(
     consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
     after the pass at that time: what falls due later is the next minute's tick's, or has woken an
     invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
-    than they must.
+    than they must. Jobs a pass leaves waiting for their rate limit are the exception: they are due
+    already, so no write wakes anyone for them, and the invocation whose pass took a place serves them as
+    places free, within its window (`serving_waits`).
 
     Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
@@ -139,9 +144,9 @@ def run_window(
     window = min(WINDOW_SECONDS, remaining_seconds() - SAFETY_MARGIN_SECONDS)
     if fired_at is not None and start - fired_at >= timedelta(seconds=WINDOW_SECONDS):
         window = 0.0
-    deadline = start + timedelta(seconds=window)
-    if woken_for is not None:  # a woken invocation serves up to its job; the rest has invocations of its own
-        deadline = min(deadline, woken_for + timedelta(milliseconds=1))
+    window_ends = start + timedelta(seconds=window)
+    # A woken invocation serves up to its job; the rest has invocations of its own (but `serving_waits`).
+    deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None
     known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
@@ -162,6 +167,7 @@ def run_window(
             done = run_tick(deps, dispatcher, shards, fan_out)
             total += done.report
             known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            deadline = serving_waits(deadline, window_ends, done)
             total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
             if every_shard:
@@ -185,6 +191,17 @@ def run_window(
         if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
+
+
+def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:
+    """The deadline moved, within the window, past the soonest start a rate limit frees for a job the pass
+    left waiting, if the pass started a run: no write wakes an invocation for such a job (it is due
+    already), so the invocation that took a place passes again when the next frees, and again for the
+    next waiter then, each on time. Invocations woken for the same instant that took nothing end as
+    before, so a herd of waiters (a wake each) keeps about one invocation per place awake, not one each."""
+    if not done.waits or not done.report.dispatched:
+        return deadline
+    return max(deadline, min(window_ends, from_millis(min(done.waits.values())) + timedelta(milliseconds=1)))
 
 
 def sweep(deps: Deps) -> TickReport:
@@ -248,7 +265,7 @@ def run_tick(
         else:
             report = herd
         ahead = look_ahead(deps, submit, asked, now)
-    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), with_waits(ahead, waits))
+    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), with_waits(ahead, waits), waits)
 
 
 def waiting_shards(settled: Iterable[Settled]) -> dict[int, int]:
@@ -310,37 +327,85 @@ def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> 
 def settle_found(
     deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
 ) -> tuple[list[Settled], int]:
-    """Settle every job the queries found, each as soon as its shard answers, and the rate-limited ones once
-    every shard has answered, a key's jobs in due order on one thread (`settle_in_turn`); (what each became,
-    failed queries)."""
+    """Settle every job the queries found, each as soon as its shard answers, and the pending ones under a
+    concurrency key or a rate limit once every shard has answered, a key's jobs in due order on one thread
+    (`settle_in_turn`); (what each became, failed queries)."""
     faults = 0
     looks: list[Future[Settled]] = []
-    limited: dict[str, list[Job]] = {}
+    queued: dict[str, list[Job]] = {}
     for query in queries:
         _, due = query.result()
         if isinstance(due, Failed):
             faults += 1
             continue
         for job in due:
-            if job.status == JobStatus.PENDING and job.rate_limit is not None:
-                limited.setdefault(job.rate_limit.key, []).append(job)
-            else:
+            line = queue_of(job)
+            if line is None:
                 looks.append(submit(partial(settle, deps, dispatcher, job, now)))
-    turns = [submit(partial(settle_in_turn, deps, dispatcher, jobs, now)) for jobs in limited.values()]
+            else:
+                queued.setdefault(line, []).append(job)
+    turns = [submit(partial(settle_in_turn, deps, dispatcher, jobs, now)) for jobs in queued.values()]
     return [look.result() for look in looks] + [each for turn in turns for each in turn.result()], faults
 
 
+def queue_of(job: Job) -> str | None:
+    """The line a due job waits in for its turn: its concurrency key's, else its rate limit's (a job with
+    both queues on its concurrency key, which it needs held for a whole run); None for a job that needs
+    neither, or is not pending (its lost or detached run is recovered in parallel)."""
+    if job.status != JobStatus.PENDING:
+        return None
+    if job.concurrency_key is not None:
+        return f"slot:{job.concurrency_key}"
+    return None if job.rate_limit is None else f"rate:{job.rate_limit.key}"
+
+
 def settle_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: datetime) -> list[Settled]:
-    """Settle the due jobs of one rate-limit key, soonest first, one after another: places go in due order,
-    and once the key's window is full the rest wait for the same place without a claim each."""
+    """Settle the due jobs of one line (`queue_of`), soonest due first, one after another, so slots and
+    places go in due order across every shard (README "Flow control"). Once a rate-limit key's window is
+    full, the jobs after that need it wait for the same place without a claim each; once a concurrency key
+    has no free slot (a claim refused, and a read of its counter says so: not a job changed meanwhile), the
+    jobs after it wait without a claim each, and the finish that frees a slot wakes a pass."""
     settled: list[Settled] = []
-    for job in sorted(jobs, key=lambda job: (job.next_run_at or 0, job.id)):
-        full = settled[-1].waits_until if settled else None
-        if full is None:
-            settled.append(settle(deps, dispatcher, job, now))
+    full_windows: dict[str, int] = {}  # rate-limit key -> when a place frees (epoch ms)
+    full_keys: set[str] = set()
+    for job in sorted(jobs, key=lambda job: (job.next_run_at or 0, job.created_at, job.id)):
+        rate_key = None if job.rate_limit is None else job.rate_limit.key
+        if rate_key in full_windows:
+            settled.append(Settled(waits_until=full_windows[rate_key], shard=job.due_shard))
+        elif job.concurrency_key in full_keys:
+            settled.append(Settled())
         else:
-            settled.append(Settled(waits_until=full, shard=job.due_shard))
+            each = settle(deps, dispatcher, job, now)
+            settled.append(each)
+            if each.waits_until is not None and rate_key is not None:
+                full_windows[rate_key] = each.waits_until
+            elif each == Settled() and slots_taken(deps, job):
+                full_keys.add(job.concurrency_key or "")
+    keep_waiting_marks(deps, jobs, settled, full_keys, now)
     return settled
+
+
+def keep_waiting_marks(deps: Deps, jobs: list[Job], settled: list[Settled], full: set[str], now: datetime) -> None:
+    """After a concurrency key's turn, its `waiting` mark (store.mark_waiting) as the turn left the key:
+    marked while a job still waits for a slot, so the API claims no later job first; taken away once the
+    turn claimed and left none waiting, unless a claimer marked it since the pass's query (that job waits)."""
+    key = jobs[0].concurrency_key
+    if key is None:
+        return
+    seen = to_millis(now)
+    if key in full:
+        guarded(f"mark key {key} waiting", partial(deps.jobs.mark_waiting, key, seen))
+    elif any(each.claimed is not None for each in settled):
+        guarded(f"clear key {key} waiting", partial(deps.jobs.clear_waiting, key, seen))
+
+
+def slots_taken(deps: Deps, job: Job) -> bool:
+    """Whether every slot of `job`'s concurrency key is held now (False when it has none, or the read fails)."""
+    key, limit = job.concurrency_key, job.concurrency_limit
+    if key is None or limit is None:
+        return False
+    held = guarded(f"read the slots of key {key}", partial(deps.jobs.slots_held, key))
+    return not isinstance(held, Failed) and held >= limit
 
 
 def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:

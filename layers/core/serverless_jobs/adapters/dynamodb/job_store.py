@@ -8,7 +8,9 @@ executor's, transitions) stay single conditional writes on the job.
 A job with a `concurrency_key` holds one of its key's slots while it holds a run (`run_id` set): each write
 that gives a job a run or takes it away moves the key's counter (`SlotItem`) in the same transaction. Taking
 a slot is conditioned on the count being under the job's limit, so a claim past the limit is refused like a
-lost race and the job stays due; letting go is unconditional, so no finish is ever refused for its slot.
+lost race and the job stays due; letting go is unconditional, so no finish is ever refused for its slot. A
+claim `after_waiters` (the API's) also needs the counter's `waiting` mark absent, so it never takes a slot
+ahead of a job of the key already waiting for one (`mark_waiting`, `clear_waiting`).
 
 A claim of a job with a `rate_limit` also writes its start into the key's window (`RateItem`, one place of
 it, conditioned on that place being free: domain/rate.py) in the same transaction: a start past the limit
@@ -113,10 +115,15 @@ class DynamoJobStore:
                 batch.save(self._item(job))
 
     def update(
-        self, before: Job, after: Job, expect: Mapping[str, object] | None = None, take: Take | None = None
+        self,
+        before: Job,
+        after: Job,
+        expect: Mapping[str, object] | None = None,
+        take: Take | None = None,
+        after_waiters: bool = False,
     ) -> bool:
         if after.labels != before.labels or _moves_slots(before, after) or take is not None:
-            return self._update_in_transaction(before, after, expect, take)
+            return self._update_in_transaction(before, after, expect, take, after_waiters)
         item = self._item(before)
         try:
             # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
@@ -129,7 +136,7 @@ class DynamoJobStore:
         return True
 
     def _update_in_transaction(
-        self, before: Job, after: Job, expect: Mapping[str, object] | None, take: Take | None
+        self, before: Job, after: Job, expect: Mapping[str, object] | None, take: Take | None, after_waiters: bool
     ) -> bool:
         """The job's update, its group memberships, its slot and its start moved along, in one transaction:
         all or none."""
@@ -143,7 +150,7 @@ class DynamoJobStore:
                 self._add_memberships(transaction, after, added)
             if removed:
                 self._remove_memberships(transaction, before, removed)
-            self._move_slots(transaction, before, after)
+            self._move_slots(transaction, before, after, after_waiters)
             if take is not None:
                 self._take_place(transaction, take)
 
@@ -185,6 +192,19 @@ class DynamoJobStore:
         except DoesNotExist:
             return 0
 
+    def mark_waiting(self, key: str, at: int) -> None:
+        slots = self._slots
+        # ADD 0: a key's first mark makes its counter, as a claim would
+        slots(SlotItem.id_for(key)).update(actions=[slots.waiting.set(at), slots.running.add(0)])
+
+    def clear_waiting(self, key: str, seen: int) -> None:
+        slots = self._slots
+        try:
+            slots(SlotItem.id_for(key)).update(actions=[slots.waiting.remove()], condition=slots.waiting < seen)
+        except UpdateError as error:
+            if not condition_failed(error):  # no mark, or one made since `seen`: it stays
+                raise
+
     def rate_window(self, key: str) -> Window:
         # on the jobs' own client (the same table), made in the function's init, as the transactions are
         read = self._model._get_connection().get_item(RateItem.id_for(key), consistent_read=True)
@@ -201,7 +221,7 @@ class DynamoJobStore:
         window = self._windows(RateItem.id_for(take.key))
         transaction.update(window, actions=[place.set(Value({"N": str(take.at)}))], condition=free)
 
-    def _move_slots(self, transaction: TransactWrite, before: Job, after: Job) -> None:
+    def _move_slots(self, transaction: TransactWrite, before: Job, after: Job, after_waiters: bool = False) -> None:
         """Add to `transaction` the slot counters' moves for `before` becoming `after` (none for most writes)."""
         held, holds = _slot_of(before), _slot_of(after)
         if held == holds:
@@ -215,6 +235,8 @@ class DynamoJobStore:
             limit = after.concurrency_limit or 0
             claims = before.run_id is None
             free = (slots.running.does_not_exist() | (slots.running < limit)) if claims else None
+            if free is not None and after_waiters:
+                free = free & slots.waiting.does_not_exist()
             transaction.update(slots(SlotItem.id_for(holds)), actions=[slots.running.add(1)], condition=free)
 
     def _changes(self, before: Job, after: Job) -> list[Any]:

@@ -179,6 +179,9 @@ class SlotItem(Model):
 
     id = UnicodeAttribute(hash_key=True)
     running = IntegerAttribute(default=0)
+    # Epoch ms of the latest look that left a job of the key waiting for a slot; absent when none waits. A
+    # claim by the API passes no waiter (it needs the mark absent); the tick's, in due order, ignores it.
+    waiting = IntegerAttribute(null=True)
 
     @staticmethod
     def id_for(key: str) -> str:
