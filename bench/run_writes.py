@@ -25,8 +25,9 @@ from bench.write_capture import Request, captured_writes
 from bench.write_units import Table, Tally, item_size, tables, tally
 from devtools.clock import ManualClock
 from devtools.environment import use_template_environment
-from devtools.resources import create_rules, create_tables
+from devtools.resources import create_rules, create_tables, create_targets
 from devtools.stack import START, Stack
+from devtools.template import TARGET_ARNS
 from serverless_jobs.domain.timefmt import iso_z
 
 JOBS_TABLE = "JobsTable"
@@ -35,13 +36,14 @@ KINDS = {  # schedule kind -> the job's schedule fields
     "sub-minute (30s)": {"schedule": "30s"},
     "one-time (runAt)": {"runAt": iso_z(START + timedelta(minutes=30))},
 }
-CREATE, CLAIM, RUN, TRIGGER, RETRY, FAILED = (
+CREATE, CLAIM, RUN, TRIGGER, RETRY, FAILED, NOTIFIED = (
     "create",
     "tick claim",
     "successful run, claim to finish",
     "trigger and its run",
     "retry (an attempt that fails, retry due)",
     "failed run (last attempt)",
+    "failed run, its onFailure notification sent (SQS)",
 )
 
 
@@ -114,6 +116,13 @@ def operations(kind: str, pad: int = 0) -> Operations:
         stack.clock.advance(61)
         capture(FAILED, lambda: (stack.tick(), stack.deliver()))
         assert stack.history(failing["id"])[0]["status"] == "failed", stack.history(failing["id"])
+    if kind.startswith("minute"):  # the History table's owedNotifications index: the mark, then its clearing
+        with fresh_stack() as stack:
+            create_targets()
+            notify = {"onFailure": {"type": "sqs", "arn": TARGET_ARNS["sqs"]}}
+            stack.create(**{**fields, "handler": "fail", "maxAttempts": 1, "notify": notify})
+            stack.clock.advance(3600)
+            capture(NOTIFIED, lambda: (stack.tick(), stack.deliver()))
     return Operations(captured, slept)
 
 
