@@ -18,6 +18,8 @@ from dataclasses import replace
 from bench import run_writes
 from bench.figures import Figure, show
 from bench.idle_cost import (
+    CALL_LATENCY_SECONDS,
+    DYNAMODB_READ_UNIT,
     DYNAMODB_WRITE_UNIT,
     EXECUTOR_BILLED_SECONDS,
     EXPRESS_GB_SECOND,
@@ -27,12 +29,14 @@ from bench.idle_cost import (
     SCHEDULER_INVOCATION,
     SQS_REQUEST,
     TICKS_A_MONTH,
+    idle_tick,
     memory_gb,
 )
 from bench.run_writes import CREATE, RUN, Operations
 from bench.write_capture import captured_writes
 from bench.write_units import Index, Table, Write, tables, tally
 from devtools.environment import use_template_environment
+from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
 
 MILLION = 1_000_000
 SECONDS_A_MONTH = TICKS_A_MONTH * 60
@@ -166,7 +170,26 @@ def _proposed(minute: Operations, one_time: Operations) -> list[Figure]:
         Figure(
             "recommended, a sub-minute run by the SQS timer", per_million(base + timer), "$/million runs", "<= $4.00"
         ),
+        *(
+            Figure(f"recommended, idle: hourly sweep + SQS mapping, {pollers} pollers", dollars, "$/month", "<= $0.35")
+            for pollers, dollars in zip(SQS_IDLE_POLLERS, proposed_idle(), strict=True)
+        ),
     ]
+
+
+def proposed_idle() -> tuple[float, float]:
+    """The idle month of the recommended design: today's idle tick measured (bench.idle_cost) with its sweep of
+    stranded shards once an hour instead of every pass, plus the SQS mapping's empty polls; at 2 and 5 pollers."""
+    calls, seconds = idle_tick()
+    queries = sum(count for name, count in calls.items() if name.startswith("dynamodb:"))
+    sweep = MAX_DUE_SHARDS - int(os.environ["DUE_SHARDS"])  # one Query a shard above the live count, in turn
+    queries_now = queries - sweep + sweep / 60
+    seconds_now = seconds - sweep * CALL_LATENCY_SECONDS * 59 / 60
+    tick = TICKS_A_MONTH * (
+        LAMBDA_REQUEST + waiting(seconds_now, "TickFunction") + queries_now * 0.5 * DYNAMODB_READ_UNIT
+    )
+    low, high = (pollers * SECONDS_A_MONTH / SQS_LONG_POLL_SECONDS * SQS_REQUEST for pollers in SQS_IDLE_POLLERS)
+    return tick + low, tick + high
 
 
 def _sub_minute_options(minute_units: int) -> list[Figure]:
