@@ -154,20 +154,10 @@ def cost(write: Write, table: Table) -> Cost:
 
 
 @dataclass(frozen=True)
-class Tally:
-    """Write units of many writes: items written, units on tables, units on indexes (by table.index)."""
+class Tally(Cost):
+    """Write units of many writes, on their tables and on each index (by `table.index`), and the items written."""
 
-    items: int
-    table: int
-    indexes: Mapping[str, int]
-
-    @property
-    def index_total(self) -> int:
-        return sum(self.indexes.values())
-
-    @property
-    def total(self) -> int:
-        return self.table + self.index_total
+    items: int = 0
 
 
 def tally(writes: Iterable[Write], shapes: Mapping[str, Table]) -> Tally:
@@ -179,7 +169,7 @@ def tally(writes: Iterable[Write], shapes: Mapping[str, Table]) -> Tally:
         table_units += spent.table
         for name, count in spent.indexes.items():
             indexes[f"{write.table}.{name}"] = indexes.get(f"{write.table}.{name}", 0) + count
-    return Tally(items, table_units, indexes)
+    return Tally(table_units, indexes, items)
 
 
 def tables() -> dict[str, Table]:
