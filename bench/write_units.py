@@ -7,9 +7,10 @@ shape in template.yaml (`Table`, `tables()`) and these rules from the DynamoDB d
   unit covers 1 KB of it, rounded up, at least 1 ("Read/write capacity mode"). Put, Update and Delete are
   charged the larger of the item's sizes before and after. A write whose condition fails is still charged
   the existing item's size, at least 1 unit, and changes no index.
-- A transactional write costs 2 units per KB of each item in it, a ConditionCheck included ("Capacity
-  management for transactions": a prepare and a commit of every item). Index updates follow the commit
-  once, as for any write, so they are not doubled.
+- A transactional write costs 2 units per KB of each item in it ("Capacity management for transactions":
+  a prepare and a commit of every item); a ConditionCheck is counted so too (the application makes none).
+  The guide doubles the items' units, not their index writes, and this model follows it: were index
+  writes doubled too, a run's finish would cost 4 units more.
 - Each GSI ("Provisioned throughput considerations for Global Secondary Indexes", its write rules): an item
   entering the index (its key attributes all defined) costs one write of its index entry; leaving it, one
   write (a delete); changing an index key attribute's value, two (a delete and a put); changing only
