@@ -156,8 +156,28 @@ def test_requests_are_captured_at_botocore_with_their_items_before_and_after() -
             )
             with pytest.raises(ClientError):
                 client.put_item(TableName="JobsTable", Item=item, ConditionExpression="attribute_not_exists(id)")
-    assert [request.operation for request in requests] == ["PutItem", "UpdateItem", "PutItem"]
-    put, update, refused = (request.writes[0] for request in requests)
+            other = {"id": {"S": "j2"}, "status": {"S": "pending"}}
+            client.batch_write_item(RequestItems={"JobsTable": [{"PutRequest": {"Item": other}}]})
+            with pytest.raises(ClientError):
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Delete": {"TableName": "JobsTable", "Key": {"id": {"S": "j2"}}}},
+                        {
+                            "Put": {
+                                "TableName": "JobsTable",
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(id)",
+                            }
+                        },
+                    ]
+                )
+    operations = [request.operation for request in requests]
+    assert operations == ["PutItem", "UpdateItem", "PutItem", "BatchWriteItem", "TransactWriteItems"]
+    put, update, refused = (request.writes[0] for request in requests[:3])
+    batched, cancelled = requests[3].writes, requests[4].writes
+    assert [(write.before, write.after) for write in batched] == [(None, other)]
+    assert [(write.failed, write.transactional) for write in cancelled] == [(True, True), (True, True)]
+    assert cancelled[0].before == other  # the delete never happened
     assert (put.before, put.after) == (None, item)
     assert update.after == {**item, "nextRunAt": {"N": "2"}}
     assert refused.failed
