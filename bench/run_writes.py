@@ -36,8 +36,9 @@ KINDS = {  # schedule kind -> the job's schedule fields
     "sub-minute (30s)": {"schedule": "30s"},
     "one-time (runAt)": {"runAt": iso_z(START + timedelta(minutes=30))},
 }
-CREATE, CLAIM, RUN, TRIGGER, RETRY, FAILED, NOTIFIED = (
+CREATE, LABELLED, CLAIM, RUN, TRIGGER, RETRY, FAILED, NOTIFIED = (
     "create",
+    "create with two labels (LabelsTable)",
     "tick claim",
     "successful run, claim to finish",
     "trigger and its run",
@@ -109,6 +110,7 @@ def operations(kind: str, pad: int = 0) -> Operations:
         captured[RUN] = captured[CLAIM] + run
         if kind.startswith("minute"):
             capture(TRIGGER, lambda: (stack.api.post(f"/jobs/{job['id']}/trigger", None), stack.deliver()))
+            capture(LABELLED, lambda: stack.create(**fields, labels={"team": "billing", "tier": "gold"}))
     with fresh_stack() as stack:
         failing = stack.create(**{**fields, "handler": "fail", "maxAttempts": 2, "retryBackoffSeconds": 60})
         stack.clock.advance(31 * 60 if "runAt" in fields else 3600)
