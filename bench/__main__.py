@@ -19,6 +19,8 @@ from bench import (
     overlap,
     rate_limit,
     requests_per_operation,
+    run_cost,
+    run_writes,
     schedules,
 )
 from bench.figures import Figure, spread
@@ -33,6 +35,8 @@ BENCHMARKS: tuple[ModuleType, ...] = (
     local_precision,
     idle_cost,
     requests_per_operation,
+    run_writes,
+    run_cost,
     cold_start,
 )
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))

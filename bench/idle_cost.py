@@ -1,12 +1,11 @@
-"""What the tick costs a month when nothing is scheduled, and what a million runs cost, at list prices.
+"""What the tick costs a month when nothing is scheduled, at list prices (the prices every cost model uses).
 
 From measured facts: one idle minute's tick invocation on a Stack (moto, nothing due) is counted call by
 call (DynamoDB queries, EventBridge DescribeRule, Lambda Invokes, CloudWatch calls) and timed with every
 AWS call delayed `CALL_LATENCY_SECONDS` (a realistic round trip in-region, the one assumption; moto's own
 CPU is billed too, so the duration is an upper bound); memory sizes are read from template.yaml; the rule
-fires 43,200 times in a 30-day month. One run's DynamoDB write units are measured the way
-bench.requests_per_operation counts them. Prices are us-east-1 list prices (arm64, on-demand) as of
-PRICES_AS_OF. Run: `python -m bench.idle_cost`.
+fires 43,200 times in a 30-day month. Prices are us-east-1 list prices (arm64, on-demand) as of
+PRICES_AS_OF, free tiers left out; what a million runs cost is bench.run_cost. Run: `python -m bench.idle_cost`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from typing import Any
 import moto
 
 from bench.figures import Figure, show
-from bench.requests_per_operation import measured
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.environment import use_template_environment
@@ -36,6 +34,9 @@ LAMBDA_REQUEST = 0.20 / 1_000_000
 DYNAMODB_READ_UNIT = 0.125 / 1_000_000  # on-demand; a small eventually consistent read is half a unit
 DYNAMODB_WRITE_UNIT = 0.625 / 1_000_000
 SCHEDULER_INVOCATION = 1.00 / 1_000_000  # EventBridge Scheduler, after its 14 million free a month
+SQS_REQUEST = 0.40 / 1_000_000  # standard queue, each 64 KB chunk of a request, after the first million a month
+EXPRESS_REQUEST = 1.00 / 1_000_000  # Step Functions Express workflows: a request, and
+EXPRESS_GB_SECOND = 0.00001667  # its duration, memory billed in 64 MB steps
 CALL_LATENCY_SECONDS = 0.010
 EXECUTOR_BILLED_SECONDS = 0.050  # an echo run's billed time on Lambda: three DynamoDB round trips and the handler
 TICKS_A_MONTH = 60 * 24 * 30
@@ -86,24 +87,6 @@ def idle_tick() -> tuple[Counter[str], float]:
     return calls, took
 
 
-def one_run_write_units() -> tuple[int, int]:
-    """DynamoDB write units of one scheduled run: the tick's claim, then the executor's run."""
-    with moto.mock_aws():
-        create_tables()
-        create_rules()
-        stack = Stack(ManualClock(START))
-        try:
-            stack.create(runAt="2026-11-28T09:00:30.000Z")
-            stack.clock.advance(30)
-            with measured() as (_, claim):
-                stack.tick()
-            with measured() as (_, run):
-                stack.deliver()
-        finally:
-            stack.close()
-    return claim["units"], run["units"]
-
-
 def measure() -> list[Figure]:
     use_template_environment()
     # the functions' JSON logs and EMF metric lines would drown the figures
@@ -115,10 +98,6 @@ def measure() -> list[Figure]:
     requests = TICKS_A_MONTH * LAMBDA_REQUEST
     reads = TICKS_A_MONTH * queries * 0.5 * DYNAMODB_READ_UNIT  # each an empty or one-item Query
     idle = compute + requests + reads
-    claim_units, run_units = one_run_write_units()
-    executor = LAMBDA_REQUEST + EXECUTOR_BILLED_SECONDS * memory_gb("ExecutorFunction") * LAMBDA_GB_SECOND
-    ours = ((claim_units + run_units) * DYNAMODB_WRITE_UNIT + executor) * 1_000_000
-    scheduler = (SCHEDULER_INVOCATION + executor) * 1_000_000
     return [
         Figure("idle tick: AWS calls per minute (DynamoDB queries)", queries, "calls"),
         Figure("idle tick: other AWS calls per minute", sum(calls.values()) - queries, "calls"),
@@ -126,8 +105,6 @@ def measure() -> list[Figure]:
         Figure("idle tick: Lambda compute + requests", compute + requests, "$/month"),
         Figure("idle tick: DynamoDB reads", reads, "$/month"),
         Figure("idle tick: in all, default settings", idle, "$/month", goal="< $1"),
-        Figure(f"a million runs: executor + {claim_units + run_units} write units a run", ours, "$/million runs"),
-        Figure("a million runs: EventBridge Scheduler + the same executor", scheduler, "$/million runs"),
     ]
 
 

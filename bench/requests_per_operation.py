@@ -1,8 +1,8 @@
 """What each operation costs in DynamoDB requests, items written and read, and how that grows with the table.
 
 Counts, not seconds: moto's speed says nothing about DynamoDB's, but request and item counts are what
-DynamoDB bills and what makes a path O(1) or O(jobs). Write units count a small item's write as 1 and one
-written in a transaction as 2, as on-demand billing does. `before` is the requests each operation made
+DynamoDB bills and what makes a path O(1) or O(jobs). Write units are every unit on-demand billing counts,
+index writes included (bench.write_units). `before` is the requests each operation made
 before issue 13 (measured at commit e4721be). Run: `make bench`.
 """
 
@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 import moto
 
 from bench.figures import Figure, show
+from bench.write_capture import captured_writes
+from bench.write_units import tables, tally
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_calls, watching
 from devtools.environment import use_template_environment
@@ -49,18 +51,18 @@ GOALS = {EXECUTOR_RUN: "<= 3 requests"}  # issue 13: at most 3 requests for a ru
 
 @contextmanager
 def dynamodb_items() -> Iterator[Counter[str]]:
-    """Counts items `read` (got, or scanned by a Query or Scan), `written`, and write `units` in the block."""
+    """Counts items `read` (got, or scanned by a Query or Scan) and `written` in the block."""
     items: Counter[str] = Counter()
 
     def count(model: Any, params: dict[str, Any], **_: Any) -> None:
         if model.name in ("PutItem", "UpdateItem", "DeleteItem"):
-            items.update(written=1, units=1)
+            items.update(written=1)
         elif model.name == "TransactWriteItems":
             writes = sum(1 for entry in params["TransactItems"] if "ConditionCheck" not in entry)
-            items.update(written=writes, units=2 * writes)
+            items.update(written=writes)
         elif model.name == "BatchWriteItem":
             writes = sum(len(requests) for requests in params["RequestItems"].values())
-            items.update(written=writes, units=writes)
+            items.update(written=writes)
 
     def count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
         items["read"] += int(parsed.get("ScannedCount", 0)) + (1 if parsed.get("Item") else 0)
@@ -71,8 +73,12 @@ def dynamodb_items() -> Iterator[Counter[str]]:
 
 @contextmanager
 def measured() -> Iterator[tuple[Counter[str], Counter[str]]]:
-    with dynamodb_calls() as calls, dynamodb_items() as items:
+    """Requests by operation, and items read and written with their write `units`: after the block, every
+    unit DynamoDB bills (item sizes, transactions, index writes: bench.write_units), as `units`."""
+    with dynamodb_calls() as calls, dynamodb_items() as items, captured_writes() as requests:
         yield calls, items
+    counted = tally((write for request in requests for write in request.writes), tables())
+    items["units"] = counted.total
 
 
 def _figures(label: str, measures: tuple[Counter[str], Counter[str]], before: int | None = None) -> list[Figure]:
