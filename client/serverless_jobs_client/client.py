@@ -98,6 +98,11 @@ class JobsClient:
         query = {"status": status, "label": label, "limit": limit, "nextToken": next_token}
         return Page.from_api(self.transport.request("GET", "/jobs" + _query(query)), "jobs", Job.from_api)
 
+    def get_by_key(self, key: str) -> Job | None:
+        """The job holding `key` (`GET /jobs?key=`), or None."""
+        page = Page.from_api(self.transport.request("GET", "/jobs" + _query({"key": key})), "jobs", Job.from_api)
+        return page.items[0] if page.items else None
+
     def list(
         self, *, status: str | None = None, label: str | None = None, page_size: int | None = None
     ) -> Iterator[Job]:

@@ -59,6 +59,7 @@ from serverless_jobs.http.views import (
     bulk_query,
     bulk_result,
     job_changes,
+    job_key,
     job_spec,
     job_view,
     listing_query,
@@ -93,7 +94,8 @@ NextToken = Annotated[str | None, Query(description="The nextToken of the previo
 _ERROR_MEANING = {
     400: "Invalid input",
     404: "No such job (or runner rule)",
-    409: "Not allowed in the job's current state, or an Idempotency-Key reused or still in progress",
+    409: "Not allowed in the job's current state, a key in use by another job, or an Idempotency-Key reused or "
+    "still in progress",
 }
 
 
@@ -269,8 +271,13 @@ def make_app(
         limit: Limit = 50,
         nextToken: NextToken = None,
         label: Annotated[str | None, Query(description="Only jobs carrying this label, as key=value")] = None,
+        key: Annotated[str | None, Query(description="Only the job holding this key (a page of 0 or 1)")] = None,
     ) -> JobList:
         selector, query = listing_query(status, label)
+        if key is not None:
+            return JobList(
+                jobs=[job_view(job) for job in service.by_key(job_key(key), status, selector).items], nextToken=None
+            )
         page = service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
         return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
 
@@ -288,7 +295,7 @@ def make_app(
     def get_job(id: JobId) -> JobView:
         return job_view(service.get(id))
 
-    @route("PUT", "/jobs/<id>", JobView, 400, 404, job_id_from=_JOB_ID_IN_REPLY)
+    @route("PUT", "/jobs/<id>", JobView, 400, 404, 409, job_id_from=_JOB_ID_IN_REPLY)
     def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
         return job_view(service.update(id, job_changes(changes)))
 

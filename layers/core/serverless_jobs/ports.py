@@ -99,6 +99,10 @@ class JobStore(Protocol):
         """
         ...
 
+    def keyed(self, key: str) -> Job | None:
+        """The job holding `key`, from its reservation (two consistent reads, no Scan), or None."""
+        ...
+
     def after(self, label: Label, job: Job) -> dict[str, Any]:
         """Where a `labelled` listing resumes right after `job`: a page key, as `Page.last_key`."""
         ...

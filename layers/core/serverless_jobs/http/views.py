@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.keys import KEY_RULE, is_key
 from serverless_jobs.domain.labels import Label, parse_selector
 from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.rate import RateLimit
@@ -50,6 +52,7 @@ _ATTRIBUTE_OF = {
     "concurrencyKey": "concurrency_key",
     "concurrencyLimit": "concurrency_limit",
     "rateLimit": "rate_limit",
+    "key": "key",
 }
 
 
@@ -75,6 +78,7 @@ def job_spec(request: JobCreate) -> JobSpec:
         concurrency_key=request.concurrencyKey,
         concurrency_limit=request.concurrencyLimit,
         rate_limit=_rate_limit(request.rateLimit),
+        key=request.key,
     )
 
 
@@ -141,6 +145,7 @@ def job_view(job: Job) -> JobView:
         concurrencyKey=job.concurrency_key,
         concurrencyLimit=job.concurrency_limit,
         rateLimit=None if job.rate_limit is None else job.rate_limit.to_api(),  # type: ignore[arg-type]
+        key=job.key,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,
@@ -172,6 +177,13 @@ def listing_query(status: JobStatus | None, label: str | None) -> tuple[Label | 
     selector = None if label is None else parse_selector(label)
     # A listing without a label keeps the tokens it had before labels.
     return selector, f"jobs:{status or ''}" + ("" if selector is None else f":{selector.text()}")
+
+
+def job_key(text: str) -> str:
+    """A `key` query's text, if it is a job key: InvalidInput naming `key` otherwise."""
+    if not is_key(text):
+        raise InvalidInput("key", f"is not a job key; keys are {KEY_RULE}")
+    return text
 
 
 def bulk_query(action: BulkAction, request: BulkSelector) -> tuple[Label, str]:

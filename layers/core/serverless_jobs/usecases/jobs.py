@@ -69,6 +69,7 @@ class JobSpec:
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
     rate_limit: RateLimit | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,12 @@ class JobService:
                 break
         return Page(found, key)
 
+    def by_key(self, key: str, status: JobStatus | None = None, label: Label | None = None) -> Page[Job]:
+        """The job holding `key` as a page of one (or none: no such key, or not in `status` / carrying `label`)."""
+        job = self.deps.jobs.keyed(key)
+        found = job is not None and (status is None or job.status == status) and (label is None or label.on(job.labels))
+        return Page([job] if job is not None and found else [], None)
+
     def history(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         self.get(job_id)
         return self.deps.history.page(job_id, limit, start)
@@ -151,6 +158,7 @@ class JobService:
             concurrency_key=spec.concurrency_key,
             concurrency_limit=spec.concurrency_limit,
             rate_limit=spec.rate_limit,
+            key=spec.key,
             created_at=to_millis(now),
             updated_at=to_millis(now),
             jitter_seconds=spec.jitter_seconds,
