@@ -60,6 +60,11 @@ class JobsClient:
         body = _request_body({**(fields or {}), **more})
         return Job.from_api(self.transport.request("POST", "/jobs", body, {"Idempotency-Key": key}))
 
+    def validate(self, fields: Mapping[str, Any] | None = None, **more: Any) -> Job:
+        """The job `create` would make from these fields (`POST /jobs/validate`), checked by the API's rules
+        and not stored: InvalidInput naming the field otherwise."""
+        return Job.from_api(self.transport.request("POST", "/jobs/validate", _request_body({**(fields or {}), **more})))
+
     def get(self, job_id: str) -> Job:
         return Job.from_api(self.transport.request("GET", _job(job_id)))
 

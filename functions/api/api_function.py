@@ -265,6 +265,13 @@ def make_app(
 
         return JobView.model_validate(once.run(idempotency_key, body, create, app.lambda_context))
 
+    # What `POST /jobs` would create from this body, checked by the same rules, and nothing stored: for tools
+    # that check a whole file of jobs before changing any (`serverless-jobs plan`). POST /jobs/<id> is no
+    # route, so "validate" is taken for no job's id.
+    @route("POST", "/jobs/validate", JobView, 400)
+    def validate_job(request: Annotated[JobCreate, Body()]) -> JobView:
+        return job_view(service.validate(job_spec(request)))
+
     @route("GET", "/jobs", JobList, 400)
     def list_jobs(
         status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
@@ -274,11 +281,11 @@ def make_app(
         key: Annotated[str | None, Query(description="Only the job holding this key (a page of 0 or 1)")] = None,
     ) -> JobList:
         selector, query = listing_query(status, label)
-        if key is not None:
-            return JobList(
-                jobs=[job_view(job) for job in service.by_key(job_key(key), status, selector).items], nextToken=None
-            )
-        page = service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
+        page = (
+            service.list_jobs(status, limit, tokens.decode(nextToken, query), selector)
+            if key is None
+            else service.by_key(job_key(key), status, selector)  # one page of 0 or 1: no next token
+        )
         return JobList(jobs=[job_view(job) for job in page.items], nextToken=tokens.encode(page.last_key, query))
 
     # Before /jobs/<id>/<action>, which would otherwise take "bulk" for a job's id.

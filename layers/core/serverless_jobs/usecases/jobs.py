@@ -136,11 +136,23 @@ class JobService:
     def create(self, spec: JobSpec, job_id: str | None = None) -> Job:
         """A new job; with `job_id` (derived from the request), a repeat of a create that stored it
         already (its answer lost to a timeout) returns that job instead of making a second one."""
+        job = self.validate(spec, job_id or uuid.uuid4().hex)
+        now = self.deps.clock.now()  # after the job's own: an immediate job is due by then
+        if not self.deps.jobs.insert(job):
+            return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
+        if from_millis(job.next_run_at or 0) <= now:
+            return self._start_soon(job)
+        wake_if_due_soon(self.deps, job)
+        return job
+
+    def validate(self, spec: JobSpec, job_id: str = "") -> Job:
+        """The job `spec` makes, checked by every rule a create applies (InvalidInput naming the field),
+        armed for its first run, and not stored: what a create would store now."""
         self._check_reachable(spec.target)
         self._check_notify(spec.notify)
         now = self.deps.clock.now()
         job = Job(
-            id=job_id or uuid.uuid4().hex,
+            id=job_id,
             name=spec.name,
             handler=spec.handler,
             target=spec.target,
@@ -169,11 +181,6 @@ class JobService:
         check_flow(job)
         first = first_occurrence(job.timing(), now)
         lifecycle.arm(job, first, self.deps.settings.due_shards)
-        if not self.deps.jobs.insert(job):
-            return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
-        if from_millis(job.next_run_at or 0) <= now:
-            return self._start_soon(job)
-        wake_if_due_soon(self.deps, job)
         return job
 
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:
