@@ -23,11 +23,12 @@ def test_validate_answers_the_job_a_create_would_make_and_stores_nothing(api: Ap
 
 
 def test_validate_refuses_what_a_create_refuses_naming_the_field(api: ApiClient) -> None:
-    for bad, field in [
+    refused: list[tuple[dict[str, object], str]] = [
         ({"schedule": "sometimes"}, "schedule"),
         ({"maxAttempts": 99}, "maxAttempts"),
         ({"key": "a=b"}, "key"),
-    ]:
+    ]
+    for bad, field in refused:
         reply = api.post("/jobs/validate", {"name": "job", "handler": "echo", **bad})
         assert reply.status == 400
         assert reply.body["message"].startswith(field), reply.body
