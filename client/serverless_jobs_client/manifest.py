@@ -26,6 +26,7 @@ from serverless_jobs_client.models import Job
 
 MANAGED_BY = "serverless-jobs/manifest"
 APPLIED = "serverless-jobs/applied"
+RESOURCE = "serverless-jobs/resource"  # a job a CloudFormation stack's Custom::ServerlessJob made: never the file's
 _RESERVED_PREFIX = "serverless-jobs/"
 # A manifest's name is a label value.
 _NAME = re.compile(r"[A-Za-z0-9._:/@-]{1,128}")
@@ -193,6 +194,9 @@ def plan(client: JobsClient, manifest: Manifest, *, prune: bool = False) -> Plan
         owner = current.labels.get(MANAGED_BY)
         if owner is not None and owner != manifest.name:
             problems.append(f"job {key!r}: key: is held by job {current.id} of manifest {owner!r}, not this one")
+            continue
+        if RESOURCE in current.labels:
+            problems.append(f"job {key!r}: key: is held by job {current.id} of a CloudFormation stack's resource")
             continue
         have = compared(current)
         differ = {name: (have[name], want[name]) for name in COMPARED if have[name] != want[name]}

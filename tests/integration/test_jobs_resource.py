@@ -238,3 +238,32 @@ def test_a_run_lambda_refuses_fails_at_once(resource: Any, api: ApiClient, invoc
 
     assert answer["Status"] == "SUCCESS"  # the job is made; its run failed, as through the API
     assert api.get(f"/jobs/{answer['PhysicalResourceId']}/history").body["history"][0]["status"] == "failed"
+
+
+def test_a_rolled_back_replacement_returns_to_the_old_job(resource: Any, api: ApiClient) -> None:
+    """A failed stack update rolls back: CloudFormation sends the new resource the old properties while the
+    old job still holds the old key (its clean-up Delete comes only after a successful update)."""
+    old_id = resource(event("create"))["PhysicalResourceId"]
+    moved = properties(key="reports/nightly-v2")
+    new_id = resource(event("update", PhysicalResourceId=old_id, ResourceProperties=moved))["PhysicalResourceId"]
+
+    rollback = event(
+        "update",
+        RequestId="5d2e7f10-2b4c-4e8a-9f61-0c3b2a1d4e05",
+        PhysicalResourceId=new_id,
+        ResourceProperties=properties(),
+        OldResourceProperties=moved,
+    )
+    answer = resource(rollback)
+    assert answer["Status"] == "SUCCESS", answer
+    assert answer["PhysicalResourceId"] == old_id
+    assert resource(event("delete", PhysicalResourceId=new_id))["Status"] == "SUCCESS"  # the rollback's clean-up
+    assert api.get("/jobs", key="reports/nightly").body["jobs"][0]["id"] == old_id
+    assert api.get("/jobs", key="reports/nightly-v2").body["jobs"] == []
+
+
+def test_another_resources_key_is_not_taken(resource: Any, api: ApiClient) -> None:
+    resource(event("create"))
+    answer = resource(event("create", LogicalResourceId="Other", RequestId="another"))
+    assert answer["Status"] == "FAILED"
+    assert "reports/nightly" in answer["Reason"]

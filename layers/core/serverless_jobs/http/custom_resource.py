@@ -1,7 +1,8 @@
 """`Custom::ServerlessJob`: CloudFormation's custom-resource requests as JobService calls, and their answers.
 
 A resource is one job; its properties are the API's create fields, named as in `POST /jobs` (one
-vocabulary for the API, a `plan` file and a template). Its PhysicalResourceId is the job's id. Its `key`
+vocabulary for the API, a `plan` file and a template). Its PhysicalResourceId is the job's id; the job
+carries the label `serverless-jobs/resource=<stack id>.<logical id>`. Its `key`
 is the property given, else `cfn/<stack name>/<logical id>`; a changed key is a replacement: a new job
 (a new PhysicalResourceId), after which CloudFormation deletes the old one. Any other change updates the
 job in place, only the fields that differ.
@@ -21,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from serverless_jobs.domain.errors import InvalidInput, JobsError, NotFound
+from serverless_jobs.domain.errors import InvalidInput, JobsError, KeyInUse, NotFound
 from serverless_jobs.domain.job import Job
 from serverless_jobs.http.schemas import JobCreate
 from serverless_jobs.http.validation import describe_validation_errors
@@ -49,6 +50,8 @@ _BOOLEANS = frozenset({"onEveryFailure"})
 _NESTED = frozenset({"rateLimit", "notify", "onFailure", "onSuccess"})
 # The job attributes a resource's properties set (JobSpec's fields, which are Job attributes too).
 _SPEC_FIELDS = tuple(spec_field.name for spec_field in fields(JobSpec))
+# The label on each job a resource makes, naming the resource (never one of the properties' labels).
+RESOURCE = "serverless-jobs/resource"
 # A CloudFormation response body may not exceed 4,096 bytes; the Reason is cut to leave room for the rest.
 MAX_REASON = 1_000
 
@@ -81,8 +84,20 @@ def failure(event: Mapping[str, Any], reason: str) -> dict[str, Any]:
 
 
 def _create(service: JobService, event: Mapping[str, Any]) -> Job:
-    # an id of the request's own: a repeated Create returns the job the first one made
-    return service.create(_spec(event, "ResourceProperties"), _job_id(event))
+    """A new job, under an id of the request's own: a repeated request returns the job the first one made.
+
+    Its key held by a job this same resource made (the label RESOURCE): that job, brought to the request's
+    fields. So a rollback of a replacement, which asks for the old key back while its job still holds it
+    (CloudFormation deletes it only once the update succeeds), converges on that job.
+    """
+    wanted = _spec(event, "ResourceProperties")
+    try:
+        return service.create(wanted, _job_id(event))
+    except KeyInUse as error:
+        holder = service.get(error.holder)
+        if holder.labels.get(RESOURCE) != wanted.labels[RESOURCE]:
+            raise
+        return _converge(service, holder, wanted)
 
 
 def _update(service: JobService, event: Mapping[str, Any], physical: str) -> Job:
@@ -94,7 +109,12 @@ def _update(service: JobService, event: Mapping[str, Any], physical: str) -> Job
         current = None
     if current is None or wanted.key != old_key or current.key != wanted.key:
         # a replacement (a new key) or a job deleted by hand: a new job, a new PhysicalResourceId
-        return service.create(wanted, _job_id(event))
+        return _create(service, event)
+    return _converge(service, current, wanted)
+
+
+def _converge(service: JobService, current: Job, wanted: JobSpec) -> Job:
+    """`current` changed to what `wanted` makes, only the fields that differ (none: no write at all)."""
     target = service.validate(wanted, current.id)
     changes = {name: getattr(target, name) for name in _SPEC_FIELDS if getattr(target, name) != getattr(current, name)}
     return service.update(current.id, changes) if changes else current
@@ -113,7 +133,7 @@ def _spec(event: Mapping[str, Any], where: str) -> JobSpec:
     except ValidationError as error:
         raise _invalid(error) from error
     spec = job_spec(request)
-    return spec if spec.key is not None else replace(spec, key=_default_key(event))
+    return replace(spec, key=spec.key or _default_key(event), labels={**spec.labels, RESOURCE: _resource_of(event)})
 
 
 def _invalid(error: ValidationError) -> InvalidInput:
@@ -132,6 +152,13 @@ def _default_key(event: Mapping[str, Any]) -> str:
     stack = str(event.get("StackId", "")).split("/")
     name = stack[1] if len(stack) > 2 else "stack"
     return f"cfn/{name}/{event.get('LogicalResourceId', 'Job')}"[:128]
+
+
+def _resource_of(event: Mapping[str, Any]) -> str:
+    """The label value naming the resource: its stack's unique id (not its name, which a later stack may
+    reuse) and its logical id."""
+    stack = str(event.get("StackId", "")).rsplit("/", 1)[-1]
+    return f"{stack}.{event.get('LogicalResourceId', 'Job')}"[:128]
 
 
 def _properties(event: Mapping[str, Any], where: str) -> dict[str, Any]:
