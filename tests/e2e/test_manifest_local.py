@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from devtools.local_http import LocalStack
+from harness.readme import readme_script
 from serverless_jobs_client import JobsClient
 from serverless_jobs_client.cli import cli
 
@@ -173,3 +174,20 @@ def test_a_file_that_does_not_validate_is_refused_whole(
     refused = cli_run(local, "plan", duplicate)
     assert refused.exit_code == 1
     assert f"job '{name}/daily': key: is listed twice" in refused.stderr
+
+
+def test_the_readmes_file_applies_and_prunes_to_nothing(local: LocalStack, client: JobsClient, tmp_path: Path) -> None:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(readme_script("## Schedules as code", "yaml"))
+
+    applied = cli_run(local, "apply", str(path))
+    assert applied.exit_code == 0, applied.stderr
+    nightly = client.get_by_key("reports/nightly")
+    assert nightly is not None
+    assert nightly.timezone == "Europe/Paris"
+    assert cli_run(local, "plan", str(path)).exit_code == 0
+
+    path.write_text(yaml.safe_dump({"manifest": "reports", "jobs": []}))
+    assert cli_run(local, "apply", str(path), "--prune").exit_code == 0
+    assert client.get_by_key("reports/nightly") is None
+    assert client.get_by_key("reports/cleanup") is None
