@@ -23,8 +23,6 @@ from pydantic import BaseModel
 
 from serverless_jobs.adapters.aws_errors import is_transient
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
-from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
@@ -73,7 +71,7 @@ from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
 from serverless_jobs.version import __version__
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
+from serverless_jobs.wiring import AwsClients, job_service, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
@@ -110,12 +108,9 @@ def build(
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work (and a refused run's notification), and wakes the tick,
     through Lambda unless given another dispatcher, hand-off and waker (the local stack's)."""
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
-    deps = deps_on_dynamodb(
-        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
+    service, tick_waker = job_service(
+        settings, clients, clock, dispatcher=dispatcher, waker=waker, notifications=notifications
     )
-    service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
 
     def switched(running: bool) -> None:
         """A runner started wakes the tick for what fell due meanwhile."""

@@ -21,15 +21,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
-from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.http.custom_resource import answer, failure
 from serverless_jobs.init_phase import init_done
 from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, Waker
 from serverless_jobs.settings import Settings
-from serverless_jobs.usecases.jobs import JobService
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
+from serverless_jobs.wiring import AwsClients, job_service
 
 logger = Logger()
 
@@ -68,12 +65,7 @@ def build(
 ) -> LambdaHandler:
     """The handler: a JobService as the API's (a job due now starts at once, the tick is woken), and `send`
     for the response (a PUT to the ResponseURL)."""
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
-    deps = deps_on_dynamodb(
-        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
-    )
-    service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
+    service, _ = job_service(settings, clients, clock, dispatcher=dispatcher, waker=waker, notifications=notifications)
 
     @logger.inject_lambda_context
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
