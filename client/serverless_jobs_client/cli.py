@@ -381,13 +381,14 @@ _PRUNE_HELP = "also delete this file's jobs (label serverless-jobs/manifest) who
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--prune", is_flag=True, help=_PRUNE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print the plan as JSON instead of text")
 @pass_target
-def plan(target: Target, file: str, prune: bool) -> None:
+def plan(target: Target, file: str, prune: bool, as_json: bool) -> None:
     """Show what `apply FILE` would create, change (drift too) and, with --prune, delete.
 
     Exit code 0: no change; 2: changes; 1: an error (a file refused names each job and field)."""
     planned = _manifest_plan(target, file, prune)
-    click.echo(manifest.describe(planned))
+    emit(as_json, manifest.as_json(planned), manifest.describe(planned))
     sys.exit(2 if planned.changes else 0)
 
 

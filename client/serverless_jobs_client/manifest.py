@@ -247,6 +247,26 @@ _VERBS: dict[Action, tuple[str, str]] = {
 }
 
 
+def as_json(planned: Plan) -> dict[str, Any]:
+    """The plan for a program: each change with its fields' `from` and `to`, the keys left as they are."""
+    changes = [
+        {
+            "action": change.action,
+            "key": change.key,
+            "id": change.job_id,
+            "drift": change.drift,
+            "fields": {name: {"from": have, "to": want} for name, (have, want) in change.fields.items()},
+        }
+        for change in planned.changes
+    ]
+    return {
+        "manifest": planned.manifest,
+        "changes": changes,
+        "unchanged": planned.unchanged,
+        "unpruned": planned.unpruned,
+    }
+
+
 def describe(planned: Plan) -> str:
     """The plan as text: one block per job to change, the jobs left unpruned, then a summary line."""
     lines = [line for change in planned.changes for line in change_lines(change)]

@@ -101,6 +101,18 @@ def test_a_change_made_by_hand_is_planned_as_drift_and_put_back(
     assert "    maxAttempts: 2 -> 5" in planned.output
     assert "1 to update, 1 unchanged" in planned.output
 
+    as_json = json.loads(cli_run(local, "plan", path, "--json").output)
+    assert as_json["changes"] == [
+        {
+            "action": "update",
+            "key": f"{name}/sweep",
+            "id": sweep.id,
+            "drift": True,
+            "fields": {"schedule": {"from": "1h", "to": "15m"}, "maxAttempts": {"from": 2, "to": 5}},
+        }
+    ]
+    assert as_json["unchanged"] == [f"{name}/daily"]
+
     dry = cli_run(local, "apply", path, "--dry-run")
     assert dry.exit_code == 2
     assert client.get(sweep.id).schedule == "1h"
