@@ -43,7 +43,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/cfn-lint template.yaml examples/nested/template.yaml
+	$(BIN)/cfn-lint template.yaml examples/nested/template.yaml examples/consumer/template.yaml
 
 PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 FUZZ_SCALE ?= 20

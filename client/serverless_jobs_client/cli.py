@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from serverless_jobs_client import tables
+from serverless_jobs_client import manifest, tables
 from serverless_jobs_client.client import JobsClient
 from serverless_jobs_client.errors import ClientError
 from serverless_jobs_client.job_options import CLEARABLE, job_field_options, job_fields
@@ -400,6 +400,54 @@ def _occurrence_lines(moments: list[datetime], zone: str) -> str:
 
 
 # the console
+
+
+def _manifest_plan(target: Target, file: str, prune: bool) -> manifest.Plan:
+    """The file's plan, or exit 1 with every problem of a file refused whole (nothing changed)."""
+    try:
+        return manifest.plan(target.client, manifest.load(file), prune=prune)
+    except (manifest.ManifestError, OSError) as error:
+        click.echo(f"Error: {file} refused, nothing changed:\n{error}", err=True)
+        sys.exit(1)
+
+
+_PRUNE_HELP = "also delete this file's jobs (label serverless-jobs/manifest) whose key it no longer lists"
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--prune", is_flag=True, help=_PRUNE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print the plan as JSON instead of text")
+@pass_target
+def plan(target: Target, file: str, prune: bool, as_json: bool) -> None:
+    """Show what `apply FILE` would create, change (drift too) and, with --prune, delete.
+
+    Exit code 0: no change; 2: changes; 1: an error (a file refused names each job and field)."""
+    planned = _manifest_plan(target, file, prune)
+    emit(as_json, manifest.as_json(planned), manifest.describe(planned))
+    sys.exit(2 if planned.changes else 0)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--prune", is_flag=True, help=_PRUNE_HELP)
+@click.option("--dry-run", is_flag=True, help="print the plan and change nothing (exit codes as `plan`)")
+@click.option("--detailed-exitcode", is_flag=True, help="exit 2 when something changed (0: nothing to do)")
+@pass_target
+def apply(target: Target, file: str, prune: bool, dry_run: bool, detailed_exitcode: bool) -> None:
+    """Make the stack's jobs what FILE says: create, change, import by key and, with --prune, delete.
+
+    Idempotent: applying the same file again changes nothing. Exit code 0: done; 1: an error (a file
+    refused changes nothing; a job refused midway stops the apply there, and applying again resumes)."""
+    planned = _manifest_plan(target, file, prune)
+    if dry_run:
+        click.echo(manifest.describe(planned) + "\nnothing changed (--dry-run)")
+        sys.exit(2 if planned.changes else 0)
+    manifest.apply(
+        target.client, planned, lambda change: click.echo("\n".join(manifest.change_lines(change, done=True)))
+    )
+    click.echo(manifest.summary(planned, done=True))
+    sys.exit(2 if detailed_exitcode and planned.changes else 0)
 
 
 @cli.command()

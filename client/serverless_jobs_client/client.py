@@ -64,6 +64,11 @@ class JobsClient:
         body = _request_body({**(fields or {}), **more})
         return Job.from_api(self.transport.request("POST", "/jobs", body, {"Idempotency-Key": key}))
 
+    def validate(self, fields: Mapping[str, Any] | None = None, **more: Any) -> Job:
+        """The job `create` would make from these fields (`POST /jobs/validate`), checked by the API's rules
+        and not stored: InvalidInput naming the field otherwise."""
+        return Job.from_api(self.transport.request("POST", "/jobs/validate", _request_body({**(fields or {}), **more})))
+
     def get(self, job_id: str) -> Job:
         return Job.from_api(self._on_job("GET", job_id))
 
@@ -105,6 +110,11 @@ class JobsClient:
         reading ten times `limit` jobs."""
         query = {"status": status, "label": label, "name": name, "limit": limit, "nextToken": next_token}
         return Page.from_api(self.transport.request("GET", "/jobs" + _query(query)), "jobs", Job.from_api)
+
+    def get_by_key(self, key: str) -> Job | None:
+        """The job holding `key` (`GET /jobs?key=`), or None."""
+        page = Page.from_api(self.transport.request("GET", "/jobs" + _query({"key": key})), "jobs", Job.from_api)
+        return page.items[0] if page.items else None
 
     def list(
         self,

@@ -86,6 +86,7 @@ FIELDS = (
         JSON,
         'at most limit starts per period for a key: \'{"key": "api", "limit": 5, "periodSeconds": 60}\'',
     ),
+    FieldOption("key", str, "the job's own name, unique in the stack (e.g. reports/daily)"),
 )
 CLEARABLE = (
     "schedule",
@@ -97,6 +98,7 @@ CLEARABLE = (
     "concurrencyKey",
     "concurrencyLimit",
     "rateLimit",
+    "key",
 )
 
 

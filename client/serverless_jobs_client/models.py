@@ -106,6 +106,7 @@ class Job(_FromApi):
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
     rateLimit: RateLimit | None = None
+    key: str | None = None
     lastRunAt: datetime | None = None
     nextRunAt: datetime | None = None
     lastError: str | None = None

@@ -24,8 +24,6 @@ from pydantic import BaseModel
 
 from serverless_jobs.adapters.aws_errors import is_transient
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
-from serverless_jobs.adapters.lambda_waker import LambdaWaker
 from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.errors import Conflict, InvalidInput, NotFound, RunnerRuleMissing
@@ -63,6 +61,7 @@ from serverless_jobs.http.views import (
     bulk_room,
     history_query,
     job_changes,
+    job_key,
     job_spec,
     job_view,
     listing_query,
@@ -76,7 +75,7 @@ from serverless_jobs.usecases.bulk import BulkAction, run_bulk
 from serverless_jobs.usecases.conflicts import ConcurrentChange
 from serverless_jobs.usecases.jobs import JobService, preview
 from serverless_jobs.version import __version__
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, page_token_key, runner_switch
+from serverless_jobs.wiring import AwsClients, job_service, page_token_key, runner_switch
 
 logger = Logger()
 tracer = make_tracer()
@@ -98,7 +97,8 @@ NextToken = Annotated[str | None, Query(description="The nextToken of the previo
 _ERROR_MEANING = {
     400: "Invalid input",
     404: "No such job (or runner rule)",
-    409: "Not allowed in the job's current state, or an Idempotency-Key reused or still in progress",
+    409: "Not allowed in the job's current state, a key in use by another job, or an Idempotency-Key reused or "
+    "still in progress",
 }
 
 
@@ -113,12 +113,9 @@ def build(
 ) -> LambdaHandler:
     """The API's handler: dispatches immediate work (and a refused run's notification), and wakes the tick,
     through Lambda unless given another dispatcher, hand-off and waker (the local stack's)."""
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
-    deps = deps_on_dynamodb(
-        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
+    service, tick_waker = job_service(
+        settings, clients, clock, dispatcher=dispatcher, waker=waker, notifications=notifications
     )
-    service = JobService(deps, dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function))
 
     def switched(running: bool) -> None:
         """A runner started wakes the tick for what fell due meanwhile."""
@@ -268,6 +265,13 @@ def make_app(
 
         return JobView.model_validate(once.run(idempotency_key, body, create, app.lambda_context))
 
+    # What `POST /jobs` would create from this body, checked by the same rules, and nothing stored: for tools
+    # that check a whole file of jobs before changing any (`serverless-jobs plan`). POST /jobs/<id> is no
+    # route, so "validate" is taken for no job's id.
+    @route("POST", "/jobs/validate", JobView, 400)
+    def validate_job(request: Annotated[JobCreate, Body()]) -> JobView:
+        return job_view(service.validate(job_spec(request)))
+
     @route("GET", "/jobs", JobList, 400)
     def list_jobs(
         status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
@@ -283,10 +287,14 @@ def make_app(
                 "short (even empty) with a nextToken",
             ),
         ] = None,
+        key: Annotated[str | None, Query(description="Only the job holding this key (a page of 0 or 1)")] = None,
     ) -> Response[str]:
         query, bound_to = listing_query(status, label, name)
-        start = tokens.decode(nextToken, bound_to)
-        read = partial(service.list_jobs, query, limit, start)
+        read = (
+            partial(service.list_jobs, query, limit, tokens.decode(nextToken, bound_to))
+            if key is None
+            else partial(_one_page, service.by_key(job_key(key), query))  # one page of 0 or 1: no next token
+        )
         return _page_reply("jobs", job_view, read, tokens, bound_to)
 
     # Before /jobs/<id>/<action>, which would otherwise take "bulk" for a job's id.
@@ -305,7 +313,7 @@ def make_app(
     def get_job(id: JobId) -> JobView:
         return job_view(service.get(id))
 
-    @route("PUT", "/jobs/<id>", JobView, 400, 404, job_id_from=_JOB_ID_IN_REPLY)
+    @route("PUT", "/jobs/<id>", JobView, 400, 404, 409, job_id_from=_JOB_ID_IN_REPLY)
     def update_job(id: JobId, changes: Annotated[JobUpdate, Body()]) -> JobView:
         return job_view(service.update(id, job_changes(changes)))
 
@@ -366,6 +374,11 @@ def _job_links(job_id_from: str) -> dict[str, Any]:
         name: {"operationRef": f"#/paths/{path.replace('/', '~1')}/{method}", "parameters": {"id": job_id_from}}
         for name, (method, path) in _JOB_OPERATIONS.items()
     }
+
+
+def _one_page(page: Page[Item], fits: Callable[[Item], bool]) -> Page[Item]:
+    """A page read already (a job by its key), as `_page_reply` reads one: each item measured in."""
+    return Page([item for item in page.items if fits(item)], page.last_key)
 
 
 def _page_reply(

@@ -17,7 +17,7 @@ JOB_FIELDS = {
     "id", "name", "handler", "target", "notify", "data", "labels", "schedule", "timezone", "runAt", "endAt", "status",
     "attempts",
     "maxAttempts", "retryBackoffSeconds", "timeoutSeconds", "jitterSeconds", "maxRuns", "successfulRuns",
-    "catchupWindowSeconds", "overlap", "concurrencyKey", "concurrencyLimit", "rateLimit",
+    "catchupWindowSeconds", "overlap", "concurrencyKey", "concurrencyLimit", "rateLimit", "key",
     "lastRunAt", "nextRunAt", "lastError", "createdAt", "updatedAt",
 }  # fmt: skip
 

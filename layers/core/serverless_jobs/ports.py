@@ -117,6 +117,10 @@ class JobStore(Protocol):
         """
         ...
 
+    def keyed(self, key: str) -> Job | None:
+        """The job holding `key`, from its reservation (two consistent reads, no Scan), or None."""
+        ...
+
     def after(self, label: Label | None, job: Job) -> dict[str, Any]:
         """Where a listing resumes right after `job`: a page key, as `Page.last_key`, of `labelled` with
         `label`, or of `page` (the job's status) without."""

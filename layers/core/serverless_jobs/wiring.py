@@ -22,7 +22,9 @@ from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.adapters.dynamodb.state_store import PAGE_TOKEN_KEY, StackState
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
-from serverless_jobs.ports import Clock, NotificationHandOff, Waker
+from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
+from serverless_jobs.adapters.lambda_waker import LambdaWaker
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, Waker
 from serverless_jobs.registry import include_packages
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_stepfunctions import SFNClient
+
+    from serverless_jobs.usecases.jobs import JobService
 
 
 class AwsClients:
@@ -124,6 +128,30 @@ def deps_on_dynamodb(
     jobs.connect(session)
     history.connect(session)
     return Deps(settings, jobs, history, clock, rng or random.Random(), waker, notifications)
+
+
+def job_service(
+    settings: Settings,
+    clients: AwsClients,
+    clock: Clock,
+    *,
+    dispatcher: Dispatcher | None = None,
+    waker: Waker | None = None,
+    notifications: NotificationHandOff | None = None,
+) -> tuple[JobService, Waker]:
+    """The jobs service of the functions that change jobs on request (the API, the jobs resource), and the
+    waker it wakes the tick with: immediate work dispatched (and a refused run's notification handed off)
+    through Lambda unless given another dispatcher, hand-off and waker (the local stack's)."""
+    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
+    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    deps = deps_on_dynamodb(
+        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
+    )
+    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
+    # imported here: only these two functions build one, so the tick's and executor's init go without it
+    from serverless_jobs.usecases.jobs import JobService
+
+    return JobService(deps, runs), tick_waker
 
 
 def stack_state(settings: Settings, clients: AwsClients) -> StackState | None:

@@ -35,3 +35,12 @@ class RunnerRuleMissing(JobsError):
 
 class Conflict(JobsError):
     """The job's current state does not allow the request (e.g. triggering a job that is running)."""
+
+
+class KeyInUse(Conflict):
+    """A job's `key` is held by another job: keys are unique in a stack."""
+
+    def __init__(self, key: str, holder: str) -> None:
+        super().__init__(f"key: '{key}' is in use by job '{holder}'")
+        self.key = key
+        self.holder = holder

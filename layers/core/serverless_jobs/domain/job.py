@@ -86,6 +86,8 @@ class Job:
     concurrency_limit: int | None = None
     # Flow control: at most `rate_limit.limit` starts of the jobs sharing its key in any period (domain/rate.py).
     rate_limit: RateLimit | None = None
+    # The user's own name for the job, unique in the stack (domain/keys.py): how a file or a template finds it.
+    key: str | None = None
     # The stored version this copy was read at; every write is conditioned on it. None before the first.
     version: int | None = None
 

@@ -29,6 +29,8 @@ from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.flow import check_concurrency
 from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.keys import KEY_PATTERN as JOB_KEY_PATTERN
+from serverless_jobs.domain.keys import KEY_RULE as JOB_KEY_RULE
 from serverless_jobs.domain.labels import (
     KEY_PATTERN,
     KEY_RULE,
@@ -170,6 +172,14 @@ ConcurrencyKey = Annotated[
         examples=["tenant-42"],
     ),
 ]
+JobKey = Annotated[
+    StrictStr,
+    Field(
+        pattern=f"^{JOB_KEY_PATTERN}$",
+        description=f"The job's own name, unique in the stack ({JOB_KEY_RULE}): how a file or a template finds it",
+        examples=["reports/daily"],
+    ),
+]
 ConcurrencyLimit = Annotated[
     StrictInt, Field(ge=1, le=10000, description="How many jobs of `concurrencyKey` may run at once")
 ]
@@ -288,6 +298,7 @@ class JobCreate(_Window):
     concurrencyKey: ConcurrencyKey | None = None
     concurrencyLimit: ConcurrencyLimit | None = None
     rateLimit: RateLimitSpec | None = None
+    key: JobKey | None = None
 
     @model_validator(mode="after")
     def _handler_or_target(self) -> Self:
@@ -299,7 +310,7 @@ class JobCreate(_Window):
 
 
 class JobUpdate(_Window):
-    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `maxRuns`,
+    """Only the fields sent change; `schedule`, `runAt`, `endAt`, `notify`, `key`, `maxRuns`,
     `catchupWindowSeconds`, `concurrencyKey` with `concurrencyLimit`, and `rateLimit` may be set to null to
     clear them.
 
@@ -325,11 +336,12 @@ class JobUpdate(_Window):
     concurrencyKey: ConcurrencyKey | None = None  # null (with concurrencyLimit null) leaves the key
     concurrencyLimit: ConcurrencyLimit | None = None
     rateLimit: RateLimitSpec | None = None
+    key: JobKey | None = None
 
     @model_validator(mode="after")
     def _required_not_null(self) -> Self:
         flow = {"maxRuns", "catchupWindowSeconds", "concurrencyKey", "concurrencyLimit", "rateLimit"}
-        clearable = {"schedule", "runAt", "endAt", "notify", *flow}
+        clearable = {"schedule", "runAt", "endAt", "notify", "key", *flow}
         if self.target is not None:
             clearable.add("handler")
         if self.handler is not None:
@@ -377,6 +389,7 @@ class JobView(BaseModel):
     concurrencyKey: str | None = None
     concurrencyLimit: int | None = None
     rateLimit: RateLimitSpec | None = None
+    key: str | None = None
     lastRunAt: str | None
     nextRunAt: str | None
     lastError: str | None

@@ -9,8 +9,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from serverless_jobs.domain.errors import InvalidInput
 from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.keys import KEY_RULE, is_key
 from serverless_jobs.domain.labels import Label, parse_selector
 from serverless_jobs.domain.notify import Notify
 from serverless_jobs.domain.rate import RateLimit
@@ -58,6 +60,7 @@ _ATTRIBUTE_OF = {
     "concurrencyKey": "concurrency_key",
     "concurrencyLimit": "concurrency_limit",
     "rateLimit": "rate_limit",
+    "key": "key",
 }
 
 
@@ -83,6 +86,7 @@ def job_spec(request: JobCreate) -> JobSpec:
         concurrency_key=request.concurrencyKey,
         concurrency_limit=request.concurrencyLimit,
         rate_limit=_rate_limit(request.rateLimit),
+        key=request.key,
     )
 
 
@@ -149,6 +153,7 @@ def job_view(job: Job) -> JobView:
         concurrencyKey=job.concurrency_key,
         concurrencyLimit=job.concurrency_limit,
         rateLimit=None if job.rate_limit is None else job.rate_limit.to_api(),  # type: ignore[arg-type]
+        key=job.key,
         lastRunAt=iso_z_millis(job.last_run_at),
         nextRunAt=iso_z_millis(shown_next_run(job)),
         lastError=job.last_error,
@@ -186,6 +191,13 @@ def listing_query(status: JobStatus | None, label: str | None, name: str | None)
 def history_query(job_id: str) -> str:
     """The text a job's history page tokens are bound to."""
     return f"history:{job_id}"
+
+
+def job_key(text: str) -> str:
+    """A `key` query's text, if it is a job key: InvalidInput naming `key` otherwise."""
+    if not is_key(text):
+        raise InvalidInput("key", f"is not a job key; keys are {KEY_RULE}")
+    return text
 
 
 def bulk_query(action: BulkAction, request: BulkSelector) -> tuple[Label, str]:

@@ -67,6 +67,7 @@ class JobSpec:
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
     rate_limit: RateLimit | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ class JobService:
         """A page of the jobs `query` selects, newest first (usecases/listing.py)."""
         return list_jobs(self.deps.jobs, query, limit, start, fits)
 
+    def by_key(self, key: str, query: JobQuery) -> Page[Job]:
+        """The job holding `key` as a page of one, or none (no such key, or a job `query` leaves out)."""
+        job = self.deps.jobs.keyed(key)
+        return Page([job] if job is not None and query.shows(job) else [], None)
+
     def history(self, job_id: str, limit: int, start: Cursor | None, fits: Fits[Run]) -> Page[Run]:
         """A page of the job's runs, newest first; NotFound when there is no such job."""
         self.get(job_id)
@@ -112,11 +118,23 @@ class JobService:
     def create(self, spec: JobSpec, job_id: str | None = None) -> Job:
         """A new job; with `job_id` (derived from the request), a repeat of a create that stored it
         already (its answer lost to a timeout) returns that job instead of making a second one."""
+        job = self.validate(spec, job_id or uuid.uuid4().hex)
+        now = self.deps.clock.now()  # after the job's own: an immediate job is due by then
+        if not self.deps.jobs.insert(job):
+            return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
+        if from_millis(job.next_run_at or 0) <= now:
+            return self._start_soon(job)
+        wake_if_due_soon(self.deps, job)
+        return job
+
+    def validate(self, spec: JobSpec, job_id: str = "") -> Job:
+        """The job `spec` makes, checked by every rule a create applies (InvalidInput naming the field),
+        armed for its first run, and not stored: what a create would store now."""
         self._check_reachable(spec.target)
         self._check_notify(spec.notify)
         now = self.deps.clock.now()
         job = Job(
-            id=job_id or uuid.uuid4().hex,
+            id=job_id,
             name=spec.name,
             handler=spec.handler,
             target=spec.target,
@@ -134,6 +152,7 @@ class JobService:
             concurrency_key=spec.concurrency_key,
             concurrency_limit=spec.concurrency_limit,
             rate_limit=spec.rate_limit,
+            key=spec.key,
             created_at=to_millis(now),
             updated_at=to_millis(now),
             jitter_seconds=spec.jitter_seconds,
@@ -144,11 +163,6 @@ class JobService:
         check_flow(job)
         first = first_occurrence(job.timing(), now)
         lifecycle.arm(job, first, self.deps.settings.due_shards)
-        if not self.deps.jobs.insert(job):
-            return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
-        if from_millis(job.next_run_at or 0) <= now:
-            return self._start_soon(job)
-        wake_if_due_soon(self.deps, job)
         return job
 
     def update(self, job_id: str, changes: Mapping[str, Any]) -> Job:

@@ -49,6 +49,11 @@ class JobQuery:
             return False
         return self.name is None or self.name.casefold() in job.name.casefold()
 
+    def shows(self, job: Job) -> bool:
+        """Whether `job`, read outside any index (by its key), is one this query selects."""
+        in_status = self.status is None or job.status == self.status
+        return in_status and (self.label is None or self.label.on(job.labels)) and self.keeps(job)
+
     @property
     def filtered(self) -> bool:
         """Whether the index read holds jobs this query leaves out (a page may then come back short)."""

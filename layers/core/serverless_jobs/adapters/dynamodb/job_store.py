@@ -20,6 +20,9 @@ Releases side by side (DESIGN "Stored data across releases"): every write of an 
 UpdateItem of the attributes it changes, so attributes a later release added survive it; an item that is no
 job this release can read (another kind of item, or a value a later release wrote) is left out of every
 answer and never written. A job stored before `successfulRuns` existed gets it from its history, once.
+
+A job with a `key` holds its key's reservation (key_reservations.py), claimed, moved and released in the
+transaction that creates, updates or deletes the job.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, entry_writes, still_open
+from serverless_jobs.adapters.dynamodb.key_reservations import KeyReservations
 from serverless_jobs.adapters.dynamodb.models import (
     JobItem,
     LabelItem,
@@ -51,6 +55,7 @@ from serverless_jobs.adapters.dynamodb.models import (
     is_job_id,
     share_session,
 )
+from serverless_jobs.domain.errors import Conflict
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.rate import Take, Window
@@ -61,6 +66,8 @@ logger = Logger(child=True)
 
 _FIELDS = tuple(field.name for field in fields(Job))
 _STATUSES = frozenset(status.value for status in JobStatus)
+# Tries of a write that claims a key: as it is, then taking over a stale reservation found meanwhile.
+_KEY_CLAIMS = 3
 
 
 class DynamoJobStore:
@@ -89,23 +96,32 @@ class DynamoJobStore:
     def insert(self, job: Job) -> bool:
         item = self._item(job)
         absent = self._model.id.does_not_exist()
-        try:
-            if job.labels:
-                with self._transaction() as transaction:
-                    transaction.save(item, condition=absent)
-                    self._add_memberships(transaction, job, job.labels)
-            else:
-                item.save(condition=absent)
-        except PutError as error:
-            if condition_failed(error):
-                return False
-            raise
-        except TransactWriteError as error:
-            if _first_condition_failed(error):
-                return False
-            raise
-        job.version = item.version
-        return True
+        stale: str | None = None
+        for _ in range(_KEY_CLAIMS):
+            try:
+                if job.labels or job.key:
+                    with self._transaction() as transaction:
+                        transaction.save(item, condition=absent)
+                        if job.key:
+                            self._keys().claim(transaction, job.key, job.id, stale)
+                        self._add_memberships(transaction, job, job.labels)
+                else:
+                    item.save(condition=absent)
+            except PutError as error:
+                if condition_failed(error):
+                    return False
+                raise
+            except TransactWriteError as error:
+                # A takeover's condition check comes first in the transaction, the job's put after it.
+                if _first_condition_failed(error, at=0 if stale is None else 1):
+                    return False
+                if job.key and _cancelled(error):
+                    stale = self._keys().stale_holder(job.key, job.id, self.get)
+                    continue
+                raise
+            job.version = item.version
+            return True
+        raise Conflict(f"key: '{job.key}' kept changing hands while this job was created; send it again")
 
     def insert_many(self, jobs: Iterable[Job]) -> None:
         """Store jobs as they are, version included, 25 to a BatchWriteItem and unconditionally: for seeding a
@@ -122,7 +138,7 @@ class DynamoJobStore:
         take: Take | None = None,
         after_waiters: bool = False,
     ) -> bool:
-        if after.labels != before.labels or _moves_slots(before, after) or take is not None:
+        if after.labels != before.labels or _moves_slots(before, after) or take is not None or after.key != before.key:
             return self._update_in_transaction(before, after, expect, take, after_waiters)
         item = self._item(before)
         try:
@@ -144,6 +160,8 @@ class DynamoJobStore:
         added = {key: value for key, value in after.labels.items() if before.labels.get(key) != value}
         removed = {key: value for key, value in before.labels.items() if after.labels.get(key) != value}
 
+        stale: str | None = None
+
         def write(transaction: TransactWrite) -> None:
             transaction.update(item, actions=self._changes(before, after), condition=self._expected(expect))
             if added:
@@ -153,8 +171,33 @@ class DynamoJobStore:
             self._move_slots(transaction, before, after, after_waiters)
             if take is not None:
                 self._take_place(transaction, take)
+            self._move_key(transaction, before, after, stale)
 
-        return self._commit(write, item, after)
+        if self._commit(write, item, after):
+            return True
+        if after.key is None or after.key == before.key:
+            return False
+        # Refused: maybe for the key (in use: KeyInUse; held stale: taken over now), else a lost race.
+        stale = self._keys().stale_holder(after.key, after.id, self.get)
+        return stale is not None and self._commit(write, item, after)
+
+    def _move_key(self, transaction: TransactWrite, before: Job, after: Job, stale: str | None) -> None:
+        """Add to `transaction` the key reservations' moves for `before` becoming `after` (none for most)."""
+        if before.key == after.key:
+            return
+        if before.key is not None:
+            self._keys().release(transaction, before.key, before.id)
+        if after.key is not None:
+            self._keys().claim(transaction, after.key, after.id, stale)
+
+    def keyed(self, key: str) -> Job | None:
+        """The job holding `key` (its reservation, then the job: two consistent reads), or None."""
+        holder = self._keys().holder(key)
+        job = None if holder is None else self.get(holder)
+        return job if job is not None and job.key == key else None
+
+    def _keys(self) -> KeyReservations:
+        return KeyReservations(self._label_model(), self._model)
 
     def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
         model = self._model
@@ -260,12 +303,13 @@ class DynamoJobStore:
 
     def delete(self, job: Job) -> bool:
         try:
-            if job.labels or _slot_of(job) is not None:
+            if job.labels or _slot_of(job) is not None or job.key:
                 with self._transaction() as transaction:
                     transaction.delete(self._item(job))  # on the version read, as the single delete
                     if job.labels:
                         self._remove_memberships(transaction, job, job.labels)
                     self._move_slots(transaction, job, replace(job, run_id=None))
+                    self._move_key(transaction, job, replace(job, key=None), None)
             else:
                 self._item(job).delete()
         except DeleteError as error:
@@ -414,10 +458,11 @@ def _cancelled(error: TransactWriteError) -> bool:
     return code == "TransactionCanceledException"
 
 
-def _first_condition_failed(error: TransactWriteError) -> bool:
-    """Whether the transaction's first item (the job) failed its condition, so nothing was written."""
-    reasons = error.cancellation_reasons
-    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+def _first_condition_failed(error: TransactWriteError, at: int = 0) -> bool:
+    """Whether the transaction's item `at` (the job) failed its condition, so nothing was written."""
+    reasons = error.cancellation_reasons or []
+    reason = reasons[at] if len(reasons) > at else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 def _slot_of(job: Job) -> str | None:

@@ -137,6 +137,7 @@ class JobItem(Model):
     concurrency_key = UnicodeAttribute(null=True, attr_name="concurrencyKey")
     concurrency_limit = IntegerAttribute(null=True, attr_name="concurrencyLimit")
     rate_limit = RateLimitAttribute(null=True, attr_name="rateLimit")
+    key = UnicodeAttribute(null=True)  # absent for a job without one; its reservation is a KEY_PREFIX LabelItem
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -225,6 +226,17 @@ class LabelItem(Model):
     @staticmethod
     def key_for(created_at: int, job_id: str) -> str:
         return f"{created_at:015d}#{job_id}"
+
+    @staticmethod
+    def reservation_of(key: str) -> str:
+        """The partition of a job key's reservation: never a label's text, which always holds `=`."""
+        return KEY_PREFIX + key
+
+
+# A job key's reservation is a LabelItem (partition KEY_PREFIX + key, sort key KEY_RESERVATION, `jobId` its
+# holder): in the labels table, not the Jobs table, whose Scan the previous release reads item by item.
+KEY_PREFIX = "#key/"
+KEY_RESERVATION = "key"
 
 
 OWED = "owed"
