@@ -12,23 +12,26 @@ from typing import Any
 import moto
 import pytest
 
-from devtools.api import ApiClient
-from devtools.aws_calls import record_calls
-from devtools.call_log import CALLS
-from devtools.clock import ManualClock
-from devtools.dispatch import InvokeRecorder
 from devtools.environment import use_template_environment
-from devtools.functions import build_function
-from devtools.moto_backend import serialise_moto_calls
-from devtools.resources import create_rules, create_tables, create_targets, table_contents
-from devtools.stack import START, Stack
-from harness.call_log import DESELECTED
-from harness.permissions import deployed_permissions
-from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
-from serverless_jobs.settings import Settings
-from serverless_jobs.wiring import AwsClients
 
+# Before anything loads the functions' modules: Powertools names each module's logger by the service
+# (POWERTOOLS_SERVICE_NAME) when the module is imported, as Lambda's init phase does with its environment.
 use_template_environment()
+
+from devtools.api import ApiClient  # noqa: E402
+from devtools.aws_calls import record_calls  # noqa: E402
+from devtools.call_log import CALLS  # noqa: E402
+from devtools.clock import ManualClock  # noqa: E402
+from devtools.dispatch import InvokeRecorder  # noqa: E402
+from devtools.functions import build_function  # noqa: E402
+from devtools.moto_backend import serialise_moto_calls  # noqa: E402
+from devtools.resources import create_rules, create_tables, create_targets, table_contents  # noqa: E402
+from devtools.stack import START, Stack  # noqa: E402
+from harness.call_log import DESELECTED  # noqa: E402
+from harness.permissions import deployed_permissions  # noqa: E402
+from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore  # noqa: E402
+from serverless_jobs.settings import Settings  # noqa: E402
+from serverless_jobs.wiring import AwsClients  # noqa: E402
 
 record_calls(CALLS.add)
 # A tick pass, the dispatcher and the local stack call moto from many threads at once.

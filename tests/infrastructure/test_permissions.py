@@ -47,7 +47,6 @@ UNEXERCISED_GRANTS = {
     ("xray:GetSamplingTargets", "*"): XRAY_SAMPLING,
     ("xray:GetSamplingStatisticSummaries", "*"): XRAY_SAMPLING,
     ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/HistoryTable"): BESIDE_0_2_0,
-    ("dynamodb:PutItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/LabelsTable"): BESIDE_0_2_0,
     ("dynamodb:Scan", JOBS_TABLE): (
         "0.2.0's API lists jobs without a status by Scan (this release merges the byStatus index's queries); "
         "kept for 0.2.0's code that runs beside it during an update, and for a rollback to it"
