@@ -102,6 +102,11 @@ CATALOGUE = [
     pytest.param(create(name="ding\u0007", names="name"), id="name-bell"),
     pytest.param(create(name="two\nlines", names="name"), id="name-newline"),
     pytest.param(create(raw='{"name": "\\ud83d", "handler": "echo"}', names="name"), id="name-lone-surrogate"),
+    pytest.param(create(raw='{"name": "n", "handler": "\\ud800"}', names="handler"), id="handler-lone-surrogate"),
+    pytest.param(
+        create(raw='{"name": "n", "handler": "echo", "labels": {"\\ud800": "v"}}', names="labels"),
+        id="label-key-lone-surrogate",
+    ),
     pytest.param(create(name=LONG, names="name"), id="name-10000-chars"),
     pytest.param(create(name=5, names="name"), id="name-number"),
     # -- integers: type confusion and range ----------------------------------------------------------------

@@ -14,7 +14,9 @@ class InvalidInput(JobsError, ValueError):
     """
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+        # A message may quote what was sent, lone surrogates (`"\ud800"` in JSON) included: escaped, so that
+        # pydantic, the logs and the answer can all encode it as UTF-8.
+        super().__init__(f"{field}: {problem}".encode("utf-8", "backslashreplace").decode("utf-8"))
         self.field = field
 
 
