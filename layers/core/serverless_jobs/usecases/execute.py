@@ -319,9 +319,19 @@ def _as_text(result: Any) -> str:
 
 
 def _cut(text: str) -> str:
-    """The longest start of `text` that, valid UTF-8 and escaped as a JSON string, fits the result limit."""
+    """The longest start of `text` that, valid UTF-8 and escaped as a JSON string, fits the result limit.
+
+    Found by bisection over its length in characters: an escape costs 2 to 6 bytes, so cutting by the excess
+    in bytes would cut a text of quotes or control characters to nothing."""
     text = text.encode(errors="replace").decode()
-    while len(stored := jsonvalue.compact(text).encode()) > RESULT_LIMIT_BYTES:
-        excess = len(stored) - RESULT_LIMIT_BYTES
-        text = text.encode()[: max(len(text.encode()) - excess, 0)].decode(errors="ignore")
-    return text
+
+    def fits(length: int) -> bool:
+        return len(jsonvalue.compact(text[:length]).encode()) <= RESULT_LIMIT_BYTES
+
+    if fits(len(text)):
+        return text
+    low, high = 0, min(len(text), RESULT_LIMIT_BYTES)  # every character stores in a byte or more
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return text[:low]
