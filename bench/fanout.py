@@ -5,7 +5,7 @@ One tick pass over a fresh moto account finds the herd (more than FanOutThreshol
 with CALLS_IN_FLIGHT calls in flight. The dispatch invocations run as concurrent threads (the harness runs
 each hand-off's dispatch function in the tick's thread that invoked it), and every AWS call is delayed by
 20 ms outside moto's lock (devtools.latency), as bench.herd does. Printed side by side: the time from the
-pass's start to the last executor Invoke, and the throughput model's prediction (docs/DESIGN.md §9):
+pass's start to the last executor Invoke, and the throughput model's prediction (decision "The tick fans out by shard"):
 
     time = 3 round trips (the tick's query, the hand-off, the dispatch's query)
            + (jobs / shards) x calls per job x round trip / calls in flight

@@ -2,8 +2,8 @@
 
 Issue 13 asks for p99 within 100 ms (DESIGN §7: 1 s). Starts the local stack as a subprocess, runs one
 warm-up job, schedules one-time jobs at scattered sub-second times over ten seconds, and reads their
-history. The tick sleeps until each is due, woken by each create (DESIGN §9); before that it polled
-every 0.25 s (p50 220-285 ms, p99 380-680 ms). Run: `python -m bench.local_precision`.
+history. The tick sleeps until each is due, woken by each create (decision "The tick sleeps until due; writes
+wake it"); before that it polled every 0.25 s (p50 220-285 ms, p99 380-680 ms). Run: `python -m bench.local_precision`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Dollars per million runs by schedule kind, this stack beside EventBridge Scheduler invoking the same
-executor; then the designs for sub-minute runs and the write-unit cuts weighed in docs/DESIGN.md ("Sub-minute
-runs without paying for waiting").
+executor; then the designs for sub-minute runs and the write-unit cuts weighed in decision "Sub-minute
+runs without paying for waiting".
 
 Measured: each kind's write units a run (bench.run_writes: 1 KB jobs, every unit on tables and indexes), a
 herd's per job, and the seconds the woken tick sleeps for a `30s` job's run. Modelled, with the prices of
@@ -119,7 +119,7 @@ def _cuts(minute: Operations) -> list[Figure]:
 
 
 def proposed_run(operations: Operations, ends: bool = False) -> list[Write]:
-    """A run's writes under the recommended design, on the images a run writes today (docs/DESIGN.md, "Sub-minute
+    """A run's writes under the recommended design, on the images a run writes today (decision "Sub-minute
     runs without paying for waiting"): the claim and the start one write that keeps the `due` key (the lease is
     an attribute), the history entry put once, closed, and the finish moving the `due` key, or for a run that
     `ends` the job, taking it out; `byStatus` keyed on `listStatus`, the same for pending and running."""

@@ -66,7 +66,7 @@ class _FromApi:
 
 @dataclass(frozen=True)
 class RateLimit(_FromApi):
-    """At most `limit` run starts of the jobs sharing `key` in any `periodSeconds` (DESIGN §9 "Rate limits")."""
+    """At most `limit` run starts of the jobs sharing `key` in any `periodSeconds` (decision "Rate limits")."""
 
     key: str
     limit: int

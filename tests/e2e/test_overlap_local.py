@@ -1,4 +1,4 @@
-"""`overlap` on `make dev`'s process over real HTTP (DESIGN §9 "Flow control"): two `1s` jobs whose runs
+"""`overlap` on `make dev`'s process over real HTTP (decision "Overlap"): two `1s` jobs whose runs
 take 2.2 s, one with `skip` and one with `buffer`, side by side on the real clock, tick loop and worker pool."""
 
 from __future__ import annotations

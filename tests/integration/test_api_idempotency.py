@@ -1,4 +1,5 @@
-"""`POST /jobs` with an Idempotency-Key creates at most once (DESIGN §9): repeats replay, misuse is a 409."""
+"""`POST /jobs` with an Idempotency-Key creates at most once (decision "Idempotent create"): repeats replay,
+misuse is a 409."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Runs that pause or cancel detached from their job: recorded, never left `running`, never moving the job.
 
-A job paused or cancelled while its run is out holds that run until its lease expires (DESIGN §9): the tick
+A job paused or cancelled while its run is out holds that run until its lease expires (decision "A detached run is held
+until its lease ends"): the tick
 then closes the run's history entry as `timed_out` if the executor never closed it, and lets the job go,
 which stays paused or cancelled. Resume within the lease takes the run back rather than starting another.
 """

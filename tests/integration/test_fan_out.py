@@ -1,4 +1,5 @@
-"""A herd beyond one invocation's reach: the tick hands its shards to parallel dispatch invocations (DESIGN §9).
+"""A herd beyond one invocation's reach: the tick hands its shards to parallel dispatch invocations (decision "The tick
+fans out by shard").
 
 The stack runs each hand-off's dispatch function at once, in the tick's thread that invoked it, as Lambda
 would run it in parallel; the executor's events are kept, so each test sees every run dispatched.

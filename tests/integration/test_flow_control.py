@@ -1,4 +1,4 @@
-"""Flow control at the Lambda boundary (DESIGN §9 "Flow control"): jitter spreads a herd, maxRuns
+"""Flow control at the Lambda boundary (decisions "Jitter", "maxRuns"): jitter spreads a herd, maxRuns
 completes a job, and fields that mean nothing for a job are 400s naming them."""
 
 from __future__ import annotations

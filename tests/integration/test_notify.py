@@ -1,4 +1,4 @@
-"""A job's `notify`: how a run ended, sent to a target after the run is recorded (issue 14, DESIGN §9).
+"""A job's `notify`: how a run ended, sent to a target after the run is recorded (decision "Notifications").
 
 The notification target is moto's queue of TARGET_ARNS, reached with the executor's role as SAM deploys it
 (tests/infrastructure/test_permissions.py checks each call); the queue's messages are what a user receives.

@@ -1,4 +1,4 @@
-"""`overlap` at the Lambda boundary (DESIGN §3.5, §9 "Flow control"): occurrences that fall due while a run
+"""`overlap` at the Lambda boundary (DESIGN §3.5, decision "Overlap"): occurrences that fall due while a run
 runs are run once after it (`buffer`, the default) or recorded as one skipped entry (`skip`), whether the
 executor finishes the run or the tick recovers it as lost; the field is a 400 where it means nothing."""
 

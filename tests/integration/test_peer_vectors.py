@@ -2,8 +2,8 @@
 in AWS's EventBridge and EventBridge Scheduler documentation, asked of `POST /schedules/preview`.
 
 Each vector names its source (repository, file and test, or the documentation's URL). A vector the API
-answers differently lists the difference in the data, with the API's answer and the reason (a decision in
-DESIGN §9, or a croniter option the API does not have); the test holds the API to that answer too, so a
+answers differently lists the difference in the data, with the API's answer and the reason (a decision under
+docs/decisions/, or a croniter option the API does not have); the test holds the API to that answer too, so a
 difference cannot appear, or change, unnoticed.
 """
 

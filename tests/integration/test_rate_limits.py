@@ -1,5 +1,5 @@
 """`rateLimit: {key, limit, periodSeconds}`: at most `limit` run starts of the jobs sharing a key in any
-`periodSeconds`, across the fleet, as a sliding window (DESIGN §9 "Rate limits").
+`periodSeconds`, across the fleet, as a sliding window (decision "Rate limits").
 
 A start is a claim (scheduled, retry or manual): it writes its time on a free place of the key's window in
 the claim's own transaction. A due job finding no free place stays due, and the tick passes again when the

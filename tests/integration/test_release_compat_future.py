@@ -1,4 +1,4 @@
-"""Today's code beside a later release (DESIGN "Stored data across releases"): what a later release may write
+"""Today's code beside a later release (decision "Stored data across releases"): what a later release may write
 into the tables (new attributes, new kinds of item, new values) is kept on every write of ours, skipped by
 every listing, and never fails a page, the tick, the executor or the API."""
 

@@ -1,4 +1,5 @@
-"""A herd: many jobs due at one instant are claimed and dispatched with their AWS calls overlapped (DESIGN §9).
+"""A herd: many jobs due at one instant are claimed and dispatched with their AWS calls overlapped (decision "A tick
+pass overlaps its AWS calls").
 
 Each test holds some calls back until others have happened: a pass that made its calls one after another
 would meet the hold with nobody to release it, and fail its step (or wait in vain) instead.

@@ -1,5 +1,6 @@
 """Wakes: a write that makes a job due before the next minute's tick wakes a tick pass, which sleeps until
-the job's instant and ends when nothing more is due before the next minute (DESIGN §9). `stack.wake()`
+the job's instant and ends when nothing more is due before the next minute (decision "The tick sleeps until due; writes
+wake it"). `stack.wake()`
 runs the woken invocations as Lambda would, their sleeps moving the manual clock."""
 
 from __future__ import annotations

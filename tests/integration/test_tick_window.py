@@ -1,5 +1,6 @@
 """Precision, the runner switch, races and scale: the tick through its minute, sleeping until each job
-is due and ending when nothing is due before the next minute's tick (DESIGN §3, §9)."""
+is due and ending when nothing is due before the next minute's tick (DESIGN §3, decision
+"The tick sleeps until due; writes wake it")."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def field(low: int, high: int, allow_step: bool) -> st.SearchStrategy[Field]:
         .map(sorted)
         .map(lambda ab: Field(f"{ab[0]}-{ab[1]}", frozenset(range(ab[0], ab[1] + 1)), False))
     )
-    # a > b wraps round the field (DESIGN §9, "Cron ranges"): `22-3` is 22, 23, 0, 1, 2, 3
+    # a > b wraps round the field (decision "Cron ranges"): `22-3` is 22, 23, 0, 1, 2, 3
     wrapped = (
         st.tuples(st.integers(low + 1, high), st.integers(low, high - 1))
         .filter(lambda ab: ab[0] > ab[1])

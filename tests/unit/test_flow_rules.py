@@ -1,4 +1,4 @@
-"""Flow control as plain rules (DESIGN §9 "Flow control"): stable jitter, maxRuns completing a job."""
+"""Flow control as plain rules (decisions "Jitter", "maxRuns"): stable jitter, maxRuns completing a job."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`overlap` as a plain rule (DESIGN §3.5, §9 "Flow control"): which occurrences fell due while a run ran,
+"""`overlap` as a plain rule (DESIGN §3.5, decision "Overlap"): which occurrences fell due while a run ran,
 and where the run's finish leaves the job with `buffer` (they run once, after it) or `skip` (they are passed
 over and handed back for one skipped entry)."""
 

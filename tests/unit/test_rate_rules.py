@@ -1,4 +1,4 @@
-"""The rate limit's window as plain rules (domain/rate.py, DESIGN §9 "Rate limits"): a sliding window of
+"""The rate limit's window as plain rules (domain/rate.py, decision "Rate limits"): a sliding window of
 places, each start on a place a whole period after the last one there."""
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 botocore's defaults (a 60 s connect and a 60 s read timeout, legacy mode with 5 attempts) suit none of the
 functions: the tick's passes dispatch runs at their due time, the API answers within 15 s, and only the executor, which
-records a run that has already happened, can afford to wait longer. docs/DESIGN.md §9 gives the reasons.
+records a run that has already happened, can afford to wait longer.
+Decision "AWS clients are tuned per function" says why.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Flow control a job sets for itself (DESIGN §9 "Flow control"): when each occurrence really starts
+"""Flow control a job sets for itself (the flow-control decisions): when each occurrence really starts
 (`jitterSeconds`), when one is found too late to run (`catchupWindowSeconds`), which occurrences fell due
 while a run ran (`overlap`), when the job has run enough (`maxRuns`), and which fields come together
 (`concurrencyKey` with `concurrencyLimit`). The slot counting itself needs storage: usecases.claim and the

@@ -81,7 +81,8 @@ class Job:
     catchup_window_seconds: int | None = None
     # Occurrences due while a run runs: run once after it (buffer), or recorded skipped (skip).
     overlap: Overlap = "buffer"
-    # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (DESIGN §9).
+    # Flow control: at most `concurrency_limit` jobs sharing `concurrency_key` hold a run at once (decision "Concurrency
+    # keys").
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
     # Flow control: at most `rate_limit.limit` starts of the jobs sharing its key in any period (domain/rate.py).
@@ -135,7 +136,7 @@ class Run:
     # A notification the job's `notify` target could not be sent: {"delivered": false, "target", "error"}.
     notification: dict[str, Any] | None = None
     # While the run's notification is owed (decided as the run closes, written with the close, cleared once
-    # it is sent or given up): when the tick hands it to the executor again (domain.notify, DESIGN §9).
+    # it is sent or given up): when the tick hands it to the executor again (decision "Notifications").
     notify_at: int | None = None
 
 

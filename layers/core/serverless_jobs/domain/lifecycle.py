@@ -51,7 +51,8 @@ def disarm(job: Job, status: JobStatus) -> None:
 
     A run its executor has started is held (its id, claim time and lease stay, and the job stays on the
     `due` index at the lease's expiry) so that the tick can close its history entry if that executor never
-    does (DESIGN §9). A run not started yet never will be: the executor starts only a `running` job's run.
+    does (decision "A detached run is held until its lease ends"). A run not started yet never will be: the executor
+    starts only a `running` job's run.
     """
     job.status = status
     job.next_occurrence_at = None

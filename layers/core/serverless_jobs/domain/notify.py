@@ -1,4 +1,4 @@
-"""Who hears how a run ended (issue 14, DESIGN §9): a job's `notify` targets and the message they get.
+"""Who hears how a run ended (decision "Notifications"): a job's `notify` targets and the message they get.
 
 Plain data and rules, no AWS: which target (if any) a closed run notifies, and what it carries. Sending
 is the executor's (usecases/notify.py), through the same TargetSender a job's own target goes through.

@@ -1,4 +1,4 @@
-"""A rate limit (DESIGN §9 "Rate limits"): at most `limit` run starts of the jobs sharing `key` in any
+"""A rate limit (decision "Rate limits"): at most `limit` run starts of the jobs sharing `key` in any
 `period_seconds`, across the whole fleet, as a sliding window, never fixed buckets.
 
 The key's window is `limit` places, each holding the time of the last start made on it. A start takes a

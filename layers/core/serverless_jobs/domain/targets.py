@@ -1,4 +1,4 @@
-"""Where a run goes when a job has a `target` instead of a registered `handler` (issue 14, DESIGN §9).
+"""Where a run goes when a job has a `target` instead of a registered `handler` (decision "Targets").
 
 A target is plain data: its kind and where it points. The rules here need no clock and no AWS: the ARN
 shapes each kind accepts, an http target's URL and headers, and whether the stack lets the executor reach

@@ -149,7 +149,7 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidat
 MaxAttempts = Annotated[StrictInt, Field(ge=1, le=25)]
 BackoffSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 TimeoutSeconds = Annotated[StrictInt, Field(ge=1, le=900)]
-# Flow control (DESIGN §9 "Flow control"): a start offset of up to a day; a run count to complete after.
+# Flow control (decisions "Jitter", "maxRuns"): a start offset of up to a day; a run count to complete after.
 JitterSeconds = Annotated[StrictInt, Field(ge=0, le=86400)]
 MaxRuns = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
 CatchupWindowSeconds = Annotated[StrictInt, Field(ge=1, le=31_536_000)]  # up to a year

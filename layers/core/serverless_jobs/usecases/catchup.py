@@ -1,4 +1,4 @@
-"""The catch-up window (DESIGN §9 "Flow control"): an occurrence found too long after its start is not run;
+"""The catch-up window (decision "The catch-up window"): an occurrence found too long after its start is not run;
 it is recorded `skipped` in history and the job moves on to its next occurrence.
 """
 

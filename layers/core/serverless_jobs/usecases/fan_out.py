@@ -4,7 +4,8 @@ One invocation settles about CALLS_IN_FLIGHT / (2 round trips) jobs a second (us
 finds more due jobs than `threshold`, the tick settles none of them: it hands each shard holding due jobs to
 an invocation of the dispatch function (an async Invoke with the shard and the pass's instant), and each of
 those runs the same concurrent pass over its one shard. Throughput then grows with the shards, up to the
-limits docs/DESIGN.md §9 names (executor concurrency, Lambda's Invoke rate, a GSI partition's writes).
+limits decision "The tick fans out by shard" names
+(executor concurrency, Lambda's Invoke rate, a GSI partition's writes).
 
 Nothing here is needed for safety: every claim is a conditional write, so a tick pass and a dispatch
 invocation over the same shard never dispatch a run twice. The hold is for cost: a shard handed out is not

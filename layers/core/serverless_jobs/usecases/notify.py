@@ -1,4 +1,4 @@
-"""Tell a job's `notify` target how a run ended, after the run is recorded (issue 14, DESIGN §5, §9).
+"""Tell a job's `notify` target how a run ended, after the run is recorded (DESIGN §5, decision "Notifications").
 
 At least once: the write that closes a run marks its notification owed (`domain.notify.mark_owed`); the
 sender clears the mark once the notification is delivered, or given up after a few quick attempts and

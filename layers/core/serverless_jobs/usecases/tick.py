@@ -66,7 +66,7 @@ SAFETY_MARGIN_SECONDS = 3.0
 SWEEP_LIMIT = 200
 # AWS calls one pass keeps in flight (shard queries, claims and each claim's Invoke): enough to hide a
 # 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
-# connection pools (client_tuning.TICK_CLIENTS). docs/DESIGN.md §9 gives the reasons.
+# connection pools (client_tuning.TICK_CLIENTS). Decision "A tick pass overlaps its AWS calls" says why.
 CALLS_IN_FLIGHT = 32
 # Jobs one dispatch invocation reads from its shard at most (about 12 s of work at the model's rate, well
 # inside the dispatch function's timeout); a later pass hands the rest of the shard out again.

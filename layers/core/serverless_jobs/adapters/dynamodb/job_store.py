@@ -16,7 +16,7 @@ A claim of a job with a `rate_limit` also writes its start into the key's window
 it, conditioned on that place being free: domain/rate.py) in the same transaction: a start past the limit
 is refused like a lost race, and a run is never claimed without its start counted.
 
-Releases side by side (DESIGN "Stored data across releases"): every write of an existing job is an
+Releases side by side (decision "Stored data across releases"): every write of an existing job is an
 UpdateItem of the attributes it changes, so attributes a later release added survive it; an item that is no
 job this release can read (another kind of item, or a value a later release wrote) is left out of every
 answer and never written. A job stored before `successfulRuns` existed gets it from its history, once.
