@@ -14,7 +14,7 @@ import pytest
 
 from devtools.local_http import LocalStack
 from devtools.template import ROOT
-from harness.docs import CONCURRENCY, LABELS, QUICKSTART, RATE_LIMIT, Block
+from harness.docs import CONCURRENCY, IDEMPOTENT_CREATE, LABELS, PREVIEW, QUICKSTART, RATE_LIMIT, Block
 from harness.fuzz import fuzz_examples
 from harness.fuzz_report import FuzzReport
 
@@ -51,6 +51,21 @@ def test_the_readme_labels_example_works_verbatim(local: LocalStack) -> None:
     assert repeated == {"matched": 2, "changed": 0, "unchanged": 2, "conflicts": [], "nextToken": None}
     assert deleted == {"matched": 3, "changed": 3, "unchanged": 0, "conflicts": [], "nextToken": None}
     assert local.call("GET", "/jobs?label=env=dev") == (200, {"jobs": [], "nextToken": None})
+
+
+def test_the_readme_preview_example_answers_what_it_shows(local: LocalStack) -> None:
+    """The answer printed under the request, in a comment, is the one the API gives."""
+    [answer] = run_verbatim(local, PREVIEW)
+
+    shown = PREVIEW.text().strip().splitlines()[-1]
+    assert answer == json.loads(shown.removeprefix("# "))
+
+
+def test_the_readme_idempotent_create_example_creates_its_job(local: LocalStack) -> None:
+    [created] = run_verbatim(local, IDEMPOTENT_CREATE)
+
+    assert (created["name"], created["handler"]) == ("once", "echo")
+    assert local.call("DELETE", f"/jobs/{created['id']}")[0] == 204
 
 
 def test_the_readme_flow_control_example_works_verbatim(local: LocalStack) -> None:

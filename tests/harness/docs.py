@@ -73,6 +73,8 @@ class Block:
 QUICKSTART = Block("README.md", "Try it")
 CLI_QUICKSTART = Block("README.md", "The same with the `serverless-jobs` command")
 LABELS = Block("docs/api.md", "Labels and bulk operations")
+IDEMPOTENT_CREATE = Block("docs/api.md", "Idempotency")
+PREVIEW = Block("docs/schedules.md", "Preview")
 CONCURRENCY = Block("docs/flow-control.md", "Concurrency: `concurrencyKey`")
 RATE_LIMIT = Block("docs/flow-control.md", "Rate limits: `rateLimit`")
 MANIFEST = Block("docs/schedules-as-code.md", "The file", "yaml")
@@ -87,6 +89,8 @@ EXECUTED = (
     QUICKSTART,
     CLI_QUICKSTART,
     LABELS,
+    IDEMPOTENT_CREATE,
+    PREVIEW,
     CONCURRENCY,
     RATE_LIMIT,
     MANIFEST,
