@@ -1,6 +1,6 @@
 """Runs every benchmark's `measure()` BENCH_RUNS times (default 3) and prints each figure as a range: `make bench`.
 
-One run's figures say little on a shared machine; the range over runs is what README quotes. Benchmarks run
+One run's figures say little on a shared machine; the range over runs is what the docs quote. Benchmarks run
 one after another, each its runs in a row, and print as soon as they are done.
 """
 

@@ -2,7 +2,7 @@
 
 Every benchmark module has `measure() -> list[Figure]` (one run, its figures in print order) and `main()`
 (one run, printed). `python -m bench` runs each `measure()` a few times and prints every figure's range,
-the form README quotes.
+the form docs/benchmarks.md quotes.
 """
 
 from __future__ import annotations

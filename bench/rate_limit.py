@@ -7,7 +7,7 @@ AWS call the functions make delayed by 20 ms (devtools.latency), as on AWS. The 
 second of that pass, and the AWS calls per start. moto's own CPU caps both, so they are lower bounds.
 
 And how late waiting jobs start on `make dev`'s stack, in real time: one-time jobs created at once on one
-key (3 at 1 per 5 s, 5 at 2 per 10 s), each start (`lastRunAt`) against the moment README allows it (the
+key (3 at 1 per 5 s, 5 at 2 per 10 s), each start (`lastRunAt`) against the moment docs/flow-control.md allows it (the
 start `limit` before it plus the period). Before the woken tick served every waiter, the third of three
 waited for the next minute's tick: 2-49 s late (issue 22). Run: `make bench` (or `python -m bench.rate_limit`).
 """
@@ -58,7 +58,7 @@ LOCAL_HERDS = ((3, 1, 5), (5, 2, 10))
 
 
 def local_lateness() -> list[Figure]:
-    """The worst lateness of a waiting job's start on `make dev`, per herd (ms past README's moment)."""
+    """The worst lateness of a waiting job's start on `make dev`, per herd (ms past the docs' moment)."""
     local = LocalStack.start()
     try:
         figures = []

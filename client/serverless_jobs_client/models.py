@@ -1,7 +1,7 @@
 """The API's answers as typed values: Job (and its RateLimit), Run, Page and BulkResult.
 
 Attributes carry the API's own field names (DESIGN §5: `nextRunAt`, `maxAttempts`), so what a user reads in
-the README, the JSON and the code is one name. Times become aware UTC datetimes. Parsing is tolerant: a
+the docs, the JSON and the code is one name. Times become aware UTC datetimes. Parsing is tolerant: a
 field the API adds later is kept in `raw` and never an error, and a field an older API lacks reads as None,
 so this package keeps working across deploys of the stack.
 """

@@ -23,8 +23,8 @@ from click.testing import CliRunner, Result
 
 from devtools.console_ui import FROM_THE_PAGES, ConsoleUi
 from devtools.local_http import LocalStack, free_port
+from harness.docs import CLI_QUICKSTART, PYTHON_CLIENT
 from harness.listing import name_filter_is_served
-from harness.readme import readme_script
 from serverless_jobs_client import InvalidInput, JobsClient, NotFound, RateLimit
 from serverless_jobs_client.cli import cli
 
@@ -248,7 +248,7 @@ def test_the_installed_command_follows_history_until_ctrl_c(follower: subprocess
 
 
 def test_the_readme_cli_quickstart_works_verbatim(local: LocalStack) -> None:
-    script = readme_script("### The same with the `serverless-jobs` command").replace(LOCAL_URL, local.base)
+    script = CLI_QUICKSTART.text().replace(LOCAL_URL, local.base)
     path = f"{CONSOLE_SCRIPT.parent}:{os.environ['PATH']}"
 
     environment = {**os.environ, "PATH": path}
@@ -263,7 +263,7 @@ def test_the_readme_cli_quickstart_works_verbatim(local: LocalStack) -> None:
 
 
 def test_the_readme_python_client_example_works_verbatim(local: LocalStack) -> None:
-    script = readme_script("## Client and CLI", "python").replace(LOCAL_URL, local.base)
+    script = PYTHON_CLIENT.text().replace(LOCAL_URL, local.base)
 
     result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
 

@@ -1,6 +1,6 @@
 """Flow control on `make dev`, over real HTTP and in real time: a concurrency key's limit and its order, a
 rate limit's starts, maxRuns, jitter and the catch-up window, each as a user sees it in the jobs and their
-history. Times are checked against README's rules, never against a tight wall-clock bound."""
+history. Times are checked against the rules of docs/flow-control.md, never against a tight wall-clock bound."""
 
 from __future__ import annotations
 

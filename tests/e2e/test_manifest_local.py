@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from devtools.local_http import LocalStack
-from harness.readme import readme_script
+from harness.docs import MANIFEST
 from serverless_jobs_client import JobsClient
 from serverless_jobs_client.cli import cli
 
@@ -190,7 +190,7 @@ def test_a_file_that_does_not_validate_is_refused_whole(
 
 def test_the_readmes_file_applies_and_prunes_to_nothing(local: LocalStack, client: JobsClient, tmp_path: Path) -> None:
     path = tmp_path / "jobs.yaml"
-    path.write_text(readme_script("## Schedules as code", "yaml"))
+    path.write_text(MANIFEST.text())
 
     applied = cli_run(local, "apply", str(path))
     assert applied.exit_code == 0, applied.stderr

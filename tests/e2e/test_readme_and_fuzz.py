@@ -1,4 +1,4 @@
-"""The README's quickstart, run verbatim, and a bounded schemathesis fuzz of the OpenAPI document."""
+"""The README's quickstart and the docs' examples, run verbatim; a bounded schemathesis fuzz of the OpenAPI."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ import pytest
 
 from devtools.local_http import LocalStack
 from devtools.template import ROOT
+from harness.docs import CONCURRENCY, IDEMPOTENT_CREATE, LABELS, PREVIEW, QUICKSTART, RATE_LIMIT, Block
 from harness.fuzz import fuzz_examples
 from harness.fuzz_report import FuzzReport
-from harness.readme import readme_script
 
 # Requests a run makes at the least per `--max-examples` (about 15 at 100): `make fuzz`, at 2,000, makes 5,000+.
 MIN_REQUESTS_PER_EXAMPLE = 10
 
 
-def run_verbatim(local: LocalStack, heading: str) -> list[Any]:
-    """Run a README section's shell block against the local stack; its JSON replies, in order."""
-    script = readme_script(heading).replace("http://127.0.0.1:3000", local.base)
+def run_verbatim(local: LocalStack, block: Block) -> list[Any]:
+    """Run a docs shell block against the local stack; its JSON replies, in order."""
+    script = block.text().replace("http://127.0.0.1:3000", local.base)
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], check=False, capture_output=True, text=True, timeout=60
     )
@@ -33,7 +33,7 @@ def run_verbatim(local: LocalStack, heading: str) -> list[Any]:
 
 
 def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
-    replies = run_verbatim(local, "## Try it")
+    replies = run_verbatim(local, QUICKSTART)
 
     history, failed, trigger, paused = replies[-4:]
     assert len(history["history"]) >= 2
@@ -44,7 +44,7 @@ def test_the_readme_quickstart_works_verbatim(local: LocalStack) -> None:
 
 def test_the_readme_labels_example_works_verbatim(local: LocalStack) -> None:
     """Before the fuzzing, which creates labelled jobs of its own in this stack."""
-    listed, paused, repeated, deleted = run_verbatim(local, "## Labels and bulk operations")
+    listed, paused, repeated, deleted = run_verbatim(local, LABELS)
 
     assert [job["name"] for job in listed["jobs"]] == ["nightly-payments"] * 2
     assert paused == {"matched": 2, "changed": 2, "unchanged": 0, "conflicts": [], "nextToken": None}
@@ -53,8 +53,23 @@ def test_the_readme_labels_example_works_verbatim(local: LocalStack) -> None:
     assert local.call("GET", "/jobs?label=env=dev") == (200, {"jobs": [], "nextToken": None})
 
 
+def test_the_readme_preview_example_answers_what_it_shows(local: LocalStack) -> None:
+    """The answer printed under the request, in a comment, is the one the API gives."""
+    [answer] = run_verbatim(local, PREVIEW)
+
+    shown = PREVIEW.text().strip().splitlines()[-1]
+    assert answer == json.loads(shown.removeprefix("# "))
+
+
+def test_the_readme_idempotent_create_example_creates_its_job(local: LocalStack) -> None:
+    [created] = run_verbatim(local, IDEMPOTENT_CREATE)
+
+    assert (created["name"], created["handler"]) == ("once", "echo")
+    assert local.call("DELETE", f"/jobs/{created['id']}")[0] == 204
+
+
 def test_the_readme_flow_control_example_works_verbatim(local: LocalStack) -> None:
-    [created] = run_verbatim(local, "## Flow control")
+    [created] = run_verbatim(local, CONCURRENCY)
 
     assert (created["concurrencyKey"], created["concurrencyLimit"]) == ("tenant-42", 2)
     assert local.call("DELETE", f"/jobs/{created['id']}")[0] == 204
@@ -63,7 +78,7 @@ def test_the_readme_flow_control_example_works_verbatim(local: LocalStack) -> No
 def test_the_readme_rate_limit_example_starts_two_of_three_due_jobs(local: LocalStack) -> None:
     """A key with limit 2 per 60 s: of three jobs due at once, two start and the third waits, pending, for
     the oldest start to leave the window (a minute: the test does not wait for it)."""
-    created = run_verbatim(local, "**`rateLimit`**")
+    created = run_verbatim(local, RATE_LIMIT)
     assert [job["rateLimit"] for job in created] == [{"key": "partner-api", "limit": 2, "periodSeconds": 60}] * 3
 
     # Which two start is the race of three creates, each starting its job at once (or the tick it wakes).

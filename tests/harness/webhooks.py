@@ -1,4 +1,4 @@
-"""README's webhook verification recipe (Python), as a receiver copies it, for tests with real deliveries."""
+"""The docs' webhook verification recipe in Python (docs/targets.md), as a receiver copies it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from devtools.webhook_receiver import Received
-from harness.readme import readme_script
-
-RECIPES = "**Webhooks** are signed"  # where README's recipes are, Python's then Node.js's
+from harness.docs import WEBHOOK_PYTHON
 
 
 class Headers(dict[str, str]):
@@ -19,13 +17,13 @@ class Headers(dict[str, str]):
 
 
 def python_recipe() -> Callable[..., bool]:
-    """README's `verified(method, url, headers, body, secret)`."""
+    """The docs' `verified(method, url, headers, body, secret)`."""
     namespace: dict[str, Any] = {}
-    exec(readme_script(RECIPES, "python"), namespace)
+    exec(WEBHOOK_PYTHON.text(), namespace)
     verified: Callable[..., bool] = namespace["verified"]
     return verified
 
 
 def verified_by_readme(request: Received, url: str, secret: bytes) -> bool:
-    """Whether README's Python recipe, checking against `url` (the receiver's own), accepts `request`."""
+    """Whether the docs' Python recipe, checking against `url` (the receiver's own), accepts `request`."""
     return python_recipe()(request.method, url, Headers(request.headers), request.body, secret)

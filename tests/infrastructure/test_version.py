@@ -20,6 +20,7 @@ from setuptools.config.pyprojecttoml import read_configuration
 from devtools.api import ApiClient
 from devtools.changelog import releases
 from devtools.template import ROOT, load_template
+from harness.docs import NESTED_APPLICATION
 from serverless_jobs.version import __version__
 from serverless_jobs_client.transport import Reply, Transport
 
@@ -68,9 +69,10 @@ def test_the_template_publishes_the_version() -> None:
     assert application["SourceCodeUrl"].endswith(f"/tree/v{__version__}")
 
 
-def test_the_readme_nests_the_version() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert set(re.findall(r"SemanticVersion: (\S+)", readme)) == {__version__}
+def test_the_docs_nest_the_version() -> None:
+    assert re.findall(r"SemanticVersion: (\S+)", NESTED_APPLICATION.text()) == [__version__]
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        assert set(re.findall(r"SemanticVersion: (\S+)", page.read_text())) <= {__version__}, page
 
 
 def test_the_template_is_publishable_to_the_serverless_application_repository() -> None:

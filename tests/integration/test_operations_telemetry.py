@@ -14,7 +14,8 @@ import pytest
 
 from devtools.clock import ManualClock
 from devtools.stack import START, Stack
-from devtools.template import ROOT, STACK_NAME, function_spec
+from devtools.template import STACK_NAME, function_spec
+from harness.docs import LOGS_QUERY, LOGS_QUERY_SHELL
 from harness.telemetry import LogCapture, Series, emf_series, function_logger
 from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.metrics import Metric
@@ -242,9 +243,8 @@ def test_a_scheduled_run_started_on_time_lags_zero(stack: Stack, capsys: pytest.
     assert emitted(capsys.readouterr().out, Metric.DISPATCH_LAG_MS) == [0]
 
 
-def test_the_readme_logs_insights_query_finds_the_run_line_by_its_run_id(stack: Stack) -> None:
-    readme = (ROOT / "README.md").read_text()
-    [query] = re.findall(r"```text\n(fields [^`]*)```", readme)
+def test_the_docs_logs_insights_query_finds_the_run_line_by_its_run_id(stack: Stack) -> None:
+    query = LOGS_QUERY.text()
     with LogCapture(function_logger("ExecutorFunction")) as logs:
         job = stack.create(handler="fail", data={"message": "boom"}, maxAttempts=1)  # a line with every field
         stack.deliver()
@@ -255,4 +255,4 @@ def test_the_readme_logs_insights_query_finds_the_run_line_by_its_run_id(stack: 
     match = re.search(r'filter (\w+) = "RUN_ID"', query)
     assert match is not None
     assert line[match.group(1)] == stack.history(job["id"])[0]["id"]
-    assert " ".join(query.split()) in readme  # the shell version runs the same query
+    assert " ".join(query.split()) in LOGS_QUERY_SHELL.text()  # the shell version runs the same query

@@ -181,7 +181,7 @@ def test_an_aws_target_that_refuses_for_good_fails_the_run_without_retries(stack
 
 
 def signed_correctly(request: Received, url: str) -> bool:
-    """The receiver's check, written from the README: v2, HMAC-SHA256 over the delivery's lines and the body."""
+    """The receiver's check, written from docs/targets.md: v2, HMAC-SHA256 over the delivery's lines and the body."""
     fields = dict(part.split("=", 1) for part in request.headers["x-serverless-jobs-signature"].split(","))
     ids = [request.headers[f"x-serverless-jobs-{name}"] for name in ("job-id", "run-id", "attempt")]
     signed = "\n".join(["v2", fields["t"], request.method, url, *ids, ""]).encode() + request.body

@@ -1,7 +1,7 @@
-"""README's webhook verification recipes, Python and Node.js, run against deliveries the executor really made.
+"""The docs' webhook verification recipes, Python and Node.js, run against deliveries the executor really made.
 
 A genuine delivery verifies; the same delivery with another run id, attempt or body, replayed to another
-receiver's URL, or signed too long ago, does not. Each recipe is the README's block as written.
+receiver's URL, or signed too long ago, does not. Each recipe is the block of docs/targets.md as written.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from devtools.clock import ManualClock
 from devtools.stack import Stack
 from devtools.template import LOCAL_WEBHOOK_SECRET
 from devtools.webhook_receiver import Received, WebhookReceiver
-from harness.readme import readme_script
-from harness.webhooks import RECIPES, verified_by_readme
+from harness.docs import WEBHOOK_NODE
+from harness.webhooks import verified_by_readme
 
 pytestmark = pytest.mark.usefixtures("targets")
 SECRET = LOCAL_WEBHOOK_SECRET.encode()
@@ -88,14 +88,14 @@ def verify_in_python(cases: list[Delivery]) -> list[bool]:
 def verify_in_node(cases: list[Delivery], tmp_path: Path) -> list[bool]:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed: README's Node.js recipe is not run")
+        pytest.skip("node is not installed: the docs' Node.js recipe is not run")
     harness = """
 const cases = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
 console.log(JSON.stringify(cases.map((c) =>
   verified(c.method, c.url, c.headers, Buffer.from(c.body, "base64"), c.secret))));
 """
     script = tmp_path / "verify.js"
-    script.write_text(readme_script(RECIPES, "js") + harness)
+    script.write_text(WEBHOOK_NODE.text() + harness)
     given = [
         {
             "method": case.request.method,

@@ -171,7 +171,7 @@ def test_a_broken_or_too_long_length_is_answered_at_once(
 
 
 SERVED = {
-    # README's curl lines: no Origin, and `curl -X POST` with no body and no Content-Type
+    # the docs' curl lines: no Origin, and `curl -X POST` with no body and no Content-Type
     "curl-post": ("POST", "/jobs/runner/stop", None, {}),
     "curl-json": ("POST", "/jobs", b"{}", JSON),
     "charset": ("POST", "/jobs", b"{}", {"Content-Type": "Application/JSON; charset=utf-8"}),

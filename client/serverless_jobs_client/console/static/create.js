@@ -9,7 +9,7 @@ import { capitalise, occurrencesTable } from "./job.js";
 const PREVIEW_DELAY_MS = 300;
 const NUMBER = { type: "number", inputmode: "numeric" };
 
-// What runs: a registered handler, or one of the API's target types (README "Targets"), with its inputs.
+// What runs: a registered handler, or one of the API's target types (docs/targets.md), with its inputs.
 const RUNS_WITH = [
   ["handler", "a handler"],
   ["lambda", "a Lambda function"],
