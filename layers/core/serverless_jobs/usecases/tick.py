@@ -361,7 +361,7 @@ def queue_of(job: Job) -> str | None:
 
 def settle_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: datetime) -> list[Settled]:
     """Settle the due jobs of one line (`queue_of`), soonest due first, one after another, so slots and
-    places go in due order across every shard (README "Flow control"). Once a rate-limit key's window is
+    places go in due order across every shard (docs/flow-control.md). Once a rate-limit key's window is
     full, the jobs after that need it wait for the same place without a claim each; once a concurrency key
     has no free slot (a claim refused, and a read of its counter says so: not a job changed meanwhile), the
     jobs after it wait without a claim each, and the finish that frees a slot wakes a pass."""
