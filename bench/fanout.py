@@ -49,7 +49,7 @@ JOBS = int(os.environ.get("BENCH_FANOUT_JOBS", "10000"))
 LATENCY_SECONDS = 0.02
 CALLS_PER_JOB = 2  # the claim (a conditional UpdateItem) and the executor's Invoke
 SETUP_ROUND_TRIPS = 3  # the tick's shard query, the hand-off Invoke, the dispatch invocation's query
-CALIBRATION_JOBS = 300  # a herd one pass settles itself, at 0 ms: moto's and botocore's cost per call
+CALIBRATION_JOBS = 300  # a herd one pass serves itself, at 0 ms: moto's and botocore's cost per call
 MODEL_SHARDS = (4, 16, 64)
 
 
@@ -81,7 +81,7 @@ def seed(stack: Stack, size: int) -> None:
 
     def copy(number: int) -> Job:
         job = replace(template, id=uuid.uuid4().hex, name=f"herd-{number}")
-        lifecycle.look_at(job, template.next_run_at, stack.settings.due_shards)
+        lifecycle.set_due(job, template.next_run_at, stack.settings.due_shards)
         return job
 
     stack.jobs.insert_many(copy(number) for number in range(1, size))
@@ -118,7 +118,7 @@ def measure() -> list[Figure]:
     # the functions' JSON logs and EMF metric lines would drown the figures
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     # This machine's cost of a call in the claim-and-Invoke stream (moto's queries, which copy every item
-    # they match, are left out): a pass that settles a small herd itself, at 0 ms.
+    # they match, are left out): a pass that serves a small herd itself, at 0 ms.
     calibration = dispatch_herd(CALIBRATION_JOBS, 0.0, fan_out_threshold=CALIBRATION_JOBS)
     cost = (calibration.last - calibration.first) / (CALLS_PER_JOB * (CALIBRATION_JOBS - 1))
     herd = dispatch_herd(JOBS, LATENCY_SECONDS)

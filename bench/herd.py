@@ -49,7 +49,7 @@ def pass_over_herd(latency: float, size: int = HERD, fields: Mapping[str, Any] |
     with moto.mock_aws():
         create_tables()
         create_rules()
-        # One pass that settles the herd itself: bench.fanout measures handing a herd's shards out.
+        # One pass that serves the herd itself: bench.fanout measures handing a herd's shards out.
         stack = Stack(ManualClock(START), fan_out_threshold=size)
         try:
             due_at = iso_z(stack.clock.now() + timedelta(seconds=30))

@@ -1,5 +1,5 @@
 """What a rate limit costs a tick pass: one key's due jobs are claimed one after another, in due order
-(usecases.tick.settle_in_turn), where jobs without a rate limit are claimed 32 at a time.
+(usecases.tick.serve_in_turn), where jobs without a rate limit are claimed 32 at a time.
 
 Each sample is a fresh moto account with `JOBS` jobs due at one instant, sharing one rate-limit key whose
 limit lets all of them start (or with no rate limit, for comparison), and one tick pass over them, every

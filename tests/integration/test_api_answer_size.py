@@ -20,13 +20,13 @@ from devtools.functions import LambdaHandler
 from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.domain import jsonvalue
 from serverless_jobs.domain.job import Run
+from serverless_jobs.domain.results import ERROR_LIMIT_CHARS, RESULT_LIMIT_BYTES
 from serverless_jobs.domain.targets import MAX_HEADER_VALUE_LENGTH, MAX_HEADERS
 from serverless_jobs.domain.timefmt import to_millis
 from serverless_jobs.http import views
 from serverless_jobs.http.answer_size import LAMBDA_RESPONSE_LIMIT, PAGE_BUDGET
 from serverless_jobs.http.schemas import MAX_DATA_BYTES
 from serverless_jobs.settings import Settings
-from serverless_jobs.usecases.execute import ERROR_LIMIT_CHARS, RESULT_LIMIT_BYTES
 
 # What grows most once escaped in the proxy response (`"` and `\\` double), widest in UTF-8 (emoji), the
 # control characters (six bytes stored, seven sent), and what an ASCII-escaping body would blow up (é).

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from devtools.stack import Stack
+from serverless_jobs.usecases.claim import Refused, claim_manual
 
 KEY = "tenant-7"
 
@@ -173,9 +174,26 @@ def test_triggering_a_job_whose_key_has_no_free_slot_is_a_409_and_changes_nothin
 
     reply = stack.api.post(f"/jobs/{scheduled['id']}/trigger")
     assert reply.status == 409
-    assert "concurrencyKey has no free slot" in reply.body["message"]
+    assert reply.body["message"] == (  # the one reason, not "started meanwhile, or no free slot"
+        f"job '{scheduled['id']}' cannot be triggered now: its concurrencyKey has no free slot (all 1 of key "
+        f"'{KEY}' are held); trigger it again once a run of the key ends"
+    )
     assert stack.job(scheduled["id"]) == scheduled
     assert check_slots(stack, [running, scheduled["id"]], 1) == 1
+
+
+def test_a_refused_claim_says_whether_the_key_was_full_or_the_job_changed_first(stack: Stack) -> None:
+    create_herd(stack, 1, limit=1)
+    scheduled = stack.create(concurrencyKey=KEY, concurrencyLimit=1, schedule="0 3 * * *")
+    deps = stack.deps()
+    seen = deps.jobs.get(scheduled["id"])
+    assert seen is not None
+    assert claim_manual(deps, seen, stack.clock.now()) is Refused.SLOT_FULL
+
+    stack.deliver()  # the running job's run ends: its slot is free
+    assert stack.api.put(f"/jobs/{seen.id}", {"name": "renamed"}).status == 200
+    assert claim_manual(deps, seen, stack.clock.now()) is Refused.LOST_RACE  # the copy read before the edit
+    assert (stack.job(seen.id)["status"], stack.jobs.slots_held(KEY)) == ("pending", 0)
 
 
 def test_a_lost_run_gives_its_slot_back_when_its_lease_expires(stack: Stack) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from devtools.dynamo import dynamodb_calls
 from devtools.stack import START, Stack
-from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS, look_at, shard_for
+from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS, set_due, shard_for
 from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.usecases.tick import move_to_live_shard, sweep_stranded_shards
 
@@ -23,7 +23,7 @@ def store_on_shards(stack: Stack, job_id: str, shards: int) -> str:
     job = stack.jobs.get(job_id)
     assert job is not None
     stored = replace(job)
-    look_at(stored, job.next_run_at, shards)
+    set_due(stored, job.next_run_at, shards)
     assert stack.jobs.update(job, stored)
     assert stored.due_shard is not None
     return stored.due_shard

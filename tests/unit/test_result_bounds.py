@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from serverless_jobs.domain.jsonvalue import compact
-from serverless_jobs.usecases.execute import RESULT_LIMIT_BYTES, bounded_result
+from serverless_jobs.domain.results import RESULT_LIMIT_BYTES, bounded_result
 
 TOO_LARGE = RESULT_LIMIT_BYTES + 10
 

@@ -214,7 +214,7 @@ class NotificationHandOff(Protocol):
 
 class ShardDispatcher(Protocol):
     def hand_off(self, shard: str, due_by: datetime) -> bool:
-        """Have another invocation settle the jobs of `shard` due by `due_by`, without waiting for it;
+        """Have another invocation serve the jobs of `shard` due by `due_by`, without waiting for it;
         False when it certainly will not (the jobs stay due for a later pass). Never raises."""
         ...
 

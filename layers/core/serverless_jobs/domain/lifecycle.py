@@ -1,7 +1,9 @@
 """A job's state transitions, each a change to a `Job` in memory; the use cases write the result.
 
-`look_at` is the one writer of the sparse `due` index's fields (`next_run_at`, `due_shard`): a job the tick
-must look at carries both, and every other job carries neither, so the tick never reads an idle job.
+`set_due` is the one writer of the sparse `due` index's fields (`next_run_at`, `due_shard`): a job the tick
+must serve carries both, and every other job carries neither, so the tick never reads an idle job (it was
+`look_at`; "look" is now only the tick's look-ahead, a read). `moved_on` (was `finished`) is a job moved on
+past its ended run; "finish" is the write of it (usecases.close_run).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ def shard_for(job_id: str, shards: int) -> str:
     return str(zlib.crc32(job_id.encode()) % shards)
 
 
-def look_at(job: Job, at: int | None, shards: int) -> None:
-    """The tick looks at `job` at `at` (epoch ms), or never again while `at` is None."""
+def set_due(job: Job, at: int | None, shards: int) -> None:
+    """Put `job` on the `due` index at `at` (epoch ms), for the tick to serve then; off it while `at` is None."""
     job.next_run_at = at
     job.due_shard = None if at is None else shard_for(job.id, shards)
 
@@ -38,7 +40,7 @@ def arm(job: Job, first: datetime, shards: int) -> None:
     job.next_occurrence_at = to_millis(first)
     job.run_id = None
     job.run_started_at = None
-    look_at(job, to_millis(start_at(job, first)), shards)
+    set_due(job, to_millis(start_at(job, first)), shards)
 
 
 def holds_detached_run(job: Job) -> bool:
@@ -65,7 +67,7 @@ def release(job: Job) -> None:
     """Let go of the run a pause or cancel detached, and leave the tick's sight."""
     job.run_id = None
     job.run_started_at = None
-    look_at(job, None, 0)
+    set_due(job, None, 0)
 
 
 def pause(job: Job) -> None:
@@ -135,12 +137,12 @@ def claimed(
     running.next_occurrence_at = to_millis_or_none(next_occurrence)
     running.last_run_at = to_millis(now)
     running.updated_at = to_millis(now)
-    look_at(running, to_millis(lease_expiry), shards)
+    set_due(running, to_millis(lease_expiry), shards)
     return running
 
 
-def finished(job: Job, state: NextState, now: datetime, shards: int) -> Job:
-    """`job` after its current run ended, in `state`; the run is detached."""
+def moved_on(job: Job, state: NextState, now: datetime, shards: int) -> Job:
+    """`job` moved on past its current run, which ended in `state`; the run is detached."""
     moved = replace(job)
     moved.status = state.status
     moved.next_occurrence_at = to_millis_or_none(state.next_occurrence_at)
@@ -150,5 +152,5 @@ def finished(job: Job, state: NextState, now: datetime, shards: int) -> Job:
     moved.run_id = None
     moved.run_started_at = None
     moved.updated_at = to_millis(now)
-    look_at(moved, to_millis_or_none(state.next_run_at) if state.status == JobStatus.PENDING else None, shards)
+    set_due(moved, to_millis_or_none(state.next_run_at) if state.status == JobStatus.PENDING else None, shards)
     return moved

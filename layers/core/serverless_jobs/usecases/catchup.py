@@ -24,7 +24,7 @@ def skip_missed(deps: Deps, job: Job, occurrence: datetime, due: datetime, now: 
     late = (now - due).total_seconds()
     error = f"Missed: found {late:.0f} s after its start, past catchupWindowSeconds ({job.catchup_window_seconds})"
     entry = skipped_entry(job, occurrence, now, error, deps.settings)
-    moved = lifecycle.finished(job, missed_state(job, now), now, deps.settings.due_shards)
+    moved = lifecycle.moved_on(job, missed_state(job, now), now, deps.settings.due_shards)
     if not deps.jobs.finish_run(job, moved, entry):
         return None
     logger.info("occurrence skipped: past the catch-up window", extra={"jobId": job.id, "lateSeconds": late})

@@ -7,6 +7,11 @@ winner dispatches.
 A job with a `rateLimit` is claimed only with a free place of its key's window (domain/rate.py), written
 in the claim's own transaction; with none, the claim answers when one frees (`Waiting`) and the job stays
 due as it was.
+
+A claim says why it did not claim: `Waiting` (its rate limit has no start left), or a `Refused` reason: a
+lost race, a full concurrency key, a job of its key waiting first, or (a due claim) no occurrence left due
+once the missed ones were skipped. A refused claim of a job with a concurrency key reads the key's counter
+once to tell which (the tick used to read it itself, to end a full key's turn).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from serverless_jobs.domain import flow, lifecycle, rate
 from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Trigger
@@ -35,7 +41,17 @@ class Waiting:
     until: datetime
 
 
-Claimed = RunRequest | Waiting | None
+class Refused(Enum):
+    """Why a claim did not claim, besides `Waiting` for a rate limit."""
+
+    LOST_RACE = "lost race"  # the job changed first: another claimer won, or an edit, pause or cancel landed
+    SLOT_FULL = "slot full"  # every slot of the job's concurrency key is held
+    SLOT_QUEUED = "slot queued"  # a claim after waiters: a job of its key, due before it, waits for a slot
+    NOT_DUE = "not due"  # a due claim skipped missed occurrences, and the job has no occurrence due now
+
+
+# The run to dispatch, or why there is none.
+Claimed = RunRequest | Waiting | Refused
 
 
 def claim(
@@ -50,8 +66,7 @@ def claim(
     after_waiters: bool = False,
 ) -> Claimed:
     """Mark `job` running under a new run id if nobody else has; the RunRequest to dispatch, Waiting when
-    its rate limit has no start left, or None when another claimer won (or its concurrency key is full, or
-    with `after_waiters` has a job waiting for a slot)."""
+    its rate limit has no start left, or why the write was refused (`refusal`)."""
     run_id = uuid.uuid4().hex
     # A run not finished by then counts as lost: its timeout plus a margin for start-up and writes.
     lease = now + timedelta(seconds=job.timeout_seconds + deps.settings.lease_margin_seconds)
@@ -71,7 +86,7 @@ def claim(
     if isinstance(written, Waiting):
         return written
     if not written:
-        return None
+        return refusal(deps, job, after_waiters)
     return RunRequest(
         jobId=job.id,
         runId=run_id,
@@ -107,6 +122,23 @@ def claim_with_start(
     return False
 
 
+def refusal(deps: Deps, job: Job, after_waiters: bool) -> Refused:
+    """Why a claim's write of `job` was refused. Without a concurrency key only the job itself can have
+    changed. With one, a read of the key's counter tells a full key; a claim `after_waiters` refused with a
+    slot free was refused by a waiting job's mark if the job is still as it was read (one more read, on
+    this path only), and lost a race otherwise."""
+    key, limit = job.concurrency_key, job.concurrency_limit
+    if key is None or limit is None:
+        return Refused.LOST_RACE
+    if deps.jobs.slots_held(key) >= limit:
+        return Refused.SLOT_FULL
+    if after_waiters:
+        current = deps.jobs.get(job.id)
+        if current is not None and current.version == job.version:
+            return Refused.SLOT_QUEUED
+    return Refused.LOST_RACE
+
+
 def claim_due(deps: Deps, job: Job, now: datetime, after_waiters: bool = False) -> Claimed:
     """Claim a due pending job: a retry of its current occurrence, or its next scheduled occurrence (one found
     past the job's catch-up window is skipped instead, and the first inside it claimed if due).
@@ -129,8 +161,10 @@ def claim_due(deps: Deps, job: Job, now: datetime, after_waiters: bool = False) 
     occurrence = from_millis(job.next_occurrence_at or to_millis(due))
     if flow.missed(job, due, now):  # past its catch-up window: recorded skipped, not run
         moved = skip_missed(deps, job, occurrence, due, now)
-        if moved is None or moved.status != JobStatus.PENDING or not due_by(moved, now):
-            return None
+        if moved is None:
+            return Refused.LOST_RACE
+        if moved.status != JobStatus.PENDING or not due_by(moved, now):
+            return Refused.NOT_DUE
         return claim_due(deps, moved, now, after_waiters)  # its first occurrence inside the window is due already
     # Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness.
     late = max(now - due, timedelta(0))

@@ -1,7 +1,7 @@
 """Beyond one invocation's reach: a tick pass that finds a herd hands its shards to parallel dispatch invocations.
 
-One invocation settles about CALLS_IN_FLIGHT / (2 round trips) jobs a second (usecases.tick). When a pass
-finds more due jobs than `threshold`, the tick settles none of them: it hands each shard holding due jobs to
+One invocation serves about CALLS_IN_FLIGHT / (2 round trips) jobs a second (usecases.tick). When a pass
+finds more due jobs than `threshold`, the tick serves none of them: it hands each shard holding due jobs to
 an invocation of the dispatch function (an async Invoke with the shard and the pass's instant), and each of
 those runs the same concurrent pass over its one shard. Throughput then grows with the shards, up to the
 limits decision "The tick fans out by shard" names

@@ -26,7 +26,7 @@ from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
 from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis, to_millis_or_none
 from serverless_jobs.ports import Dispatcher, Page
-from serverless_jobs.usecases.claim import Claimed, Waiting, claim_due, claim_manual, wait_for_slot
+from serverless_jobs.usecases.claim import Claimed, Refused, Waiting, claim_due, claim_manual, wait_for_slot
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.listing import Cursor, Fits, JobQuery, list_jobs, list_runs
@@ -215,11 +215,8 @@ class JobService:
                 f"job '{job_id}' cannot be triggered now: its rateLimit key '{run.key}' has no start left; "
                 f"the next one frees at {iso_z(run.until)}"
             )
-        if run is None:
-            raise Conflict(
-                f"job '{job_id}' started running meanwhile, or its concurrencyKey has no free slot; "
-                "it cannot be triggered now"
-            )
+        if isinstance(run, Refused):
+            raise Conflict(_not_triggered(job, run))
         return run.runId
 
     def pause(self, job_id: str) -> Job:
@@ -285,7 +282,7 @@ class JobService:
     def _start_now(self, job: Job, trigger: Trigger) -> Claimed:
         """Claim a run of `job` at once and dispatch it (immediate work never waits for the tick).
 
-        None when another claimer won, Waiting when its rate limit has no start left. Once claimed, the run
+        Waiting when its rate limit has no start left, Refused with the reason otherwise. Once claimed, the run
         is the request's answer whatever happens to its dispatch: a run that never starts is recovered when
         its lease expires.
         """
@@ -311,7 +308,7 @@ class JobService:
             run = self._start_now(job, "schedule")
             if isinstance(run, Waiting):  # stays due: the tick claims it when its rate limit frees a start
                 wake_if_soon(self.deps, run.until)
-            elif run is None and wait_for_slot(self.deps, job, self.deps.clock.now()):
+            elif isinstance(run, Refused) and wait_for_slot(self.deps, job, self.deps.clock.now()):
                 wake_if_soon(self.deps, self.deps.clock.now())  # others wait for a free slot: a pass, in order
             return self.get(job.id)
         except Exception:
@@ -344,3 +341,18 @@ class JobService:
             return Transitioned(job, changed=True)
 
         return retry_on_conflict(apply)
+
+
+def _not_triggered(job: Job, reason: Refused) -> str:
+    """The 409's message for a trigger whose claim was refused, saying which reason it was."""
+    key, limit = job.concurrency_key, job.concurrency_limit
+    why = {
+        Refused.SLOT_FULL: f"its concurrencyKey has no free slot (all {limit} of key '{key}' are held); "
+        "trigger it again once a run of the key ends",
+        Refused.SLOT_QUEUED: f"its concurrencyKey has no free slot for it: a job of key '{key}' due first "
+        "waits for one",
+        Refused.LOST_RACE: "it changed while the trigger claimed it (it started running, or another request "
+        "changed it); read it and trigger it again if it is still pending",
+        Refused.NOT_DUE: "it has no occurrence to run",
+    }
+    return f"job '{job.id}' cannot be triggered now: {why[reason]}"

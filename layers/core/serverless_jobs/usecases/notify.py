@@ -6,6 +6,8 @@ recorded on the run's entry (`notification: {"delivered": false, ...}`). A mark 
 Lambda refused a hand-off) is found by the tick's passes (`resend_owed`) and handed to the executor again, so
 a receiver may get a notification twice and dedupes by `runId`. Never raises and never changes the job: a
 notification that cannot be delivered is the notifier's problem, not the run's.
+
+`clear_owed` (was `settle_owed`) clears a run's owed mark; "settle" is no verb of the core any more.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def notify_closed_run(
         return False
     job = deps.jobs.get(job_id)
     if job is None:
-        settle_owed(deps, entry)
+        clear_owed(deps, entry)
         return False
     notify(deps, job, entry, targets, remaining_seconds)
     return True
@@ -60,7 +62,7 @@ def notify(deps: Deps, job: Job, run: Run, targets: TargetSender, remaining_seco
     its executor time out."""
     target = None if job.notify is None else job.notify.target_for(run, job.max_attempts)
     if target is None:  # nobody to tell (an update cleared `notify` since the run closed): nothing owed
-        settle_owed(deps, run)
+        clear_owed(deps, run)
         return
     final = run.status == "completed" or fails_for_good(run, job.max_attempts)
     request = RunRequest(job.id, run.id, run.attempt, iso_z_millis(run.scheduled_at), run.trigger)
@@ -80,7 +82,7 @@ def notify(deps: Deps, job: Job, run: Run, targets: TargetSender, remaining_seco
         if outcome.succeeded or not outcome.retryable:
             break
     if outcome.succeeded:
-        settle_owed(deps, run)
+        clear_owed(deps, run)
     else:
         record_undelivered(deps, run, target, outcome.error)
 
@@ -97,7 +99,7 @@ def record_undelivered(deps: Deps, run: Run, target: Target, error: str | None) 
     annotate(deps, run)
 
 
-def settle_owed(deps: Deps, run: Run) -> None:
+def clear_owed(deps: Deps, run: Run) -> None:
     """Clear `run`'s mark of an owed notification, if it has one: sent, or nobody left to send it to."""
     if run.notify_at is not None:
         run.notify_at = None

@@ -20,8 +20,8 @@ from serverless_jobs.domain.notify import mark_owed
 from serverless_jobs.domain.outcome import error_log_fields
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
+from serverless_jobs.usecases.close_run import close_run, end_entry, follow_entry, history_entry
 from serverless_jobs.usecases.deps import Deps
-from serverless_jobs.usecases.execute import close_entry, follow_entry, history_entry, settle
 
 logger = Logger(child=True)
 
@@ -45,9 +45,9 @@ def fail_unreported_run(deps: Deps, job: Job, status: RunStatus, error: str, now
         follow_entry(deps, entry, now)
         return False
     run = entry or history_entry(job, job.run_id, from_millis(claimed_at), deps.settings.history_retention_days)
-    close_entry(run, status, now, error)
+    end_entry(run, status, now, error)
     mark_owed(current, run, to_millis(now))
-    if not settle(deps, run, now):
+    if not close_run(deps, run, now):
         return False
     hand_off_notification(deps, run)
     keys = run_log_keys(job.id, run.id, run.attempt, run.trigger)

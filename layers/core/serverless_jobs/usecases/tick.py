@@ -20,6 +20,12 @@ wakes a pass (usecases.wake).
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
 no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
 live one (`sweep_stranded_shards`), where the passes claim it as usual.
+
+Verbs, one meaning each: a pass `serve`s each due job it finds (claims a pending one and dispatches its run,
+or recovers a lost or detached one; was `settle`, a verb now left to nothing); it `look`s only ahead (a read
+of when each shard's next job falls due); `run_pass` runs one pass (was `run_tick`), `run_window` the
+invocation's passes; `report_pass` writes a pass's metrics and report (was `finish_pass`: "finish" is a
+run's, usecases.close_run).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from serverless_jobs.domain.job import Job, JobStatus, RunRequest
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
-from serverless_jobs.usecases.claim import Waiting, claim_due
+from serverless_jobs.usecases.claim import Refused, Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.notify import resend_owed
@@ -137,7 +143,7 @@ def run_window(
     leaves that to the next minute's.
 
     No error ends the window: a step that fails is logged and counted, and a pass follows in RETRY_SECONDS.
-    A pass that finds a herd hands its shards out through `fan_out` (`run_tick`).
+    A pass that finds a herd hands its shards out through `fan_out` (`run_pass`).
     """
     clock = deps.clock
     start = clock.now()
@@ -164,7 +170,7 @@ def run_window(
         else:
             now_millis = to_millis(clock.now())
             shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
-            done = run_tick(deps, dispatcher, shards, fan_out)
+            done = run_pass(deps, dispatcher, shards, fan_out)
             total += done.report
             known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
             deadline = serving_waits(deadline, window_ends, done)
@@ -230,13 +236,13 @@ def earliest(moments: list[datetime | None]) -> datetime | None:
     return min(present) if present else None
 
 
-def run_tick(
+def run_pass(
     deps: Deps, dispatcher: Dispatcher, asked: Sequence[int] | None = None, fan_out: FanOut | None = None
 ) -> Pass:
     """One pass over the live shards of the `due` index (or the `asked` ones) at the clock's now, its AWS
     calls overlapped, and its look-ahead: when the soonest job left on each falls due.
 
-    The shards are queried at once; each due job is looked at as soon as its shard answers, up to
+    The shards are queried at once; each due job is served as soon as its shard answers, up to
     `CALLS_IN_FLIGHT` at a time, and a run claimed is dispatched at once by the thread that claimed it, so a
     herd costs about (jobs / CALLS_IN_FLIGHT) round trips instead of one per job. Every run claimed is
     dispatched, whatever fails after its claim: a claimed run that is never dispatched waits out its lease
@@ -248,7 +254,7 @@ def run_tick(
 
     With a `fan_out`, a shard's query reads at most the threshold plus one job, and the pass waits for every
     shard's answer: more due jobs than the threshold is a herd, whose shards go to dispatch invocations
-    (usecases.fan_out, each running `run_shard`); fewer, and the pass has read all of them and settles them
+    (usecases.fan_out, each running `run_shard`); fewer, and the pass has read all of them and serves them
     itself.
     """
     now = deps.clock.now()
@@ -259,19 +265,19 @@ def run_tick(
         herd = None if fan_out is None else hand_out_herd(fan_out, submit, [query.result() for query in queries], now)
         waits: dict[int, int] = {}
         if herd is None:
-            settled, faults = settle_found(deps, dispatcher, submit, as_completed(queries), now)
-            report = finish_pass(deps, settled, faults, now)
-            waits = waiting_shards(settled)
+            served, faults = serve_found(deps, dispatcher, submit, as_completed(queries), now)
+            report = report_pass(deps, served, faults, now)
+            waits = waiting_shards(served)
         else:
             report = herd
         ahead = look_ahead(deps, submit, asked, now)
     return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), with_waits(ahead, waits), waits)
 
 
-def waiting_shards(settled: Iterable[Settled]) -> dict[int, int]:
+def waiting_shards(served: Iterable[Served]) -> dict[int, int]:
     """For each shard holding a job that waits for its rate limit, when the soonest of them may start."""
     waits: dict[int, int] = {}
-    for each in settled:
+    for each in served:
         if each.waits_until is not None and each.shard is not None:
             shard = int(each.shard)
             waits[shard] = min(each.waits_until, waits.get(shard, each.waits_until))
@@ -289,7 +295,7 @@ def with_waits(ahead: Mapping[int, int | None], waits: Mapping[int, int]) -> dic
 
 def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now: datetime) -> TickReport | None:
     """Hand each shard holding due jobs, unless held, to a dispatch invocation, all at once, when the pass
-    found a herd; None when it did not (the pass settles its jobs itself)."""
+    found a herd; None when it did not (the pass serves its jobs itself)."""
     busy = [(shard, jobs) for shard, jobs in found if not isinstance(jobs, Failed) and jobs]
     if not fan_out.is_herd(sum(len(jobs) for _, jobs in busy)):
         return None
@@ -300,15 +306,15 @@ def hand_out_herd(fan_out: FanOut, submit: Submit[Any], found: list[Found], now:
 
 
 def run_shard(deps: Deps, dispatcher: Dispatcher, shard: str, due_by: datetime) -> TickReport:
-    """A dispatch invocation's work (usecases.fan_out): the pass of `run_tick` over one shard, for the jobs
+    """A dispatch invocation's work (usecases.fan_out): the pass of `run_pass` over one shard, for the jobs
     due by the handing pass's instant (`due_by`), at most `SHARD_LIMIT` of them (a later pass hands the
     rest). Claims are made at this invocation's own now: one Lambda held in its queue still gets a full lease.
     """
     now = deps.clock.now()
     with calls_in_flight() as submit:
         query = submit(partial(query_shard, deps, shard, min(due_by, now), SHARD_LIMIT))
-        settled, faults = settle_found(deps, dispatcher, submit, [query], now)
-    return finish_pass(deps, settled, faults, now)
+        served, faults = serve_found(deps, dispatcher, submit, [query], now)
+    return report_pass(deps, served, faults, now)
 
 
 @contextmanager
@@ -324,14 +330,14 @@ def query_shard(deps: Deps, shard: str, due_by: datetime, limit: int | None) -> 
     return shard, guarded(f"query due shard {shard}", partial(deps.jobs.due, shard, to_millis(due_by), limit))
 
 
-def settle_found(
+def serve_found(
     deps: Deps, dispatcher: Dispatcher, submit: Submit[Any], queries: Iterable[Future[Found]], now: datetime
-) -> tuple[list[Settled], int]:
-    """Settle every job the queries found, each as soon as its shard answers, and the pending ones under a
+) -> tuple[list[Served], int]:
+    """Serve every job the queries found, each as soon as its shard answers, and the pending ones under a
     concurrency key or a rate limit once every shard has answered, a key's jobs in due order on one thread
-    (`settle_in_turn`); (what each became, failed queries)."""
+    (`serve_in_turn`); (what each became, failed queries)."""
     faults = 0
-    looks: list[Future[Settled]] = []
+    serving: list[Future[Served]] = []
     queued: dict[str, list[Job]] = {}
     for query in queries:
         _, due = query.result()
@@ -341,11 +347,11 @@ def settle_found(
         for job in due:
             line = queue_of(job)
             if line is None:
-                looks.append(submit(partial(settle, deps, dispatcher, job, now)))
+                serving.append(submit(partial(serve, deps, dispatcher, job, now)))
             else:
                 queued.setdefault(line, []).append(job)
-    turns = [submit(partial(settle_in_turn, deps, dispatcher, jobs, now)) for jobs in queued.values()]
-    return [look.result() for look in looks] + [each for turn in turns for each in turn.result()], faults
+    turns = [submit(partial(serve_in_turn, deps, dispatcher, jobs, now)) for jobs in queued.values()]
+    return [one.result() for one in serving] + [each for turn in turns for each in turn.result()], faults
 
 
 def queue_of(job: Job) -> str | None:
@@ -359,33 +365,33 @@ def queue_of(job: Job) -> str | None:
     return None if job.rate_limit is None else f"rate:{job.rate_limit.key}"
 
 
-def settle_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: datetime) -> list[Settled]:
-    """Settle the due jobs of one line (`queue_of`), soonest due first, one after another, so slots and
+def serve_in_turn(deps: Deps, dispatcher: Dispatcher, jobs: list[Job], now: datetime) -> list[Served]:
+    """Serve the due jobs of one line (`queue_of`), soonest due first, one after another, so slots and
     places go in due order across every shard (docs/flow-control.md). Once a rate-limit key's window is
     full, the jobs after that need it wait for the same place without a claim each; once a concurrency key
-    has no free slot (a claim refused, and a read of its counter says so: not a job changed meanwhile), the
+    has no free slot (a claim refused `SLOT_FULL`: its counter read so, not a job changed meanwhile), the
     jobs after it wait without a claim each, and the finish that frees a slot wakes a pass."""
-    settled: list[Settled] = []
+    served: list[Served] = []
     full_windows: dict[str, int] = {}  # rate-limit key -> when a place frees (epoch ms)
     full_keys: set[str] = set()
     for job in sorted(jobs, key=lambda job: (job.next_run_at or 0, job.created_at, job.id)):
         rate_key = None if job.rate_limit is None else job.rate_limit.key
         if rate_key in full_windows:
-            settled.append(Settled(waits_until=full_windows[rate_key], shard=job.due_shard))
+            served.append(Served(waits_until=full_windows[rate_key], shard=job.due_shard))
         elif job.concurrency_key in full_keys:
-            settled.append(Settled())
+            served.append(Served())
         else:
-            each = settle(deps, dispatcher, job, now)
-            settled.append(each)
+            each = serve(deps, dispatcher, job, now)
+            served.append(each)
             if each.waits_until is not None and rate_key is not None:
                 full_windows[rate_key] = each.waits_until
-            elif each == Settled() and slots_taken(deps, job):
+            elif each.slot_full:
                 full_keys.add(job.concurrency_key or "")
-    keep_waiting_marks(deps, jobs, settled, full_keys, now)
-    return settled
+    keep_waiting_marks(deps, jobs, served, full_keys, now)
+    return served
 
 
-def keep_waiting_marks(deps: Deps, jobs: list[Job], settled: list[Settled], full: set[str], now: datetime) -> None:
+def keep_waiting_marks(deps: Deps, jobs: list[Job], served: list[Served], full: set[str], now: datetime) -> None:
     """After a concurrency key's turn, its `waiting` mark (store.mark_waiting) as the turn left the key:
     marked while a job still waits for a slot, so the API claims no later job first; taken away once the
     turn claimed and left none waiting, unless a claimer marked it since the pass's query (that job waits)."""
@@ -395,31 +401,22 @@ def keep_waiting_marks(deps: Deps, jobs: list[Job], settled: list[Settled], full
     seen = to_millis(now)
     if key in full:
         guarded(f"mark key {key} waiting", partial(deps.jobs.mark_waiting, key, seen))
-    elif any(each.claimed is not None for each in settled):
+    elif any(each.claimed is not None for each in served):
         guarded(f"clear key {key} waiting", partial(deps.jobs.clear_waiting, key, seen))
 
 
-def slots_taken(deps: Deps, job: Job) -> bool:
-    """Whether every slot of `job`'s concurrency key is held now (False when it has none, or the read fails)."""
-    key, limit = job.concurrency_key, job.concurrency_limit
-    if key is None or limit is None:
-        return False
-    held = guarded(f"read the slots of key {key}", partial(deps.jobs.slots_held, key))
-    return not isinstance(held, Failed) and held >= limit
-
-
-def finish_pass(deps: Deps, settled: list[Settled], faults: int, now: datetime) -> TickReport:
+def report_pass(deps: Deps, served: list[Served], faults: int, now: datetime) -> TickReport:
     """After a pass's calls, on its own thread: fail the refused runs, write the metrics, report."""
-    claimed = [each.claimed for each in settled if each.claimed is not None]
-    refused = [each.claimed for each in settled if each.claimed is not None and each.refused]
-    recovered = sum(each.recovered for each in settled)
-    faults += sum(each.failed for each in settled)
+    claimed = [each.claimed for each in served if each.claimed is not None]
+    refused = [each.claimed for each in served if each.claimed is not None and each.refused]
+    recovered = sum(each.recovered for each in served)
+    faults += sum(each.failed for each in served)
     faults += guarded("fail the refused runs", partial(fail_refused_runs, deps, refused, now)) is FAILED
     if recovered:
         count(Metric.RUNS_TIMED_OUT, recovered)
-    count(Metric.TICK_DUE_JOBS, len(settled))
+    count(Metric.TICK_DUE_JOBS, len(served))
     milliseconds(Metric.TICK_PASS_MS, (deps.clock.now() - now).total_seconds() * 1000)
-    return TickReport(len(settled), len(claimed), recovered, len(refused), faults=faults)
+    return TickReport(len(served), len(claimed), recovered, len(refused), faults=faults)
 
 
 def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, int | None]:
@@ -435,37 +432,39 @@ def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: date
 
 
 @dataclass(frozen=True)
-class Settled:
+class Served:
     """What a pass did with one due job."""
 
     claimed: RunRequest | None = None  # the run it claimed and dispatched
     refused: bool = False  # Lambda answered that it will not start the claimed run
     recovered: bool = False  # a lost or detached run closed
-    failed: bool = False  # the look met an error (logged); the next pass tries again
+    failed: bool = False  # serving it met an error (logged); the next pass tries again
+    slot_full: bool = False  # its claim was refused: every slot of its concurrency key is held
     waits_until: int | None = None  # its rate limit has no start left: when a place frees (epoch ms)
     shard: str | None = None  # where the job waiting for its rate limit is due
 
 
-def settle(deps: Deps, dispatcher: Dispatcher, job: Job, now: datetime) -> Settled:
-    """Look at one due job and dispatch the run it claims, if any, right away (never raises)."""
-    outcome = guarded(f"look at job {job.id}", partial(look_at_due, deps, job, now))
+def serve(deps: Deps, dispatcher: Dispatcher, job: Job, now: datetime) -> Served:
+    """Serve one due job: claim or recover it, and dispatch the run it claims, if any, right away (never
+    raises)."""
+    outcome = guarded(f"serve job {job.id}", partial(claim_or_recover, deps, job, now))
     if isinstance(outcome, RunRequest):
         # The dispatcher never raises: an unanswered Invoke is left to the lease.
-        return Settled(claimed=outcome, refused=bool(dispatcher.dispatch([outcome])))
+        return Served(claimed=outcome, refused=bool(dispatcher.dispatch([outcome])))
     if isinstance(outcome, Waiting):
-        return Settled(waits_until=to_millis(outcome.until), shard=job.due_shard)
-    return Settled(recovered=outcome is True, failed=outcome is FAILED)
+        return Served(waits_until=to_millis(outcome.until), shard=job.due_shard)
+    return Served(recovered=outcome is True, failed=outcome is FAILED, slot_full=outcome is Refused.SLOT_FULL)
 
 
-def look_at_due(deps: Deps, job: Job, now: datetime) -> RunRequest | Waiting | bool:
-    """Claim a due pending job (its run to dispatch, or Waiting for its rate limit), or recover a due
-    running one (True if it was lost).
+def claim_or_recover(deps: Deps, job: Job, now: datetime) -> RunRequest | Waiting | Refused | bool:
+    """Claim a due pending job (its run to dispatch, Waiting for its rate limit, or why it was refused), or
+    recover a due running one (True if it was lost).
 
     A due paused or cancelled job holds the run its pause or cancel detached, whose lease is over: its
     entry is closed if the executor never closed it (True then), and the job leaves the index.
     """
     if job.status == JobStatus.PENDING:
-        return claim_due(deps, job, now) or False
+        return claim_due(deps, job, now)
     if job.status == JobStatus.RUNNING:
         return fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
     if lifecycle.holds_detached_run(job):
@@ -515,5 +514,5 @@ def sweep_stranded_shards(deps: Deps, limit: int = SWEEP_LIMIT) -> int:
 def move_to_live_shard(deps: Deps, job: Job) -> bool:
     """Put `job` on its shard among the live ones if it is still as read; False when it changed meanwhile."""
     live = replace(job)
-    lifecycle.look_at(live, job.next_run_at, deps.settings.due_shards)
+    lifecycle.set_due(live, job.next_run_at, deps.settings.due_shards)
     return deps.jobs.update(job, live, expect={"due_shard": job.due_shard})
