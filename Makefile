@@ -13,7 +13,7 @@ ARCH ?= arm64
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv dev docs test test-others lint unit integration infrastructure e2e fuzz openapi build deploy package publish bench clean
+.PHONY: help venv lock dev docs test test-others lint unit integration infrastructure e2e fuzz openapi build deploy package publish bench clean
 
 help:
 	@echo "make dev    run the whole product locally on http://127.0.0.1:$${PORT:-3000}"
@@ -25,16 +25,26 @@ help:
 	@echo "make deploy   build, then sam deploy with your samconfig.toml (CONFIG_ENV=$(CONFIG_ENV)); upgrade: git pull && make deploy"
 	@echo "make package S3_BUCKET=...   build and upload for the Serverless Application Repository; make publish"
 	@echo "make bench  benchmarks"
+	@echo "make lock   write constraints.txt again (the pinned dev environment) from pyproject.toml's ranges"
 	@echo "make docs   serve the docs site on http://127.0.0.1:$(DOCS_PORT) (mkdocs.yml, pages under docs/)"
 
 venv: $(STAMP)
 # The version is the package metadata's too: a bump reinstalls, so `serverless-jobs --version` follows it.
-$(STAMP): pyproject.toml layers/core/requirements.txt client/requirements.txt layers/core/serverless_jobs/version.py
+$(STAMP): pyproject.toml constraints.txt layers/core/requirements.txt client/requirements.txt layers/core/serverless_jobs/version.py
 	@test -n "$(PYTHON)" || { echo "no python >= 3.11 found; set PYTHON=/path/to/python3.13"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
-	$(BIN)/python -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	touch $(STAMP)
+
+# constraints.txt again, from a fresh install of pyproject.toml's ranges in a throwaway environment.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	{ sed -n '1,3p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^serverless-jobs'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf $(LOCK_VENV)
 
 dev: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m local_stack
