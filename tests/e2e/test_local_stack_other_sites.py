@@ -156,7 +156,8 @@ def test_a_form_post_from_another_origin_changes_nothing(browser: Chrome, local:
     assert browser.execute_async_script(FORMS, local.base) == 2
 
     refusals = wait_for_refusals(local, logged, 2)
-    assert [line.split(" refused: ")[0].split(" http ")[1] for line in refusals] == [
+    # the two forms post at once, and the stack serves each on its own thread: in either order
+    assert sorted(line.split(" refused: ")[0].split(" http ")[1] for line in refusals) == [
         "POST /jobs 403",
         "POST /jobs/runner/stop 403",
     ]
