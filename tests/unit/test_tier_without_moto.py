@@ -23,7 +23,7 @@ sys.exit(int(code))
 
 def test_collecting_the_unit_tier_loads_no_moto() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", COLLECT_AND_REPORT], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", COLLECT_AND_REPORT], check=False, cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "MOTO: none"
