@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from harness.memory_app import App
+from serverless_jobs.domain.errors import Conflict, NotFound
 from serverless_jobs.domain.job import JobStatus
+from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.timefmt import to_millis
+from serverless_jobs.usecases.jobs import JobSpec
 
 
 def runs_of(app: App, job_id: str) -> list[str]:
@@ -96,3 +101,38 @@ def test_a_run_the_tick_closed_as_lost_is_skipped_when_its_late_delivery_comes(a
     assert app.deliver() == ["skipped"]  # closed once: the tick decided how it ended
     assert runs_of(app, job.id) == ["timed_out"]
     assert app.job(job.id).run_id is None
+
+
+def test_changing_the_schedule_re_times_a_pending_job(app: App) -> None:
+    job = app.create(schedule="1h")
+    assert job.next_run_at == to_millis(app.clock.now() + timedelta(hours=1))
+    retimed = app.service.update(job.id, {"schedule": "5m"})
+    assert retimed.next_run_at == to_millis(app.clock.now() + timedelta(minutes=5))
+    assert app.job(job.id) == retimed
+
+
+def test_a_create_repeated_with_its_id_returns_the_stored_job_instead_of_a_second(app: App) -> None:
+    first = app.service.create(JobSpec("job", "echo", 3, 1, 60, schedule="1h"), job_id="request-1")
+    again = app.service.create(JobSpec("job", "echo", 3, 1, 60, schedule="1h"), job_id="request-1")
+    assert again == first
+    assert [job.id for job in app.jobs.page(JobStatus.PENDING, 10, None).items] == ["request-1"]
+
+
+def test_a_deleted_job_takes_its_runs_and_frees_its_key(app: App) -> None:
+    job = app.create(key="report")
+    assert app.deliver() == ["completed"]
+    app.service.delete(job.id, lambda: True)
+    with pytest.raises(NotFound):
+        app.job(job.id)
+    assert runs_of(app, job.id) == []
+    assert app.create(key="report").key == "report"
+
+
+def test_triggering_a_job_whose_rate_key_has_no_start_left_is_a_conflict_that_changes_nothing(app: App) -> None:
+    rate = RateLimit("api", limit=1, period_seconds=60)
+    app.create(rate_limit=rate)
+    waiting = app.create(rate_limit=rate, schedule="1h")
+    with pytest.raises(Conflict):
+        app.service.trigger(waiting.id)
+    assert app.job(waiting.id) == waiting
+    assert len(app.queue.runs) == 1  # only the first job's run
