@@ -13,12 +13,12 @@ ARCH ?= arm64
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help venv lock dev docs test test-others lint unit integration infrastructure e2e fuzz openapi build deploy package publish bench clean
+.PHONY: help venv lock dev docs test test-others lint unit usecases contract integration infrastructure e2e fuzz openapi build deploy package publish bench clean
 
 help:
 	@echo "make dev    run the whole product locally on http://127.0.0.1:$${PORT:-3000}"
 	@echo "make test   lint, cfn-lint, unit, integration, end-to-end and build-check tests"
-	@echo "make unit | integration | infrastructure | e2e   one layer of the tests"
+	@echo "make unit | usecases | contract | integration | infrastructure | e2e   one layer of the tests"
 	@echo "make fuzz   the property and OpenAPI fuzz tests with $(FUZZ_SCALE)x the examples (minutes)"
 	@echo "make openapi   rewrite docs/openapi.json from the API (review and commit the diff)"
 	@echo "make build  sam build (ARCH=$(ARCH); the template's default is arm64)"
@@ -86,6 +86,14 @@ test-others: venv
 
 unit: venv
 	$(PYTEST) tests/unit
+
+# The use cases on the in-memory stores: no moto, seconds.
+usecases: venv
+	$(PYTEST) tests/usecases
+
+# The stores' contract, on both adapters (DynamoDB over moto, in memory).
+contract: venv
+	$(PYTEST) tests/contract
 
 integration: venv
 	$(PYTEST) tests/integration

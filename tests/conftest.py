@@ -1,15 +1,14 @@
-"""Fixtures: the whole application over moto, built from template.yaml.
+"""What every tier shares: the template's environment, and the record of every AWS call the functions make.
 
 Every function's environment is read from the template and set first: loading a function module builds
-its handler from that environment, as Lambda's init phase does.
+its handler from that environment, as Lambda's init phase does. Nothing here loads moto: the tiers that run
+the application over it import their fixtures from harness/moto_fixtures.py, and the unit tier runs without.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from typing import Any
+from collections.abc import Generator
 
-import moto
 import pytest
 
 from devtools.environment import use_template_environment
@@ -18,24 +17,12 @@ from devtools.environment import use_template_environment
 # (POWERTOOLS_SERVICE_NAME) when the module is imported, as Lambda's init phase does with its environment.
 use_template_environment()
 
-from devtools.api import ApiClient  # noqa: E402
 from devtools.aws_calls import record_calls  # noqa: E402
 from devtools.call_log import CALLS  # noqa: E402
-from devtools.clock import ManualClock  # noqa: E402
-from devtools.dispatch import InvokeRecorder  # noqa: E402
-from devtools.functions import build_function  # noqa: E402
-from devtools.moto_backend import serialise_moto_calls  # noqa: E402
-from devtools.resources import create_rules, create_tables, create_targets, table_contents  # noqa: E402
-from devtools.stack import START, Stack  # noqa: E402
 from harness.call_log import DESELECTED  # noqa: E402
 from harness.permissions import deployed_permissions  # noqa: E402
-from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore  # noqa: E402
-from serverless_jobs.settings import Settings  # noqa: E402
-from serverless_jobs.wiring import AwsClients  # noqa: E402
 
 record_calls(CALLS.add)
-# A tick pass, the dispatcher and the local stack call moto from many threads at once.
-serialise_moto_calls()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,63 +52,3 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         denied = deployed_permissions().denials(calls, item.nodeid) if calls else []
         if denied:
             pytest.fail("AWS calls the deployed roles do not allow:\n" + "\n".join(denied), pytrace=False)
-
-
-@pytest.fixture
-def aws() -> Iterator[list[str]]:
-    """A fresh moto account with the template's tables and rule; yields the table names."""
-    with moto.mock_aws():
-        tables = create_tables()
-        create_rules()
-        yield tables
-
-
-@pytest.fixture
-def targets(aws: list[str]) -> None:
-    """The queue, bus, state machine and webhook secret jobs' targets reach on the test stack (STACK_PARAMETERS)."""
-    create_targets()
-
-
-@pytest.fixture
-def clock(aws: list[str]) -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def clients(aws: list[str]) -> AwsClients:
-    return AwsClients()
-
-
-@pytest.fixture
-def invocations(clients: AwsClients) -> Iterator[InvokeRecorder]:
-    recorder = InvokeRecorder()
-    recorder.attach(clients.lambda_)
-    yield recorder
-    recorder.detach(clients.lambda_)
-
-
-@pytest.fixture
-def api(clock: ManualClock, clients: AwsClients, invocations: InvokeRecorder) -> ApiClient:
-    """The API function built as on Lambda, on the manual clock, its Invoke calls captured."""
-    return ApiClient(build_function("ApiFunction", Settings.from_environment(), clients, clock))
-
-
-@pytest.fixture
-def job_store(aws: list[str]) -> DynamoJobStore:
-    """The Jobs table as the functions read it, for what the API does not show (e.g. the `due` fields)."""
-    settings = Settings.from_environment()
-    return DynamoJobStore(settings.jobs_table, settings.history_table, labels_table=settings.labels_table)
-
-
-@pytest.fixture
-def stack(aws: list[str]) -> Iterator[Stack]:
-    """API, tick and executor over moto on one manual clock; dispatches are delivered by `stack.deliver()`."""
-    wired = Stack(ManualClock(START))
-    yield wired
-    wired.close()
-
-
-@pytest.fixture
-def snapshot(aws: list[str]) -> Any:
-    """Call to read every table; compare two reads to prove a request changed nothing."""
-    return lambda: table_contents(aws)

@@ -1,7 +1,7 @@
 """The arm64 build (the template's default Architecture) ships aarch64 binaries and fits Lambda's size limit.
 
 Built on any host: SAM fetches wheels for the target platform. Its handlers cannot be imported on an
-x86_64 host; tests/integration/test_build_output.py runs a build for the host's architecture instead.
+x86_64 host; tests/infrastructure/test_build_output.py runs a build for the host's architecture instead.
 """
 
 from __future__ import annotations

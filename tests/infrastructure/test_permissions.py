@@ -164,7 +164,7 @@ def test_a_grant_no_call_uses_is_reported_unless_a_reason_is_given() -> None:
 def test_every_grant_is_used_by_some_test_or_has_a_stated_reason(request: pytest.FixtureRequest) -> None:
     incomplete = incomplete_because(request.session)
     if incomplete is not None:
-        pytest.skip(f"needs the calls of the whole integration suite; {incomplete}")
+        pytest.skip(f"needs the calls of the whole integration suite and the operations template's; {incomplete}")
     failed = request.session.testsfailed
     note = f" ({failed} tests failed, so some of their calls may be missing)" if failed else ""
 
