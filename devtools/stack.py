@@ -1,4 +1,4 @@
-"""The three functions wired as on AWS, in-process: async invokes (runs, and wakes of the tick) are captured
+"""The functions wired as on AWS, in-process: async invokes (runs, and wakes of the tick) are captured
 and delivered by hand."""
 
 from __future__ import annotations
