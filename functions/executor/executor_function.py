@@ -4,33 +4,23 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import random
-from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
 from serverless_jobs.adapters.lambda_waker import LambdaWaker
-from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.adapters.targets.router import AwsTargets
-from serverless_jobs.adapters.tracing import make_tracer
 from serverless_jobs.domain.job import RunRequest
-from serverless_jobs.init_phase import init_done
-from serverless_jobs.metrics import metrics
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, TargetSender, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
 from serverless_jobs.usecases.notify import notify_closed_run
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
-
-logger = Logger()
-tracer = make_tracer()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def build(
@@ -51,9 +41,6 @@ def build(
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, tick_waker)
     targets = targets or AwsTargets(clients, settings, clock)
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
@@ -74,7 +61,7 @@ def build(
             }
         return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
 
-    return handle
+    return instrumented(handle)
 
 
 def executor_clients() -> AwsClients:
@@ -83,5 +70,4 @@ def executor_clients() -> AwsClients:
     return AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)
 
 
-lambda_handler = build(Settings.from_environment(), SystemClock())
-init_done()
+lambda_handler = at_init(build)

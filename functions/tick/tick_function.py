@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import random
 import time
@@ -14,7 +14,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
@@ -24,20 +23,12 @@ from serverless_jobs.adapters.lambda_dispatcher import (
     LambdaShardDispatcher,
 )
 from serverless_jobs.adapters.lambda_events import woken_for
-from serverless_jobs.adapters.system_clock import SystemClock
-from serverless_jobs.adapters.tracing import make_tracer
-from serverless_jobs.init_phase import init_done
-from serverless_jobs.metrics import metrics
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.tick import run_window
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
-
-logger = Logger()
-tracer = make_tracer()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def fired_at(event: dict[str, Any]) -> datetime | None:
@@ -81,9 +72,6 @@ def build(
                 logger.exception("the runner is stopped, but its rule could not be disabled again")
         return running
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             report = run_window(
@@ -102,8 +90,7 @@ def build(
         logger.info("tick", extra=asdict(report))
         return asdict(report)
 
-    return handle
+    return instrumented(handle)
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())
-init_done()
+lambda_handler = at_init(lambda settings, clock: build(settings, AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), clock))
