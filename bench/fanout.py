@@ -99,7 +99,7 @@ def dispatch_herd(size: int, latency: float, **settings: Any) -> Herd:
             dispatches: list[float] = []
             stack.invocations.on_invoke = lambda _: dispatches.append(time.perf_counter())
             network = NetworkLatency(latency)
-            network.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
+            network.attach([*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events])
             began = time.perf_counter()
             try:
                 report = stack.tick()

@@ -58,7 +58,7 @@ def pass_over_herd(latency: float, size: int = HERD, fields: Mapping[str, Any] |
                 stack.api.post("/jobs", job)
             stack.clock.advance(31)
             network = NetworkLatency(latency)
-            network.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
+            network.attach([*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events])
             began = time.perf_counter()
             report = stack.tick()
             took = time.perf_counter() - began

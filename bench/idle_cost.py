@@ -73,7 +73,7 @@ def idle_tick() -> tuple[Counter[str], float]:
         create_rules()
         stack = Stack(ManualClock(START))
         try:
-            clients = [*dynamodb_clients(), stack.clients.lambda_, stack.clients.events, stack.clients.cloudwatch]
+            clients = [*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events, stack.clients.cloudwatch]
             network = NetworkLatency(CALL_LATENCY_SECONDS)
             network.attach(clients)
             with aws_calls(clients) as calls:

@@ -61,8 +61,8 @@ class Stack:
         self.clients = AwsClients()
         self.executor_clients = executor_clients or load_function_module("ExecutorFunction").executor_clients()
         self.invocations = InvokeRecorder()
-        self.invocations.attach(self.clients.lambda_)
-        self.invocations.attach(self.executor_clients.lambda_)
+        self.invocations.attach(self.clients.lambda_invoke)
+        self.invocations.attach(self.executor_clients.lambda_invoke)
         self.invocations.attach(self.executor_clients.lambda_async)
         self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
@@ -94,8 +94,8 @@ class Stack:
         self.clock.advance(seconds)
 
     def close(self) -> None:
-        self.invocations.detach(self.clients.lambda_)
-        self.invocations.detach(self.executor_clients.lambda_)
+        self.invocations.detach(self.clients.lambda_invoke)
+        self.invocations.detach(self.executor_clients.lambda_invoke)
         self.invocations.detach(self.executor_clients.lambda_async)
 
     def tick(

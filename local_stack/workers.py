@@ -14,7 +14,7 @@ from typing import Any
 
 from devtools.functions import LambdaHandler
 from local_stack.context import InvocationContext
-from serverless_jobs.adapters.lambda_events import notify_event, shard_event, wake_event
+from serverless_jobs.adapters.lambda_events import notify_event, run_event, shard_event, wake_event
 from serverless_jobs.domain.job import RunRequest
 
 log = logging.getLogger("local_stack")
@@ -35,7 +35,7 @@ class WorkerPoolDispatcher:
 
     def dispatch(self, runs: Sequence[RunRequest]) -> list[RunRequest]:
         for run in runs:
-            self._queue.put(run.to_payload())
+            self._queue.put(run_event(run))
         return []
 
     def hand_off(self, job_id: str, run_id: str, claimed_at: int) -> bool:

@@ -10,47 +10,21 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import random
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
-from serverless_jobs.adapters.system_clock import SystemClock
-from serverless_jobs.adapters.tracing import make_tracer
-from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
-from serverless_jobs.domain.timefmt import from_millis
-from serverless_jobs.init_phase import init_done
-from serverless_jobs.metrics import metrics
+from serverless_jobs.adapters.lambda_events import shard_of
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.tick import run_shard
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
-
-logger = Logger()
-tracer = make_tracer()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-def shard_of(event: dict[str, Any]) -> tuple[str, datetime] | None:
-    """The event's shard and instant, or None when it is not one the tick sends."""
-    shard, due_by = event.get("shard"), event.get("dueBy")
-    if not isinstance(shard, str) or not shard.isdigit() or int(shard) >= MAX_DUE_SHARDS:
-        return None
-    if not isinstance(due_by, int) or isinstance(due_by, bool):
-        return None
-    try:
-        return shard, from_millis(due_by)
-    except (OverflowError, ValueError):
-        return None
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, lambda_invokes
 
 
 def build(
@@ -64,28 +38,23 @@ def build(
 ) -> LambdaHandler:
     """The dispatch function's handler: dispatches runs (and a refused run's notification) through Lambda
     unless given another dispatcher and hand-off (the local stack's)."""
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
-    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
+    invokes = lambda_invokes(settings, clients, dispatcher=dispatcher, notifications=notifications)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=invokes.notifications)
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         work = shard_of(event)
         if work is None:
             logger.error("not a shard to dispatch; ignored", extra={"event": event})
             return {"error": "expected {'shard': '<0-63>', 'dueBy': <epoch ms>}"}
         try:
-            report = run_shard(deps, runs, *work)
+            report = run_shard(deps, invokes.runs, *work)
         except Exception:  # run_shard guards its steps; this is for what nobody foresaw
             logger.exception("dispatch failed; the jobs stay due for the next pass", extra={"shard": work[0]})
             return {"error": "dispatch failed; see the log"}
         logger.info("dispatch", extra={"shard": work[0], **asdict(report)})
         return asdict(report)
 
-    return handle
+    return instrumented(handle)
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())
-init_done()
+lambda_handler = at_init(lambda settings, clock: build(settings, AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), clock))

@@ -4,33 +4,22 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import random
-from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import EXECUTOR_CLIENTS, TARGET_INVOKE_CLIENTS
-from serverless_jobs.adapters.lambda_waker import LambdaWaker
-from serverless_jobs.adapters.system_clock import SystemClock
+from serverless_jobs.adapters.lambda_events import closed_run_of, run_of
 from serverless_jobs.adapters.targets.router import AwsTargets
-from serverless_jobs.adapters.tracing import make_tracer
-from serverless_jobs.domain.job import RunRequest
-from serverless_jobs.init_phase import init_done
-from serverless_jobs.metrics import metrics
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, TargetSender, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.execute import execute
 from serverless_jobs.usecases.notify import notify_closed_run
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
-
-logger = Logger()
-tracer = make_tracer()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, lambda_invokes
 
 
 def build(
@@ -47,21 +36,18 @@ def build(
     Lambda to wake the tick for a retry or next occurrence due before the next minute's tick (unless given
     another waker: the local stack's)."""
     clients = clients or executor_clients()
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_async, settings.tick_function)
+    tick_waker = lambda_invokes(settings, clients, waker=waker).waker
     deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, tick_waker)
     targets = targets or AwsTargets(clients, settings, clock)
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
-            if "notify" in event:  # a run the tick closed, its notification handed here (usecases/notify)
-                run = event["notify"]
-                sent = notify_closed_run(deps, run["jobId"], int(run["claimedAt"]), run["runId"], targets, remaining)
-                return {"jobId": run["jobId"], "runId": run["runId"], "outcome": "notified" if sent else "skipped"}
-            request = RunRequest.from_payload(event)
+            closed = closed_run_of(event)
+            if closed is not None:  # a run the tick closed, its notification handed here (usecases/notify)
+                sent = notify_closed_run(deps, closed.job_id, closed.claimed_at, closed.run_id, targets, remaining)
+                return {"jobId": closed.job_id, "runId": closed.run_id, "outcome": "notified" if sent else "skipped"}
+            request = run_of(event)
             execution = execute(deps, request, remaining, targets)
         except Exception as error:
             # Nothing is half-done: the run's lease covers it, and the tick settles it from its history entry.
@@ -74,7 +60,7 @@ def build(
             }
         return {"jobId": request.jobId, "runId": request.runId, "outcome": execution.outcome, "error": execution.error}
 
-    return handle
+    return instrumented(handle)
 
 
 def executor_clients() -> AwsClients:
@@ -83,5 +69,4 @@ def executor_clients() -> AwsClients:
     return AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)
 
 
-lambda_handler = build(Settings.from_environment(), SystemClock())
-init_done()
+lambda_handler = at_init(build)

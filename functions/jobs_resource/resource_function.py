@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import json
 import time
@@ -17,20 +17,15 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS
-from serverless_jobs.adapters.system_clock import SystemClock
 from serverless_jobs.http.custom_resource import answer, failure
-from serverless_jobs.init_phase import init_done
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, Waker
 from serverless_jobs.settings import Settings
 from serverless_jobs.wiring import AwsClients, job_service
 
-logger = Logger()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 Send = Callable[[str, dict[str, Any]], None]
 # Time kept back to send the response: a delete stops its history clean-up this long before the timeout.
 ANSWER_MARGIN_MILLIS = 5_000
@@ -67,7 +62,6 @@ def build(
     for the response (a PUT to the ResponseURL)."""
     service, _ = job_service(settings, clients, clock, dispatcher=dispatcher, waker=waker, notifications=notifications)
 
-    @logger.inject_lambda_context
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         def has_time() -> bool:
             return context.get_remaining_time_in_millis() > ANSWER_MARGIN_MILLIS
@@ -88,8 +82,7 @@ def build(
             send(url, response)  # failing after its retries, it raises: Lambda retries the invocation
         return response
 
-    return handle
+    return instrumented(handle, traced=False)
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(API_CLIENTS), SystemClock())
-init_done()
+lambda_handler = at_init(lambda settings, clock: build(settings, AwsClients(API_CLIENTS), clock))

@@ -5,48 +5,24 @@ from __future__ import annotations
 
 import gc
 
-gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; init_done() turns it back on
+gc.disable()  # for Lambda's init phase: serverless_jobs.init_phase says why; at_init() turns it back on
 
 import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from serverless_jobs.adapters.client_tuning import DISPATCH_CLIENTS, TICK_CLIENTS
-from serverless_jobs.adapters.lambda_dispatcher import (
-    LambdaDispatcher,
-    LambdaNotificationHandOff,
-    LambdaShardDispatcher,
-)
-from serverless_jobs.adapters.lambda_events import woken_for
-from serverless_jobs.adapters.system_clock import SystemClock
-from serverless_jobs.adapters.tracing import make_tracer
-from serverless_jobs.init_phase import init_done
-from serverless_jobs.metrics import metrics
+from serverless_jobs.adapters.lambda_events import fired_at, woken_for
+from serverless_jobs.lambda_entry import LambdaHandler, at_init, instrumented, logger
 from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.fan_out import FanOut
 from serverless_jobs.usecases.tick import run_window
-from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, runner_switch
-
-logger = Logger()
-tracer = make_tracer()
-
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-def fired_at(event: dict[str, Any]) -> datetime | None:
-    """The minute EventBridge fired this tick for; None for a wake or a hand-made event without a readable `time`."""
-    try:
-        moment = datetime.fromisoformat(event["time"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from serverless_jobs.wiring import AwsClients, deps_on_dynamodb, lambda_invokes, runner_switch
 
 
 def build(
@@ -63,12 +39,9 @@ def build(
     """The tick's handler: dispatches runs, hands owed notifications to the executor and the shards of a
     herd out, through Lambda unless given another dispatcher, hand-off and shard dispatcher (the local
     stack's); without a dispatch function it never fans out."""
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=notifications)
-    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
-    if shards is None and settings.dispatch_function:
-        shards = LambdaShardDispatcher(lambda: clients.lambda_, settings.dispatch_function)
-    fan_out = None if shards is None else FanOut(shards, settings.fan_out_threshold)
+    invokes = lambda_invokes(settings, clients, dispatcher=dispatcher, notifications=notifications, shards=shards)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=invokes.notifications)
+    fan_out = None if invokes.shards is None else FanOut(invokes.shards, settings.fan_out_threshold)
     runner = runner_switch(settings, clients)
 
     def is_running() -> bool:
@@ -81,14 +54,11 @@ def build(
                 logger.exception("the runner is stopped, but its rule could not be disabled again")
         return running
 
-    @logger.inject_lambda_context
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             report = run_window(
                 deps,
-                runs,
+                invokes.runs,
                 remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
                 is_running=is_running,
                 sleep=sleep,
@@ -102,8 +72,7 @@ def build(
         logger.info("tick", extra=asdict(report))
         return asdict(report)
 
-    return handle
+    return instrumented(handle)
 
 
-lambda_handler = build(Settings.from_environment(), AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), SystemClock())
-init_done()
+lambda_handler = at_init(lambda settings, clock: build(settings, AwsClients(TICK_CLIENTS, DISPATCH_CLIENTS), clock))

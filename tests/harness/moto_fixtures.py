@@ -56,9 +56,9 @@ def clients(aws: list[str]) -> AwsClients:
 @pytest.fixture
 def invocations(clients: AwsClients) -> Iterator[InvokeRecorder]:
     recorder = InvokeRecorder()
-    recorder.attach(clients.lambda_)
+    recorder.attach(clients.lambda_invoke)
     yield recorder
-    recorder.detach(clients.lambda_)
+    recorder.detach(clients.lambda_invoke)
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ import pytest
 from devtools.api import ApiClient
 from devtools.dispatch import InvokeRecorder
 from devtools.dynamo import watching
-from devtools.functions import FakeLambdaContext, load_function_module
+from devtools.functions import FakeLambdaContext
 from devtools.stack import Stack
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.domain import lifecycle
+from serverless_jobs.http import routes
 from serverless_jobs.usecases.bulk import PAGE_SIZE
 
 
@@ -162,7 +163,7 @@ class Countdown(FakeLambdaContext):
 
 def test_a_bulk_out_of_time_answers_with_a_token_that_goes_on_where_it_stopped(stack: Stack) -> None:
     group = create_group(stack.api, 15, {"team": "billing"})
-    margin = load_function_module("ApiFunction").ANSWER_MARGIN_MILLIS
+    margin = routes.ANSWER_MARGIN_MILLIS
     # Time for about five jobs per request (and the first, whatever the time), then the answer.
     hurried = ApiClient(stack.api_handler, context=lambda: Countdown(remaining_millis=margin + 5_000, step=1_000))
 
@@ -179,7 +180,7 @@ def test_a_bulk_out_of_time_answers_with_a_token_that_goes_on_where_it_stopped(s
 
 def test_a_bulk_with_no_time_to_spare_still_goes_past_one_job(stack: Stack) -> None:
     group = create_group(stack.api, 3, {"team": "billing"})
-    margin = load_function_module("ApiFunction").ANSWER_MARGIN_MILLIS
+    margin = routes.ANSWER_MARGIN_MILLIS
     out_of_time = ApiClient(stack.api_handler, remaining_millis=margin)
 
     answers = [bulk(out_of_time, "pause", label="team=billing")]

@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 
 from devtools.api import ApiClient
-from devtools.functions import load_function_module
 from devtools.stack import Stack
+from serverless_jobs.http import routes
 from serverless_jobs.settings import Settings
 
 settings = Settings.from_environment()
@@ -44,7 +44,7 @@ def test_delete_removes_the_job_and_its_whole_history(stack: Stack) -> None:
 
 def test_delete_with_no_time_left_answers_and_leaves_the_history_to_its_ttl(stack: Stack) -> None:
     job_id = job_with_history(stack, runs=3)
-    margin = load_function_module("ApiFunction").ANSWER_MARGIN_MILLIS
+    margin = routes.ANSWER_MARGIN_MILLIS
     hurried = ApiClient(stack.api_handler, remaining_millis=margin)
 
     assert hurried.delete(f"/jobs/{job_id}").status == 204

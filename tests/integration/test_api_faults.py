@@ -24,7 +24,7 @@ from serverless_jobs.wiring import AwsClients
 def failing_aws(stack: Stack) -> Iterator[FaultInjector]:
     """Every call the functions make fails, before or after AWS applied it (throttling, 5xx, timeouts)."""
     injector = FaultInjector(random.Random(12), rate=2.0)
-    injector.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
+    injector.attach([*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events])
     yield injector
     injector.detach()
 
@@ -64,7 +64,7 @@ def test_a_throttled_or_failing_aws_is_a_503_with_retry_after(
 def test_a_create_that_met_a_failing_aws_after_storing_the_job_answers_201(stack: Stack) -> None:
     """The job is stored whole and due; only its immediate start failed, which the tick does instead."""
     injector = FaultInjector(random.Random(0), rate=0.0)
-    injector.attach([stack.clients.lambda_])
+    injector.attach([stack.clients.lambda_invoke])
     injector.rate, injector.active = 2.0, True
     try:
         reply = stack.api.post("/jobs", {"name": "now", "handler": "echo"})

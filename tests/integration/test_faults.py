@@ -136,7 +136,7 @@ def chaos(stack: Stack, seed: int, seconds: int) -> tuple[Figures, dict[str, lis
         ],
     }
     injector = FaultInjector(rng, FAULT_RATE)
-    injector.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
+    injector.attach([*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events])
     try:
         injector.active = True
         for _ in range(seconds):

@@ -124,7 +124,7 @@ def lambda_service(aws: list[str], request: pytest.FixtureRequest) -> Iterator[t
     """A stack whose executor's Lambda client reaches a function answering as the test's parameter says."""
     service = LambdaTargetService(**request.param)
     clients = AwsClients(EXECUTOR_CLIENTS, invoke_tuning=TARGET_INVOKE_CLIENTS)  # as the executor makes them
-    service.attach(clients.lambda_)
+    service.attach(clients.lambda_invoke)
     wired = Stack(ManualClock(START), executor_clients=clients)
     yield wired, service
     wired.close()

@@ -84,7 +84,7 @@ def test_a_won_claim_is_dispatched_while_other_claims_are_under_way(stack: Stack
 def test_a_herd_larger_than_the_bound_keeps_at_most_the_bound_of_calls_in_flight(stack: Stack) -> None:
     jobs = herd(stack, CALLS_IN_FLIGHT + 8)
     network = NetworkLatency(0.005)  # a round trip, so that an unbounded pass would have every call in flight
-    network.attach([*dynamodb_clients(), stack.clients.lambda_, stack.clients.events])
+    network.attach([*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events])
     try:
         report = stack.tick()
     finally:

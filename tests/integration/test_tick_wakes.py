@@ -108,7 +108,7 @@ def test_the_executor_wakes_the_tick_with_its_own_short_timeouts_not_a_lambda_ta
     stack: Stack,
 ) -> None:
     waits: list[float] = []  # the read timeout of the client of each Invoke the executor makes
-    for client in (stack.executor_clients.lambda_, stack.executor_clients.lambda_async):
+    for client in (stack.executor_clients.lambda_invoke, stack.executor_clients.lambda_async):
         config: Any = client.meta.config
         timeout = config.read_timeout
         client.meta.events.register(

@@ -11,6 +11,7 @@ import random
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,9 +23,13 @@ from serverless_jobs.adapters.dynamodb.history_store import DynamoHistoryStore
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.adapters.dynamodb.state_store import PAGE_TOKEN_KEY, StackState
 from serverless_jobs.adapters.eventbridge_runner import EventBridgeRunnerSwitch
-from serverless_jobs.adapters.lambda_dispatcher import LambdaDispatcher, LambdaNotificationHandOff
+from serverless_jobs.adapters.lambda_dispatcher import (
+    LambdaDispatcher,
+    LambdaNotificationHandOff,
+    LambdaShardDispatcher,
+)
 from serverless_jobs.adapters.lambda_waker import LambdaWaker
-from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, Waker
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher, Waker
 from serverless_jobs.registry import include_packages
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -46,7 +51,7 @@ class AwsClients:
 
     Each is created on first use, by the request that first calls its service: a cold start pays only for
     the clients its first request calls (a GET none of these). Each has the function's timeouts and
-    retries (`tuning`; Invoke its own).
+    retries (`tuning`), but for `lambda_invoke`.
     botocore, not boto3 (whose import alone costs a cold start ~40 ms), and one session for all of them,
     so its service data and credentials are loaded once.
     """
@@ -63,16 +68,18 @@ class AwsClients:
         return botocore.session.get_session()
 
     @property
-    def lambda_(self) -> LambdaClient:
-        """For Invoke with `invoke_tuning`: a lambda target's synchronous call (the executor's waits 900 s)."""
+    def lambda_invoke(self) -> LambdaClient:
+        """Lambda with `invoke_tuning`, for the function's own kind of Invoke: the tick's and dispatch
+        function's dispatches and hand-offs (DISPATCH_CLIENTS: 32 at once, adaptive), a lambda target's
+        synchronous call in the executor (TARGET_INVOKE_CLIENTS: it waits 900 s); the API's tuning as it is."""
         return cast("LambdaClient", self._client("lambda", self.invoke_tuning))
 
     @property
     def lambda_async(self) -> LambdaClient:
-        """For async Invoke (`InvocationType=Event`: a wake, a dispatch, a hand-off), which Lambda answers at
-        once: the function's own `tuning`, so a call that hangs is given up in seconds, not a target's 900 s."""
+        """Lambda with the function's own `tuning`, for a wake of the tick (async Invoke, which Lambda
+        answers at once): a call that hangs is given up in seconds, never after a target's 900 s."""
         if self.invoke_tuning == self.tuning:
-            return self.lambda_
+            return self.lambda_invoke
         return cast("LambdaClient", self._client("lambda", self.tuning, name="lambda-async"))
 
     @property
@@ -142,16 +149,53 @@ def job_service(
     """The jobs service of the functions that change jobs on request (the API, the jobs resource), and the
     waker it wakes the tick with: immediate work dispatched (and a refused run's notification handed off)
     through Lambda unless given another dispatcher, hand-off and waker (the local stack's)."""
-    tick_waker = waker or LambdaWaker(lambda: clients.lambda_, settings.tick_function)
-    notifications = notifications or LambdaNotificationHandOff(lambda: clients.lambda_, settings.executor_function)
+    invokes = lambda_invokes(settings, clients, dispatcher=dispatcher, waker=waker, notifications=notifications)
     deps = deps_on_dynamodb(
-        settings, clock, tuning=clients.tuning, session=clients.session, waker=tick_waker, notifications=notifications
+        settings,
+        clock,
+        tuning=clients.tuning,
+        session=clients.session,
+        waker=invokes.waker,
+        notifications=invokes.notifications,
     )
-    runs = dispatcher or LambdaDispatcher(lambda: clients.lambda_, settings.executor_function)
     # imported here: only these two functions build one, so the tick's and executor's init go without it
     from serverless_jobs.usecases.jobs import JobService
 
-    return JobService(deps, runs), tick_waker
+    return JobService(deps, invokes.runs), invokes.waker
+
+
+@dataclass(frozen=True)
+class LambdaInvokes:
+    """What one function hands another by async Invoke (the events: adapters/lambda_events.py): runs and
+    closed runs' notifications to the executor, wakes to the tick, shards of a herd to the dispatch function
+    (None: the stack has none, so the tick never fans out)."""
+
+    runs: Dispatcher
+    notifications: NotificationHandOff
+    waker: Waker
+    shards: ShardDispatcher | None
+
+
+def lambda_invokes(
+    settings: Settings,
+    clients: AwsClients,
+    *,
+    dispatcher: Dispatcher | None = None,
+    notifications: NotificationHandOff | None = None,
+    waker: Waker | None = None,
+    shards: ShardDispatcher | None = None,
+) -> LambdaInvokes:
+    """Every function's hand-offs, through Lambda unless given another (the local stack's, a test's); each
+    client made by the first call that needs it, so a function pays only for those it uses."""
+    invoke = lambda: clients.lambda_invoke  # noqa: E731
+    if shards is None and settings.dispatch_function:
+        shards = LambdaShardDispatcher(invoke, settings.dispatch_function)
+    return LambdaInvokes(
+        runs=dispatcher or LambdaDispatcher(invoke, settings.executor_function),
+        notifications=notifications or LambdaNotificationHandOff(invoke, settings.executor_function),
+        waker=waker or LambdaWaker(lambda: clients.lambda_async, settings.tick_function),
+        shards=shards,
+    )
 
 
 def stack_state(settings: Settings, clients: AwsClients) -> StackState | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from serverless_jobs.adapters.lambda_events import notify_event, shard_event
+from serverless_jobs.adapters.lambda_events import notify_event, run_event, shard_event
 from serverless_jobs.domain.job import RunRequest
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class LambdaDispatcher:
 
     def _refused(self, run: RunRequest) -> bool:
         """Invoke; True only when Lambda answered that it will not queue the event."""
-        return not invoke_async(self._client_of, self._function_name, run.to_payload(), run.log_keys())
+        return not invoke_async(self._client_of, self._function_name, run_event(run), run.log_keys())
 
 
 class LambdaNotificationHandOff:

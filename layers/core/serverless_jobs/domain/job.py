@@ -6,7 +6,7 @@ tick must look at this job" (DESIGN §3): an occurrence, a retry or a running jo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -142,7 +142,8 @@ class Run:
 
 @dataclass(frozen=True)
 class RunRequest:
-    """The dispatch event, ids only: the executor reads the job itself, so no stale data runs."""
+    """A claimed run handed to the executor, ids only: the executor reads the job itself, so no stale data
+    runs (its event: adapters/lambda_events.py)."""
 
     jobId: str
     runId: str
@@ -150,23 +151,9 @@ class RunRequest:
     scheduledAt: str | None
     trigger: Trigger
 
-    def to_payload(self) -> dict[str, Any]:
-        return asdict(self)
-
     def log_keys(self) -> dict[str, Any]:
         """The keys every log line about this run carries, so one Logs Insights filter finds them all."""
         return run_log_keys(self.jobId, self.runId, self.attempt, self.trigger)
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
-        """The executor's event; fields it does not know are ignored so older events stay readable."""
-        return cls(
-            jobId=str(payload["jobId"]),
-            runId=str(payload["runId"]),
-            attempt=int(payload.get("attempt", 1)),
-            scheduledAt=payload.get("scheduledAt"),
-            trigger=payload.get("trigger", "schedule"),
-        )
 
 
 def run_log_keys(job_id: str, run_id: str, attempt: int, trigger: str) -> dict[str, Any]:

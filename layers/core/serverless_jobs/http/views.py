@@ -14,11 +14,9 @@ from serverless_jobs.domain.flow import start_at
 from serverless_jobs.domain.job import Job, JobStatus, Run
 from serverless_jobs.domain.keys import KEY_RULE, is_key
 from serverless_jobs.domain.labels import Label, parse_selector
-from serverless_jobs.domain.notify import Notify
-from serverless_jobs.domain.rate import RateLimit
-from serverless_jobs.domain.targets import Target
 from serverless_jobs.domain.timefmt import from_millis, from_millis_or_none, iso_z, iso_z_millis, to_millis
 from serverless_jobs.http.answer_size import PageBody
+from serverless_jobs.http.job_fields import JOB_FIELDS, WRITABLE
 from serverless_jobs.http.schemas import (
     BulkConflict,
     BulkResult,
@@ -26,8 +24,6 @@ from serverless_jobs.http.schemas import (
     JobCreate,
     JobUpdate,
     JobView,
-    NotifySpec,
-    RateLimitSpec,
     RunView,
 )
 from serverless_jobs.usecases.bulk import BulkAction, BulkOutcome
@@ -38,82 +34,21 @@ from serverless_jobs.usecases.listing import JobQuery
 # and a key or two (a few hundred bytes), so this is many times more than one takes.
 _CONFLICT_RESERVE = 16_384
 
-# API field -> Job attribute, for the fields a request may change.
-_ATTRIBUTE_OF = {
-    "name": "name",
-    "handler": "handler",
-    "target": "target",
-    "notify": "notify",
-    "data": "data",
-    "labels": "labels",
-    "schedule": "schedule",
-    "runAt": "run_at",
-    "endAt": "end_at",
-    "timezone": "timezone",
-    "maxAttempts": "max_attempts",
-    "retryBackoffSeconds": "retry_backoff_seconds",
-    "timeoutSeconds": "timeout_seconds",
-    "jitterSeconds": "jitter_seconds",
-    "maxRuns": "max_runs",
-    "catchupWindowSeconds": "catchup_window_seconds",
-    "overlap": "overlap",
-    "concurrencyKey": "concurrency_key",
-    "concurrencyLimit": "concurrency_limit",
-    "rateLimit": "rate_limit",
-    "key": "key",
-}
-
 
 def job_spec(request: JobCreate) -> JobSpec:
-    return JobSpec(
-        name=request.name,
-        handler=request.handler,
-        target=None if request.target is None else Target.from_api(request.target.model_dump()),
-        notify=_notify(request.notify),
-        data=request.data,
-        labels=request.labels,
-        schedule=request.schedule,
-        timezone=request.timezone,
-        run_at=request.runAt,
-        end_at=request.endAt,
-        max_attempts=request.maxAttempts,
-        retry_backoff_seconds=request.retryBackoffSeconds,
-        timeout_seconds=request.timeoutSeconds,
-        jitter_seconds=request.jitterSeconds,
-        max_runs=request.maxRuns,
-        catchup_window_seconds=request.catchupWindowSeconds,
-        overlap=request.overlap,
-        concurrency_key=request.concurrencyKey,
-        concurrency_limit=request.concurrencyLimit,
-        rate_limit=_rate_limit(request.rateLimit),
-        key=request.key,
-    )
+    """A create request's fields as the job's attributes (http/job_fields.py)."""
+    return JobSpec(**{field.attribute: field.inward(getattr(request, api)) for api, field in WRITABLE.items()})
 
 
 def job_changes(request: JobUpdate) -> dict[str, Any]:
     """The fields the request sent, as Job attributes in stored units."""
-    changes: dict[str, Any] = {}
-    for field in request.model_fields_set:
-        value = getattr(request, field)
-        changes[_ATTRIBUTE_OF[field]] = value if field not in ("runAt", "endAt") or value is None else to_millis(value)
+    changes = {WRITABLE[api].attribute: WRITABLE[api].inward(getattr(request, api)) for api in request.model_fields_set}
     # A job has a handler or a target: setting one drops the other.
     if request.target is not None:
-        changes.update(target=Target.from_api(request.target.model_dump()), handler=None)
+        changes["handler"] = None
     elif request.handler is not None:
         changes["target"] = None
-    if "notify" in request.model_fields_set:
-        changes["notify"] = _notify(request.notify)
-    if "rateLimit" in request.model_fields_set:
-        changes["rate_limit"] = _rate_limit(request.rateLimit)
     return changes
-
-
-def _notify(request: NotifySpec | None) -> Notify | None:
-    return None if request is None else Notify.from_api(request.model_dump())
-
-
-def _rate_limit(request: RateLimitSpec | None) -> RateLimit | None:
-    return None if request is None else RateLimit.from_api(request.model_dump())
 
 
 def shown_next_run(job: Job) -> int | None:
@@ -128,38 +63,9 @@ def shown_next_run(job: Job) -> int | None:
 
 
 def job_view(job: Job) -> JobView:
-    return JobView(
-        id=job.id,
-        name=job.name,
-        handler=job.handler,
-        target=None if job.target is None else job.target.to_api(),  # type: ignore[arg-type]
-        notify=None if job.notify is None else job.notify.to_api(),  # type: ignore[arg-type]
-        data=job.data,
-        labels=job.labels,
-        schedule=job.schedule,
-        timezone=job.timezone,
-        runAt=iso_z_millis(job.run_at),
-        endAt=iso_z_millis(job.end_at),
-        status=job.status,
-        attempts=job.attempts,
-        maxAttempts=job.max_attempts,
-        retryBackoffSeconds=job.retry_backoff_seconds,
-        timeoutSeconds=job.timeout_seconds,
-        jitterSeconds=job.jitter_seconds,
-        maxRuns=job.max_runs,
-        successfulRuns=job.successful_runs,
-        catchupWindowSeconds=job.catchup_window_seconds,
-        overlap=job.overlap,
-        concurrencyKey=job.concurrency_key,
-        concurrencyLimit=job.concurrency_limit,
-        rateLimit=None if job.rate_limit is None else job.rate_limit.to_api(),  # type: ignore[arg-type]
-        key=job.key,
-        lastRunAt=iso_z_millis(job.last_run_at),
-        nextRunAt=iso_z_millis(shown_next_run(job)),
-        lastError=job.last_error,
-        createdAt=iso_z(from_millis(job.created_at)),
-        updatedAt=iso_z(from_millis(job.updated_at)),
-    )
+    """The job as a reply shows it: every field of the table, and a running job's next occurrence."""
+    shown = {field.api: field.outward(getattr(job, field.attribute)) for field in JOB_FIELDS}
+    return JobView(**shown, nextRunAt=iso_z_millis(shown_next_run(job)))
 
 
 def run_view(run: Run) -> RunView:

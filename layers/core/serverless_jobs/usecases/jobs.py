@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from serverless_jobs.domain.rate import RateLimit
 from serverless_jobs.domain.schedules.expressions import parse_schedule, parse_zone
 from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
-from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis, to_millis_or_none
+from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis
 from serverless_jobs.ports import Dispatcher, Page
 from serverless_jobs.usecases.claim import Claimed, Refused, Waiting, claim_due, claim_manual, wait_for_slot
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
@@ -45,7 +45,7 @@ _TIMING_FIELDS = frozenset({"schedule", "run_at", "end_at", "timezone", "jitter_
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a new job is made of, as the caller asked for it."""
+    """What a new job is made of, as the caller asked for it: Job attributes, in the Job's units."""
 
     name: str
     handler: str | None  # a registered handler, or None for a job with a target
@@ -56,8 +56,8 @@ class JobSpec:
     labels: dict[str, str] = field(default_factory=dict)
     schedule: str | None = None
     timezone: str = "UTC"
-    run_at: datetime | None = None
-    end_at: datetime | None = None
+    run_at: int | None = None
+    end_at: int | None = None
     target: Target | None = None
     notify: Notify | None = None
     jitter_seconds: int = 0
@@ -133,33 +133,9 @@ class JobService:
         self._check_reachable(spec.target)
         self._check_notify(spec.notify)
         now = self.deps.clock.now()
-        job = Job(
-            id=job_id,
-            name=spec.name,
-            handler=spec.handler,
-            target=spec.target,
-            notify=spec.notify,
-            data=spec.data,
-            labels=spec.labels,
-            schedule=spec.schedule,
-            timezone=spec.timezone,
-            run_at=to_millis_or_none(spec.run_at),
-            end_at=to_millis_or_none(spec.end_at),
-            status=JobStatus.PENDING,
-            max_attempts=spec.max_attempts,
-            retry_backoff_seconds=spec.retry_backoff_seconds,
-            timeout_seconds=spec.timeout_seconds,
-            concurrency_key=spec.concurrency_key,
-            concurrency_limit=spec.concurrency_limit,
-            rate_limit=spec.rate_limit,
-            key=spec.key,
-            created_at=to_millis(now),
-            updated_at=to_millis(now),
-            jitter_seconds=spec.jitter_seconds,
-            max_runs=spec.max_runs,
-            catchup_window_seconds=spec.catchup_window_seconds,
-            overlap=spec.overlap,
-        )
+        given = {spec_field.name: getattr(spec, spec_field.name) for spec_field in fields(spec)}
+        created = to_millis(now)
+        job = Job(id=job_id, status=JobStatus.PENDING, created_at=created, updated_at=created, **given)
         check_flow(job)
         first = first_occurrence(job.timing(), now)
         lifecycle.arm(job, first, self.deps.settings.due_shards)

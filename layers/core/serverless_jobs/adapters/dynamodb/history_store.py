@@ -11,11 +11,12 @@ from dataclasses import fields
 from typing import Any
 
 from botocore.session import Session
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
-from serverless_jobs.adapters.dynamodb.models import OWED, RunItem, bound, condition_failed, connect
+from serverless_jobs.adapters.dynamodb.conditional import conditional_write
+from serverless_jobs.adapters.dynamodb.models import OWED, RunItem, bound, connect
 from serverless_jobs.domain.job import Run
 from serverless_jobs.ports import OwedNotification, Page
 
@@ -41,25 +42,17 @@ class DynamoHistoryStore:
 
     def record(self, run: Run) -> bool:
         entry = entry_item(self._model, run)
-        try:
+        with conditional_write() as write:
             entry.update(actions=entry_writes(entry), condition=still_open(self._model))
-        except UpdateError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return write.done
 
     def annotate(self, run: Run) -> bool:
         model = self._model
         closed_as_given = (model.status == run.status) & (model.completed_at == run.completed_at)
         entry = entry_item(model, run)
-        try:
+        with conditional_write() as write:
             entry.update(actions=entry_writes(entry), condition=closed_as_given)
-        except UpdateError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return write.done
 
     def owed(self, now_millis: int, limit: int) -> list[OwedNotification]:
         model = self._model
@@ -68,18 +61,14 @@ class DynamoHistoryStore:
 
     def postpone(self, owed: OwedNotification, until: int) -> bool:
         model = self._model
-        try:
+        with conditional_write() as write:
             model._get_connection().update_item(
                 owed.job_id,
                 RunItem.key_for(owed.claimed_at, owed.run_id),
                 actions=[model.notify_at.set(until), model.notify_hand_offs.add(1)],
                 condition=model.notify_at == owed.notify_at,
             )
-        except UpdateError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return write.done
 
     def page(self, job_id: str, limit: int, start: dict[str, Any] | None) -> Page[Run]:
         results = self._model.query(job_id, limit=limit, last_evaluated_key=start, scan_index_forward=False)

@@ -35,12 +35,13 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from botocore.session import Session
 from pynamodb.constants import ALL_NEW
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path, Value
 from pynamodb.transactions import TransactWrite
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
+from serverless_jobs.adapters.dynamodb.conditional import conditional_write
 from serverless_jobs.adapters.dynamodb.history_store import entry_item, entry_writes, still_open
 from serverless_jobs.adapters.dynamodb.key_reservations import KeyReservations
 from serverless_jobs.adapters.dynamodb.models import (
@@ -50,7 +51,6 @@ from serverless_jobs.adapters.dynamodb.models import (
     RunItem,
     SlotItem,
     bound,
-    condition_failed,
     connect,
     is_job_id,
     share_session,
@@ -99,18 +99,15 @@ class DynamoJobStore:
         stale: str | None = None
         for _ in range(_KEY_CLAIMS):
             try:
-                if job.labels or job.key:
-                    with self._transaction() as transaction:
-                        transaction.save(item, condition=absent)
-                        if job.key:
-                            self._keys().claim(transaction, job.key, job.id, stale)
-                        self._add_memberships(transaction, job, job.labels)
-                else:
-                    item.save(condition=absent)
-            except PutError as error:
-                if condition_failed(error):
-                    return False
-                raise
+                with conditional_write() as write:
+                    if job.labels or job.key:
+                        with self._transaction() as transaction:
+                            transaction.save(item, condition=absent)
+                            if job.key:
+                                self._keys().claim(transaction, job.key, job.id, stale)
+                            self._add_memberships(transaction, job, job.labels)
+                    else:
+                        item.save(condition=absent)
             except TransactWriteError as error:
                 # A takeover's condition check comes first in the transaction, the job's put after it.
                 if _first_condition_failed(error, at=0 if stale is None else 1):
@@ -119,6 +116,8 @@ class DynamoJobStore:
                     stale = self._keys().stale_holder(job.key, job.id, self.get)
                     continue
                 raise
+            if not write.done:
+                return False
             job.version = item.version
             return True
         raise Conflict(f"key: '{job.key}' kept changing hands while this job was created; send it again")
@@ -141,13 +140,11 @@ class DynamoJobStore:
         if after.labels != before.labels or _moves_slots(before, after) or take is not None or after.key != before.key:
             return self._update_in_transaction(before, after, expect, take, after_waiters)
         item = self._item(before)
-        try:
+        with conditional_write() as write:
             # pynamodb adds the version condition, and answers with the item as written (ALL_NEW)
             item.update(actions=self._changes(before, after), condition=self._expected(expect))
-        except UpdateError as error:
-            if condition_failed(error):
-                return False
-            raise
+        if not write.done:
+            return False
         after.version = item.version
         return True
 
@@ -206,14 +203,12 @@ class DynamoJobStore:
         )
         # A new version as any write makes, so a writer that read the job before it sees the change.
         actions = [model.run_started_at.set(started_at), model.version.add(1)]
-        try:
+        with conditional_write() as write:
             written = model._get_connection().update_item(
                 job_id, actions=actions, condition=condition, return_values=ALL_NEW
             )
-        except UpdateError as error:
-            if condition_failed(error):
-                return None
-            raise
+        if not write.done:
+            return None
         return self._read(model.from_raw_data(written["Attributes"]))
 
     def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
@@ -242,11 +237,9 @@ class DynamoJobStore:
 
     def clear_waiting(self, key: str, seen: int) -> None:
         slots = self._slots
-        try:
+        # not done: no mark, or one made since `seen`, which stays
+        with conditional_write():
             slots(SlotItem.id_for(key)).update(actions=[slots.waiting.remove()], condition=slots.waiting < seen)
-        except UpdateError as error:
-            if not condition_failed(error):  # no mark, or one made since `seen`: it stays
-                raise
 
     def rate_window(self, key: str) -> Window:
         # on the jobs' own client (the same table), made in the function's init, as the transactions are
@@ -303,24 +296,21 @@ class DynamoJobStore:
 
     def delete(self, job: Job) -> bool:
         try:
-            if job.labels or _slot_of(job) is not None or job.key:
-                with self._transaction() as transaction:
-                    transaction.delete(self._item(job))  # on the version read, as the single delete
-                    if job.labels:
-                        self._remove_memberships(transaction, job, job.labels)
-                    self._move_slots(transaction, job, replace(job, run_id=None))
-                    self._move_key(transaction, job, replace(job, key=None), None)
-            else:
-                self._item(job).delete()
-        except DeleteError as error:
-            if condition_failed(error):
-                return False
-            raise
+            with conditional_write() as write:
+                if job.labels or _slot_of(job) is not None or job.key:
+                    with self._transaction() as transaction:
+                        transaction.delete(self._item(job))  # on the version read, as the single delete
+                        if job.labels:
+                            self._remove_memberships(transaction, job, job.labels)
+                        self._move_slots(transaction, job, replace(job, run_id=None))
+                        self._move_key(transaction, job, replace(job, key=None), None)
+                else:
+                    self._item(job).delete()
         except TransactWriteError as error:
             if _cancelled(error):
                 return False
             raise
-        return True
+        return write.done
 
     def labelled(self, label: Label, limit: int, start: dict[str, Any] | None) -> Page[Job]:
         groups = self._label_model()
@@ -429,13 +419,10 @@ class DynamoJobStore:
         count: int = self._history.count(
             item.id, filter_condition=self._history.status == "completed", consistent_read=True
         )
-        try:
+        with conditional_write():  # not done: a write stored a count first, which stands
             model._get_connection().update_item(
                 item.id, actions=[model.successful_runs.set(count)], condition=model.successful_runs.does_not_exist()
             )
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
         return count
 
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Self, TypeVar
 
-from botocore.exceptions import ClientError
 from botocore.session import Session
 from pynamodb.attributes import Attribute, JSONAttribute, MapAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.constants import NUMBER
-from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -333,13 +331,3 @@ def connect(model: type[Model], session: Session) -> None:
     """
     share_session(model, session)
     model._get_connection().connection.client  # noqa: B018 - the property creates the client
-
-
-def condition_failed(error: PynamoDBException) -> bool:
-    """Whether a write failed its condition: another writer got there first (or our own earlier try did).
-
-    Not pynamodb's `cause_response_code`, which itself raises when the cause is a timeout (no response).
-    """
-    cause = error.cause
-    code = cause.response.get("Error", {}).get("Code") if isinstance(cause, ClientError) else None
-    return code == "ConditionalCheckFailedException"

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from serverless_jobs.adapters.lambda_events import run_event
 from serverless_jobs.adapters.targets.failures import Delivered, aws_failure, text_or_json
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.domain.jsonvalue import compact
@@ -28,7 +29,7 @@ class LambdaTarget:
         self._client = client
 
     def send(self, target: Target, data: dict[str, Any], run: RunRequest, timeout_seconds: float) -> Delivered:
-        payload = compact({"data": data, "context": run.to_payload()}).encode()
+        payload = compact({"data": data, "context": run_event(run)}).encode()
         try:
             reply = self._client().invoke(FunctionName=target.arn, InvocationType="RequestResponse", Payload=payload)
             returned = text_or_json(reply["Payload"].read())

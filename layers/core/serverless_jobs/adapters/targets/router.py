@@ -32,7 +32,7 @@ class TargetClients(Protocol):
     """The clients the targets call, each made by its first call (wiring.AwsClients)."""
 
     @property
-    def lambda_(self) -> LambdaClient: ...
+    def lambda_invoke(self) -> LambdaClient: ...  # a lambda target waits on Invoke as long as it runs
 
     @property
     def sqs(self) -> SQSClient: ...
@@ -56,7 +56,7 @@ class AwsTargets:
         self._local = settings.local_stack
         self._own = settings.own_resources
         self._senders: dict[str, TargetSender] = {
-            "lambda": LambdaTarget(lambda: clients.lambda_),
+            "lambda": LambdaTarget(lambda: clients.lambda_invoke),
             "http": HttpTarget(
                 secret.value, local=settings.local_stack, resolver=resolver, clock=lambda: clock.now().timestamp()
             ),
