@@ -54,7 +54,7 @@ AnyCallable = TypeVar("AnyCallable", bound=Callable[..., Any])
 Item = TypeVar("Item")
 # Time kept back from the function's remaining time, so a long operation stops and answers before its timeout.
 ANSWER_MARGIN_MILLIS = 3_000
-JobId = Annotated[str, Path(description="The job's id")]
+JobId = Annotated[str, Path(description="The job's id", min_length=1)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextToken = Annotated[str | None, Query(description="The nextToken of the previous page")]
 
