@@ -63,6 +63,19 @@ def test_a_job_created_without_run_at_is_started_by_the_api_whatever_the_clocks_
     assert stack.invocations.wakes == []  # not left to a woken tick a pass later
 
 
+@pytest.mark.parametrize("micros", [0, 400, 999])
+def test_a_rate_without_run_at_starts_at_creation_whatever_the_clocks_microseconds(stack: Stack, micros: int) -> None:
+    # as the preview shows and EventBridge Scheduler does: the occurrence at creation is the first, even when
+    # the clock is a fraction of a millisecond past the creation instant stored
+    stack.clock.advance(micros / 1_000_000)
+    preview = stack.api.post("/schedules/preview", {"schedule": "rate(5 minutes)", "count": 1}).body
+    job = stack.create(schedule="rate(5 minutes)")
+
+    assert job["status"] == "running"  # the first occurrence, claimed and dispatched by the API itself
+    assert len(stack.invocations.payloads) == 1
+    assert preview["occurrences"] == [job["createdAt"]]
+
+
 def test_max_runs_completes_the_job_after_that_many_successful_runs(stack: Stack) -> None:
     job = stack.create(schedule="1m", maxRuns=2)
 

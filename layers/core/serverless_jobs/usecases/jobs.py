@@ -137,7 +137,9 @@ class JobService:
         created = to_millis(now)
         job = Job(id=job_id, status=JobStatus.PENDING, created_at=created, updated_at=created, **given)
         check_flow(job)
-        first = first_occurrence(job.timing(), now)
+        # From the instant stored as its creation (cut to the millisecond), not the clock's finer `now`: an
+        # occurrence at creation (a `rate()` without `runAt`) is then the job's first, as the preview shows.
+        first = first_occurrence(job.timing(), from_millis(created))
         lifecycle.arm(job, first, self.deps.settings.due_shards)
         return job
 
