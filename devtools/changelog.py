@@ -62,11 +62,16 @@ def releases(text: str | None = None) -> list[Release]:
 
 
 def last_release(current_version: str, text: str | None = None) -> Release:
-    """The newest release whose version is not `current_version`: what a stack is upgraded from."""
+    """The newest release older than `current_version`: what a stack is upgraded from."""
+    current = _numbers(current_version)
     for release in releases(text):
-        if release.version != current_version and release.date is not None:
+        if _numbers(release.version) < current and release.date is not None:
             return release
     raise LookupError(f"CHANGELOG.md records no release before {current_version}")
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def release_commit(release: Release) -> str:
