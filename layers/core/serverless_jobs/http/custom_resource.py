@@ -18,6 +18,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,22 +32,9 @@ from serverless_jobs.usecases.jobs import JobService, JobSpec
 
 # CloudFormation's own properties of every custom resource, not the job's.
 _SERVICE_PROPERTIES = frozenset({"ServiceToken", "ServiceTimeout"})
-# CloudFormation hands a custom resource every scalar property as text ("5", "true"): these are turned
-# back into what the API takes. Inside `data` values stay as CloudFormation sends them.
-_INTEGERS = frozenset(
-    {
-        "maxAttempts",
-        "retryBackoffSeconds",
-        "timeoutSeconds",
-        "jitterSeconds",
-        "maxRuns",
-        "catchupWindowSeconds",
-        "concurrencyLimit",
-        "limit",
-        "periodSeconds",
-    }
-)
-_BOOLEANS = frozenset({"onEveryFailure"})
+# CloudFormation hands a custom resource every scalar property as text ("5", "true"): the integer and boolean
+# fields of the create's schema (its nested shapes' too) are turned back into what the API takes; inside
+# `data` values stay as CloudFormation sends them. Read from the schema, so a new field needs no edit here.
 _NESTED = frozenset({"rateLimit", "notify", "onFailure", "onSuccess"})
 # The job attributes a resource's properties set (JobSpec's fields, which are Job attributes too).
 _SPEC_FIELDS = tuple(spec_field.name for spec_field in fields(JobSpec))
@@ -168,11 +156,25 @@ def _properties(event: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {name: _typed(name, value) for name, value in given.items() if name not in _SERVICE_PROPERTIES}
 
 
+@cache
+def _scalar_fields(kind: str) -> frozenset[str]:
+    """The names of the create's fields of JSON type `kind`, at any depth of its schema (made once, by the
+    first request that needs them: the function's init pays nothing for it)."""
+    schema = JobCreate.model_json_schema()
+    shapes = [schema, *schema.get("$defs", {}).values()]
+    return frozenset(
+        name
+        for shape in shapes
+        for name, field in shape.get("properties", {}).items()
+        if any(option.get("type") == kind for option in [field, *field.get("anyOf", [])])
+    )
+
+
 def _typed(name: str, value: Any) -> Any:
     """A property as the API takes it, from the text CloudFormation makes of every scalar."""
-    if name in _INTEGERS and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if name in _scalar_fields("integer") and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    if name in _BOOLEANS and isinstance(value, str) and value.lower() in ("true", "false"):
+    if name in _scalar_fields("boolean") and isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if name in _NESTED and isinstance(value, Mapping):
         return {inner: _typed(inner, item) for inner, item in value.items()}
