@@ -76,9 +76,13 @@ class App:
         """Run every queued run (and those they queue), in order; what became of each."""
         outcomes = []
         while self.queue.runs:
-            request = self.queue.runs.pop(0)
-            outcomes.append(execute(self.executor_deps, request, lambda: LAMBDA_SECONDS, NoTargets()).outcome)
+            outcomes.append(self.deliver_one())
         return outcomes
+
+    def deliver_one(self) -> str:
+        """Run the first queued run; what became of it."""
+        request = self.queue.runs.pop(0)
+        return execute(self.executor_deps, request, lambda: LAMBDA_SECONDS, NoTargets()).outcome
 
     def job(self, job_id: str) -> Job:
         return self.service.get(job_id)

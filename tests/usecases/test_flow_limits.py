@@ -37,6 +37,24 @@ def test_jobs_sharing_a_concurrency_key_run_no_more_than_its_limit_at_once(app: 
     assert app.jobs.slots_held("k") == 0
 
 
+def test_a_slot_freed_just_after_a_refused_claim_leaves_the_key_in_creation_order(app: App) -> None:
+    job_ids = [app.create(concurrency_key="k", concurrency_limit=2).id for _ in range(4)]
+    read_slots = app.jobs.slots_held
+
+    def a_run_ends_first(key: str) -> int:  # the race: a run lets go of its slot once the claim found none
+        if app.queue.runs:
+            assert app.deliver_one() == "completed"
+        return read_slots(key)
+
+    app.jobs.slots_held = a_run_ends_first  # type: ignore[method-assign]
+    app.tick()  # the third is refused, as both slots were held when it claimed; the fourth waits behind it
+    app.jobs.slots_held = read_slots  # type: ignore[method-assign]
+
+    assert statuses(app, job_ids)[2:] == [JobStatus.PENDING, JobStatus.PENDING]
+    assert app.tick().dispatched == 1  # the pass the freed slot wakes claims the third, not the fourth
+    assert statuses(app, job_ids)[2:] == [JobStatus.RUNNING, JobStatus.PENDING]
+
+
 def test_a_rate_limit_starts_two_of_three_then_the_third_once_the_oldest_start_leaves_the_window(app: App) -> None:
     rate = RateLimit("api", limit=2, period_seconds=60)
     job_ids = [app.create(rate_limit=rate).id for _ in range(3)]

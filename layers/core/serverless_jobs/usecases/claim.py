@@ -124,19 +124,21 @@ def claim_with_start(
 
 def refusal(deps: Deps, job: Job, after_waiters: bool) -> Refused:
     """Why a claim's write of `job` was refused. Without a concurrency key only the job itself can have
-    changed. With one, a read of the key's counter tells a full key; a claim `after_waiters` refused with a
-    slot free was refused by a waiting job's mark if the job is still as it was read (one more read, on
-    this path only), and lost a race otherwise."""
+    changed. With one, a read of the key's counter tells a full key. A slot free by that read does not
+    make a lost race: a finish may have let go of its slot between the claim and the read. So on that path
+    (one more read) a job still as it was read was refused by its key: by a waiting job's mark for a claim
+    `after_waiters`, else by a counter full at the claim (the finish that freed it wakes a pass, which
+    claims the key's jobs in due order); only a job changed meanwhile lost a race. Taking such a refusal
+    for a lost race let a tick pass claim the next job of the key ahead of this one."""
     key, limit = job.concurrency_key, job.concurrency_limit
     if key is None or limit is None:
         return Refused.LOST_RACE
     if deps.jobs.slots_held(key) >= limit:
         return Refused.SLOT_FULL
-    if after_waiters:
-        current = deps.jobs.get(job.id)
-        if current is not None and current.version == job.version:
-            return Refused.SLOT_QUEUED
-    return Refused.LOST_RACE
+    current = deps.jobs.get(job.id)
+    if current is None or current.version != job.version:
+        return Refused.LOST_RACE
+    return Refused.SLOT_QUEUED if after_waiters else Refused.SLOT_FULL
 
 
 def claim_due(deps: Deps, job: Job, now: datetime, after_waiters: bool = False) -> Claimed:
