@@ -1,25 +1,26 @@
 """Dollars per million runs by schedule kind, this stack beside EventBridge Scheduler invoking the same
-executor; then the designs for sub-minute runs and the write-unit cuts weighed in decision "Sub-minute
-runs without paying for waiting".
+executor (the "Costs by schedule kind" table README.md and docs/costs.md show, printed here as markdown);
+then the designs for sub-minute runs and the write-unit cuts weighed in decision "Sub-minute runs without
+paying for waiting".
 
-Measured: each kind's write units a run (bench.run_writes: 1 KB jobs, every unit on tables and indexes), a
-herd's per job, and the seconds the woken tick sleeps for a `30s` job's run. Modelled, with the prices of
-bench.idle_cost (us-east-1 list prices, arm64, free tiers left out): the executor's invocation and
-EXECUTOR_BILLED_SECONDS at its template memory; for the options, the constants below, each a documented
-behaviour or a stated assumption. Run: `python -m bench.run_cost`.
+Measured: each kind's write units a run (bench.run_writes: 1 KB jobs, every unit on tables and indexes, at
+botocore), a herd's per job, and the seconds the woken tick sleeps for a `30s` job's run. Modelled, with the
+prices of bench.idle_cost (us-east-1 list prices, arm64, free tiers left out): the executor's invocation and
+EXECUTOR_BILLED_SECONDS at its template memory; the SQS timer's requests a run (`timer_requests_a_run`, the
+one place its measured count replaces the model once the timer lands), its consumer's invocation and
+sub-second wait; for the options, the constants below, each a documented behaviour or a stated assumption.
+Run: `python -m bench.run_cost`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bench import run_writes
 from bench.figures import Figure, show
 from bench.idle_cost import (
-    CALL_LATENCY_SECONDS,
-    DYNAMODB_READ_UNIT,
     DYNAMODB_WRITE_UNIT,
     EXECUTOR_BILLED_SECONDS,
     EXPRESS_GB_SECOND,
@@ -27,28 +28,31 @@ from bench.idle_cost import (
     LAMBDA_GB_SECOND,
     LAMBDA_REQUEST,
     SCHEDULER_INVOCATION,
+    SECONDS_A_MONTH,
+    SQS_IDLE_POLLERS,
     SQS_REQUEST,
-    TICKS_A_MONTH,
-    idle_tick,
+    IdleMinute,
+    idle_range,
+    mapping_month,
     memory_gb,
 )
 from bench.run_writes import CREATE, RUN, Operations
 from bench.write_capture import captured_writes
 from bench.write_units import Index, Table, Write, tables, tally
 from devtools.environment import use_template_environment
-from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
+from serverless_jobs.usecases.tick import SWEEP_MINUTE
 
 MILLION = 1_000_000
-SECONDS_A_MONTH = TICKS_A_MONTH * 60
 HERD = 60  # jobs due at one instant, above the FanOutThreshold below: the tick hands their shards to DispatchFunction
 HERD_FAN_OUT = 20  # (200 by default: lowered so the benchmark stays quick; a job's writes do not depend on it)
 DISPATCH_SECONDS_A_JOB = 0.020  # a herd job's share of a dispatch invocation: its claim and its Invoke, 10 ms each
 SUB_MINUTE_EVERY_SECONDS = 30
 
 # (a) SQS message timer (DelaySeconds <= 900), consumed by DispatchFunction through an event source mapping.
-SQS_REQUESTS_A_RUN = 3  # SendMessage, the mapping's ReceiveMessage and DeleteMessage (batched at volume: fewer)
-SQS_IDLE_POLLERS = (2, 5)  # a mapping at low traffic polls with five, "can optimize to as few as 2" (Lambda docs)
-SQS_LONG_POLL_SECONDS = 20  # each an empty ReceiveMessage of the longest wait
+# MODELLED until the timer lands: SendMessage, the mapping's ReceiveMessage and DeleteMessage (batched at
+# volume: fewer). Read only through `timer_requests_a_run`.
+SQS_TIMER_REQUESTS_A_RUN = 3
+SQS_TIMER_REQUESTS_ARE = "modelled"  # "measured" once `timer_requests_a_run` reads them from the timer itself
 SQS_REMAINDER_SECONDS = 0.5  # DelaySeconds is whole seconds: the consumer waits the sub-second rest, on average
 # (c) timers with minute precision or a billed wait
 SCHEDULER_WAIT_SECONDS = 30.0  # Scheduler invokes within the minute it is due: a sub-minute run waits half of it
@@ -67,6 +71,20 @@ def waiting(seconds: float, function: str) -> float:
 
 def per_million(dollars: float) -> float:
     return dollars * MILLION
+
+
+def timer_requests_a_run() -> float:
+    """SQS requests the sub-minute timer makes a run: the one place the model meets the timer. Modelled
+    (SQS_TIMER_REQUESTS_A_RUN) until the timer lands; then its requests a run, captured at botocore as
+    bench.run_writes captures writes (the API's or finish's SendMessage, and the mapping's ReceiveMessage
+    and DeleteMessage, which the local stack plays), replace the constant here and every figure follows."""
+    return SQS_TIMER_REQUESTS_A_RUN
+
+
+def sqs_timer() -> float:
+    """What the SQS timer adds to a sub-minute run: its requests, the consumer's invocation (DispatchFunction
+    through the mapping) and its wait for the sub-second rest, at its template memory."""
+    return timer_requests_a_run() * SQS_REQUEST + LAMBDA_REQUEST + waiting(SQS_REMAINDER_SECONDS, "DispatchFunction")
 
 
 def herd_units() -> float:
@@ -156,7 +174,7 @@ def _proposed(minute: Operations, one_time: Operations) -> list[Figure]:
     minute_units = tally(proposed_run(minute), shapes).total
     one_time_units = tally(proposed_run(one_time, ends=True), shapes).total
     base = minute_units * DYNAMODB_WRITE_UNIT + executor_cost()
-    timer = SQS_REQUESTS_A_RUN * SQS_REQUEST + LAMBDA_REQUEST + waiting(SQS_REMAINDER_SECONDS, "DispatchFunction")
+    timer = sqs_timer()
     return [
         Figure("recommended, a minute-or-slower run: WRU", minute_units, "WRU", "<= 11 (a third off 17)"),
         Figure("recommended, a minute-or-slower run", per_million(base), "$/million runs", "<= $4.00"),
@@ -184,24 +202,15 @@ def _proposed(minute: Operations, one_time: Operations) -> list[Figure]:
 
 
 def proposed_idle() -> tuple[float, float]:
-    """The idle month of the recommended design: today's idle tick measured (bench.idle_cost) with its sweep of
-    stranded shards once an hour instead of every pass, plus the SQS mapping's empty polls; at 2 and 5 pollers."""
-    calls, seconds = idle_tick()
-    queries = sum(count for name, count in calls.items() if name.startswith("dynamodb:"))
-    sweep = MAX_DUE_SHARDS - int(os.environ["DUE_SHARDS"])  # one Query a shard above the live count, in turn
-    queries_now = queries - sweep + sweep / 60
-    seconds_now = seconds - sweep * CALL_LATENCY_SECONDS * 59 / 60
-    tick = TICKS_A_MONTH * (
-        LAMBDA_REQUEST + waiting(seconds_now, "TickFunction") + queries_now * 0.5 * DYNAMODB_READ_UNIT
-    )
-    low, high = (pollers * SECONDS_A_MONTH / SQS_LONG_POLL_SECONDS * SQS_REQUEST for pollers in SQS_IDLE_POLLERS)
-    return tick + low, tick + high
+    """The idle month of the recommended design, at the fewest and the most pollers: the idle tick measured
+    (bench.idle_cost) with its sweep of stranded shards hourly, plus the SQS mapping's empty polls."""
+    return idle_range(IdleMinute.measured(SWEEP_MINUTE), IdleMinute.measured(SWEEP_MINUTE + 1))
 
 
 def _sub_minute_options(minute_units: int) -> list[Figure]:
     """Sub-minute runs by each timer weighed: a run's writes as a minute-or-slower run's, plus the timer."""
     base = minute_units * DYNAMODB_WRITE_UNIT + executor_cost()
-    sqs = base + SQS_REQUESTS_A_RUN * SQS_REQUEST + LAMBDA_REQUEST + waiting(SQS_REMAINDER_SECONDS, "DispatchFunction")
+    sqs = base + sqs_timer()
     sleeper = waiting(SECONDS_A_MONTH, "TickFunction")  # one tick asleep all month, shared by every sub-minute job
     runs_a_job = SECONDS_A_MONTH / SUB_MINUTE_EVERY_SECONDS
     scheduler = base + SCHEDULER_INVOCATION + LAMBDA_REQUEST + waiting(SCHEDULER_WAIT_SECONDS, "DispatchFunction")
@@ -211,7 +220,7 @@ def _sub_minute_options(minute_units: int) -> list[Figure]:
         *(
             Figure(
                 f"(a) SQS timer: idle, the mapping's empty long polls, {pollers} pollers",
-                pollers * SECONDS_A_MONTH / SQS_LONG_POLL_SECONDS * SQS_REQUEST,
+                mapping_month(pollers),
                 "$/month",
             )
             for pollers in SQS_IDLE_POLLERS
@@ -236,40 +245,115 @@ def _sub_minute_options(minute_units: int) -> list[Figure]:
     ]
 
 
-def measure() -> list[Figure]:
-    use_template_environment()
-    # the functions' JSON logs and EMF metric lines would drown the figures
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
-    minute, sub_minute, one_time = (run_writes.one_kb(kind) for kind in run_writes.KINDS)
+@dataclass(frozen=True)
+class KindCost:
+    """A row of the "Costs by schedule kind" table: $ per million runs of one kind."""
+
+    kind: str  # the kind, with what its cost is made of
+    stack: float  # this stack
+    scheduler: float | None  # EventBridge Scheduler invoking the same executor; None: Scheduler cannot
+
+
+SCHEDULER_CANNOT = "none: 60 s precision, a minute at the shortest"
+
+
+def _units_text(units: float) -> str:
+    return f"{units:.0f}" if float(units).is_integer() else f"{units:.1f}"
+
+
+def by_kind(minute: Operations, sub_minute: Operations, one_time: Operations, herd: float) -> list[KindCost]:
+    """Each kind's $ per million runs from its measured write units (and, sub-minute, the timer's cost)."""
     executor = executor_cost()
     scheduler = per_million(SCHEDULER_INVOCATION + executor)
     minute_units = _units(minute, RUN)
     one_time_units = _units(one_time, CREATE) + _units(one_time, RUN)  # each run is a job created for it
     sub_minute_units = _units(sub_minute, RUN)
     slept = sub_minute.slept_per_run
-    herd = herd_units()
-    kinds = {
-        f"one-time (create + run, {one_time_units} WRU)": one_time_units * DYNAMODB_WRITE_UNIT + executor,
-        f"minute or slower ({minute_units} WRU)": minute_units * DYNAMODB_WRITE_UNIT + executor,
-        f"sub-minute, `30s` ({sub_minute_units} WRU, the tick asleep {slept:.0f} s)": (
-            sub_minute_units * DYNAMODB_WRITE_UNIT + executor + LAMBDA_REQUEST + waiting(slept, "TickFunction")
+    sub_minute_base = sub_minute_units * DYNAMODB_WRITE_UNIT + executor
+    return [
+        KindCost(
+            f"one-time (its create and its run, {one_time_units} write units)",
+            per_million(one_time_units * DYNAMODB_WRITE_UNIT + executor),
+            scheduler,
         ),
-        f"herd of {HERD} ({herd:.1f} WRU a job)": (
-            herd * DYNAMODB_WRITE_UNIT + executor + waiting(DISPATCH_SECONDS_A_JOB, "DispatchFunction")
+        KindCost(
+            f"a minute or slower ({minute_units} write units)",
+            per_million(minute_units * DYNAMODB_WRITE_UNIT + executor),
+            scheduler,
         ),
-    }
+        KindCost(
+            f"sub-minute (`30s`) by the SQS timer: {sub_minute_units} write units, {timer_requests_a_run():g} SQS "
+            f"requests ({SQS_TIMER_REQUESTS_ARE}), the consumer's invocation and {SQS_REMAINDER_SECONDS:g} s wait",
+            per_million(sub_minute_base + sqs_timer()),
+            None,
+        ),
+        KindCost(
+            f"sub-minute (`30s`) by a woken tick, until the SQS timer lands: {sub_minute_units} write units, "
+            f"the tick asleep {slept:.0f} s",
+            per_million(sub_minute_base + LAMBDA_REQUEST + waiting(slept, "TickFunction")),
+            None,
+        ),
+        KindCost(
+            f"a herd ({HERD} due at once, claimed by `DispatchFunction`: {_units_text(herd)} write units a job)",
+            per_million(herd * DYNAMODB_WRITE_UNIT + executor + waiting(DISPATCH_SECONDS_A_JOB, "DispatchFunction")),
+            scheduler,
+        ),
+    ]
+
+
+def _scheduler_cell(row: KindCost) -> str:
+    return SCHEDULER_CANNOT if row.scheduler is None else f"${row.scheduler:,.2f}"
+
+
+def kinds_table(rows: list[KindCost]) -> str:
+    """The "Costs by schedule kind" table in markdown, as README.md shows it."""
+    lines = [
+        "| schedule kind | this stack | EventBridge Scheduler + the same executor |",
+        "| --- | --- | --- |",
+        *(f"| {row.kind} | ${row.stack:,.2f} | {_scheduler_cell(row)} |" for row in rows),
+    ]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _setup() -> None:
+    use_template_environment()
+    # the functions' JSON logs and EMF metric lines would drown the figures
+    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+
+
+def _measured() -> tuple[Operations, Operations, Operations, float]:
+    """The write units each kind measures: a minute-or-slower, a sub-minute and a one-time job's operations
+    (bench.run_writes, 1 KB jobs), and a herd's units a job."""
+    minute, sub_minute, one_time = (run_writes.one_kb(kind) for kind in run_writes.KINDS)
+    return minute, sub_minute, one_time, herd_units()
+
+
+def costs_by_kind() -> list[KindCost]:
+    """The table's rows, measured now."""
+    _setup()
+    return by_kind(*_measured())
+
+
+def measure(measured: tuple[Operations, Operations, Operations, float] | None = None) -> list[Figure]:
+    """Every figure; from `measured` (`_measured()`'s) when given, else measured now."""
+    _setup()
+    minute, sub_minute, one_time, herd = measured or _measured()
     figures = []
-    for kind, dollars in kinds.items():
-        figures.append(
-            Figure(f"a million runs, {kind}: this stack", per_million(dollars), "$/million runs", "<= $4.00")
-        )
-        if not kind.startswith("sub-minute"):  # Scheduler's shortest rate is a minute, at 60 s precision
-            figures.append(Figure(f"a million runs, {kind}: EventBridge Scheduler", scheduler, "$/million runs"))
-    return figures + _sub_minute_options(minute_units) + _cuts(minute) + _proposed(minute, one_time)
+    for row in by_kind(minute, sub_minute, one_time, herd):
+        figures.append(Figure(f"a million runs, {row.kind}: this stack", row.stack, "$/million runs", "<= $4.00"))
+        if row.scheduler is not None:  # Scheduler's shortest rate is a minute, at 60 s precision
+            figures.append(
+                Figure(f"a million runs, {row.kind}: EventBridge Scheduler", row.scheduler, "$/million runs")
+            )
+    return figures + _sub_minute_options(_units(minute, RUN)) + _cuts(minute) + _proposed(minute, one_time)
 
 
 def main() -> None:
-    show(measure())
+    _setup()
+    measured = _measured()
+    print("Costs by schedule kind, $ per million runs (1 KB jobs, default settings, free tiers left out):\n")
+    print(kinds_table(by_kind(*measured)))
+    show(measure(measured))
 
 
 if __name__ == "__main__":

@@ -101,3 +101,16 @@ EXECUTED = (
     LOGS_QUERY_SHELL,
     NESTED_APPLICATION,
 )
+
+
+def docs_table(page: str, heading: str) -> str:
+    """The first markdown table of the section under `heading` on `page`, its lines as written."""
+    path = ROOT / page
+    if not path.is_file():
+        raise BlockMissing(f"{page}: no such page")
+    lines = _section(path.read_text().splitlines(), heading, page)
+    start = next((index for index, line in enumerate(lines) if line.startswith("|")), None)
+    if start is None:
+        raise BlockMissing(f"{page}: no table under the heading {heading!r}")
+    end = next((index for index, line in enumerate(lines[start:], start) if not line.startswith("|")), len(lines))
+    return "".join(f"{line}\n" for line in lines[start:end])

@@ -1,4 +1,5 @@
-"""Lowering DueShards on a stack update strands no job: the tick moves jobs off shards it no longer queries.
+"""Lowering DueShards on a stack update strands no job: the tick moves jobs off shards it no longer queries,
+once an hour (the invocation fired for the hour's first minute; START is 09:00).
 
 The tick is built with a shard count other than the one the jobs were stored with, as after an update.
 """
@@ -13,6 +14,7 @@ from devtools.dynamo import dynamodb_calls
 from devtools.stack import START, Stack
 from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS, set_due, shard_for
 from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.usecases import tick
 from serverless_jobs.usecases.tick import move_to_live_shard, sweep_stranded_shards
 
 A_MINUTE_AND_MORE = 65_000
@@ -36,7 +38,7 @@ def shard_of(stack: Stack, job_id: str) -> str | None:
 
 
 def tick_minute(stack: Stack, shards: int) -> dict[str, Any]:
-    """A whole minute of the tick as deployed with `shards` shards."""
+    """A whole minute of the tick as deployed with `shards` shards, fired for the clock's minute."""
     return stack.tick(remaining_millis=A_MINUTE_AND_MORE, handler=stack.build_tick(due_shards=shards))
 
 
@@ -107,12 +109,58 @@ def test_a_job_changed_after_the_sweep_read_it_is_not_moved(stack: Stack) -> Non
     assert (paused.status, paused.due_shard) == ("paused", None)  # the sweep never revives a paused job
 
 
-def test_the_sweep_costs_one_query_per_unused_shard_per_minute_and_never_scans(stack: Stack) -> None:
-    with dynamodb_calls() as calls:
-        report = stack.tick(remaining_millis=A_MINUTE_AND_MORE)
-
-    unused = MAX_DUE_SHARDS - stack.settings.due_shards
+def test_the_sweep_costs_one_query_per_unused_shard_per_hour_and_never_scans(stack: Stack) -> None:
     # a pass queries each live shard twice (what is due, and the look-ahead's one item), and the owed
-    # notifications once
-    assert calls["Query"] == report["passes"] * (2 * stack.settings.due_shards + 1) + unused
-    assert calls["Scan"] == 0
+    # notifications once; the hour's first minute's invocation adds one Query per unused shard
+    unused = MAX_DUE_SHARDS - stack.settings.due_shards
+    for minute, sweeps in ((0, 1), (1, 0), (30, 0), (59, 0), (60, 1)):
+        stack.clock.set(START + timedelta(minutes=minute))
+        with dynamodb_calls() as calls:
+            report = stack.tick(remaining_millis=A_MINUTE_AND_MORE)
+
+        assert calls["Query"] == report["passes"] * (2 * stack.settings.due_shards + 1) + sweeps * unused, minute
+        assert calls["Scan"] == 0
+
+
+def test_a_stranded_job_waits_for_the_hours_sweep_and_then_runs(stack: Stack) -> None:
+    stack.deliver_at_once()
+    stack.clock.set(START + timedelta(minutes=1))
+    job_id = stack.create(schedule="1m")["id"]
+    job = stack.jobs.get(job_id)
+    assert job is not None
+    assert stack.jobs.update(job, replace(job, due_shard="7"))  # stored by a deployment with 8 shards
+
+    for minute in range(1, 60):
+        stack.clock.set(START + timedelta(minutes=minute))
+        assert tick_minute(stack, shards=2)["moved"] == 0
+    assert stack.history(job_id) == []
+
+    stack.clock.set(START + timedelta(hours=1))
+    report = tick_minute(stack, shards=2)
+
+    assert (report["moved"], report["dispatched"]) == (1, 1)
+    assert shard_of(stack, job_id) in {"0", "1"}
+    assert [run["status"] for run in stack.history(job_id)] == ["completed"]
+
+
+def test_a_late_redelivery_of_the_sweep_minutes_event_does_not_sweep(stack: Stack) -> None:
+    job_id = stack.create(schedule="1h")["id"]
+    store_on_shards(stack, job_id, shards=64)
+    late = stack.tick(remaining_millis=A_MINUTE_AND_MORE, fired_at=START - timedelta(hours=1))  # a redelivery
+
+    assert late["moved"] == 0
+
+
+def test_a_backlog_larger_than_a_sweep_moves_within_the_hours_invocation(stack: Stack, monkeypatch: Any) -> None:
+    monkeypatch.setattr(tick, "SWEEP_LIMIT", 3)
+    stack.deliver_at_once()
+    jobs = [stack.create(runAt=iso_z(START + timedelta(minutes=30)))["id"] for _ in range(8)]
+    for job_id in jobs:
+        job = stack.jobs.get(job_id)
+        assert job is not None
+        assert stack.jobs.update(job, replace(job, due_shard="63"))
+
+    report = tick_minute(stack, shards=2)
+
+    assert report["moved"] == len(jobs)
+    assert {shard_of(stack, job_id) for job_id in jobs} <= {"0", "1"}

@@ -18,8 +18,8 @@ the tick for it, and no pass spins on it meanwhile. For a concurrency key the fi
 wakes a pass (usecases.wake).
 
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
-no pass queries it again. Once per invocation the tick sweeps those shards and moves what it finds onto a
-live one (`sweep_stranded_shards`), where the passes claim it as usual.
+no pass queries it again. Once an hour the tick sweeps those shards and moves what it finds onto a live one
+(`sweep_stranded_shards`), where the passes claim it as usual.
 
 Verbs, one meaning each: a pass `serve`s each due job it finds (claims a pending one and dispatches its run,
 or recovers a lost or detached one; was `settle`, a verb now left to nothing); it `look`s only ahead (a read
@@ -67,8 +67,8 @@ WINDOW_SECONDS = TICK_EVERY_SECONDS
 RETRY_SECONDS = 1.0
 # Time kept back from the Lambda's remaining time so the last pass always completes.
 SAFETY_MARGIN_SECONDS = 3.0
-# Jobs a sweep reads at most per invocation: a large backlog on stranded shards moves over a few minutes
-# instead of holding up the passes (about 200 conditional writes, a second or two on DynamoDB).
+# Jobs a sweep reads at most: a large backlog on stranded shards moves a sweep after each pass instead of
+# holding up the passes (about 200 conditional writes, a second or two on DynamoDB).
 SWEEP_LIMIT = 200
 # AWS calls one pass keeps in flight (shard queries, claims and each claim's Invoke): enough to hide a
 # 20 ms round trip behind the next 31, few enough for a 256 MB function's CPU and the tick clients'
@@ -138,9 +138,10 @@ def run_window(
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
     back cannot keep the invocation past its deadline. The runner switch is read before each pass; a
     stopped runner ends the window. An event for a minute long gone (Lambda redelivering a failed tick)
-    gets a single pass: later ticks already cover the time since. A minute's invocation sweeps the stranded
-    shards once, after its first pass so work due now never waits for it; a single pass or a woken one
-    leaves that to the next minute's.
+    gets a single pass: later ticks already cover the time since. The invocation fired for the hour's
+    first minute sweeps the stranded shards (`is_sweep_minute`), after its first pass so work due
+    now never waits for it, and again after each later pass while a sweep moves a full `SWEEP_LIMIT`; a
+    single pass or a woken one leaves that to the next hour's.
 
     No error ends the window: a step that fails is logged and counted, and a pass follows in RETRY_SECONDS.
     A pass that finds a herd hands its shards out through `fan_out` (`run_pass`).
@@ -154,7 +155,7 @@ def run_window(
     # A woken invocation serves up to its job; the rest has invocations of its own (but `serving_waits`).
     deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
-    sweep_pending = window > 0 and woken_for is None
+    sweep_pending = window > 0 and woken_for is None and is_sweep_minute(fired_at or start)
     known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
     every_shard = True
     while True:
@@ -181,7 +182,7 @@ def run_window(
             if sweep_pending:
                 swept = sweep(deps)
                 total += swept
-                sweep_pending = False
+                sweep_pending = swept.moved >= SWEEP_LIMIT  # a backlog: more may wait, sweep after the next pass
                 # jobs landed on shards the look-ahead saw without them: look at every shard again, now
                 every_shard = every_shard or swept.moved > 0
                 retry_at = clock.now() if swept.moved else retry_at
@@ -210,9 +211,25 @@ def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> date
     return max(deadline, min(window_ends, from_millis(min(done.waits.values())) + timedelta(milliseconds=1)))
 
 
+# The minute of each hour whose invocation sweeps the stranded shards (decision "Lowering `DueShards`
+# strands nothing"): hourly, 60 queries an hour instead of 60 a minute on an idle stack.
+SWEEP_MINUTE = 0
+
+
+def is_sweep_minute(fired_at: datetime) -> bool:
+    """Whether the invocation the rule fired at `fired_at` sweeps the stranded shards: the hour's first
+    minute's does (`SWEEP_MINUTE`), read from the event's time, so no state is kept and no deploy resets it.
+
+    Jobs sit on a shard above `DueShards` only after a stack update lowered it (or a function still running
+    the old count wrote them during that update), so they move within the hour after it. A sweeping
+    invocation that fails or is redelivered late (a single pass) leaves the move to the next hour: the jobs
+    wait, none is lost, since the sweep finds whatever a shard holds whenever it runs."""
+    return fired_at.minute == SWEEP_MINUTE
+
+
 def sweep(deps: Deps) -> TickReport:
-    """The window's one sweep of the stranded shards, as a report (a failed sweep is a fault, no error)."""
-    moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps))
+    """One sweep of the stranded shards, as a report (a failed sweep is a fault, no error)."""
+    moved = guarded("sweep the stranded shards", partial(sweep_stranded_shards, deps, SWEEP_LIMIT))
     return TickReport(passes=0, faults=1) if isinstance(moved, Failed) else TickReport(passes=0, moved=moved)
 
 
