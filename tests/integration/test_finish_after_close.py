@@ -96,6 +96,7 @@ def test_a_failed_run_whose_finish_is_lost_is_retried_once_and_its_owed_notifica
 ) -> None:
     notify = {"onEveryFailure": True, "onFailure": {"type": "sqs", "arn": TARGET_ARNS["sqs"]}}
     fields = {"handler": DIES, "data": {"fail": True}, "timeoutSeconds": TIMEOUT, "maxAttempts": 3}
+    fields["retryBackoffSeconds"] = 3600  # the retry not due yet: only the notification goes out
     job = stack.create(schedule="1h", notify=notify, **fields)
 
     run_once(stack, job, dies_before_finish)
