@@ -221,3 +221,30 @@ def test_a_skip_run_whose_finish_is_lost_records_its_skipped_occurrences_once(
     statuses = [run["status"] for run in stack.history(job["id"])]
     assert sorted(status for status in statuses if status != "running") == ["completed", "skipped"]
     assert stack.job(job["id"])["successfulRuns"] == 1
+
+
+def test_a_tick_finishing_from_the_entry_between_the_close_and_the_finish_counts_the_run_once(stack: Stack) -> None:
+    """The executor's finish is late (its lease passed as it closed the entry): the tick finishes the job from
+    the closed entry first; the executor's finish then finds the run gone and writes nothing."""
+    job = stack.create(schedule="1h", timeoutSeconds=TIMEOUT, maxAttempts=2)
+    seen: list[str] = []
+
+    def tick_past_the_lease() -> None:
+        seen.extend(run["status"] for run in stack.history(job["id"]))  # closed before any finish is tried
+        stack.clock.advance(lease(stack) + 1)
+        assert stack.tick()["recovered"] == 0  # not lost: followed as its closed entry says
+
+    with between_close_and_finish(tick_past_the_lease) as between:
+
+        def arm_then_run(data: dict[str, Any], ctx: RunContext) -> Any:
+            between.armed = True
+            return "ran"
+
+        with registered_for_now("test-arm", arm_then_run):
+            stack.api.put(f"/jobs/{job['id']}", {"handler": "test-arm"})
+            assert run_once(stack, job)["outcome"] == "completed"
+
+    assert seen == ["completed"]
+    moved = stack.job(job["id"])
+    assert (moved["status"], moved["attempts"], moved["successfulRuns"]) == ("pending", 0, 1)
+    assert [run["status"] for run in stack.history(job["id"])] == ["completed"]
