@@ -141,8 +141,8 @@ def proposed_run(operations: Operations, ends: bool = False) -> list[Write]:
     runs without paying for waiting"): the claim and the start one write that keeps the `due` key (the lease is
     an attribute), the history entry put once, closed, and the finish moving the `due` key, or for a run that
     `ends` the job, taking it out; `byStatus` keyed on `listStatus`, the same for pending and running."""
-    claim, start, _, finish = (request.writes for request in operations.requests[RUN])
-    pending, running, entry, finished = claim[0].before, start[0].after, finish[0].after, finish[1].after
+    claim, start, _, close, finish = (request.writes for request in operations.requests[RUN])
+    pending, running, entry, finished = claim[0].before, start[0].after, close[0].after, finish[0].after
     assert pending is not None
     assert running is not None
     assert entry is not None
@@ -155,7 +155,7 @@ def proposed_run(operations: Operations, ends: bool = False) -> list[Write]:
         moved["listStatus"] = finished["status"]
     return [
         Write(run_writes.JOBS_TABLE, {**pending, **active}, held),
-        Write(finish[0].table, None, entry),
+        Write(close[0].table, None, entry),
         Write(run_writes.JOBS_TABLE, held, moved),
     ]
 

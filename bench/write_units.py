@@ -10,7 +10,8 @@ shape in template.yaml (`Table`, `tables()`) and these rules from the DynamoDB d
 - A transactional write costs 2 units per KB of each item in it ("Capacity management for transactions":
   a prepare and a commit of every item); a ConditionCheck is counted so too (the application makes none).
   The guide doubles the items' units, not their index writes, and this model follows it: were index
-  writes doubled too, a run's finish would cost 4 units more.
+  writes doubled too, a transaction moving a job (a claim under a rate limit or a concurrency key, the
+  finish of such a job or of one with a `skipped` entry) would cost 4 units more.
 - Each GSI ("Provisioned throughput considerations for Global Secondary Indexes", its write rules): an item
   entering the index (its key attributes all defined) costs one write of its index entry; leaving it, one
   write (a delete); changing an index key attribute's value, two (a delete and a put); changing only

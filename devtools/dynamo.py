@@ -46,11 +46,13 @@ def watching(handlers: dict[str, Callable[..., None]]) -> Iterator[None]:
                 client.meta.events.unregister(event, handler)
 
 
-def dynamodb_clients() -> list[Any]:
+def dynamodb_clients(jobs_table_only: bool = False) -> list[Any]:
     """The botocore clients of the functions' DynamoDB models: pynamodb keeps one per model, so one per
-    table and per function's tuning (the labels table's only the API's has calls)."""
+    table and per function's tuning (the labels table's only the API's has calls); the Jobs table's alone
+    with `jobs_table_only` (a fault on a job's writes that spares its history's)."""
     settings = Settings.from_environment()
     tables = [(JobItem, settings.jobs_table), (RunItem, settings.history_table), (LabelItem, settings.labels_table)]
+    tables = tables[:1] if jobs_table_only else tables
     models = [bound(model, table, tuning) for model, table in tables for tuning in DYNAMODB_TUNINGS]
     clients = {id(client): client for client in (model._get_connection().connection.client for model in models)}
     return list(clients.values())

@@ -50,9 +50,10 @@ def roll_back_transactions_by_item() -> None:
     """moto's TransactWriteItems, its whole-table backup replaced by one of the items it names.
 
     moto (5.x) deep-copies each table a transaction names before writing, to put it back if the transaction
-    is cancelled: a cost that grows with the table. Every run's finish is a transaction (the job and its
-    history entry), so on `make dev` each run cost 40-100 ms more once about 1,000 jobs and their history
-    existed, and every other call (a create) waited behind it for the lock. A transaction names at most
+    is cancelled: a cost that grows with the table. Every run's finish was a transaction (the job and its
+    history entry; a concurrency key's or an `overlap: skip` finish still is), so on `make dev` each run
+    cost 40-100 ms more once about 1,000 jobs and their history existed, and every other call (a create)
+    waited behind it for the lock. A transaction names at most
     100 items, one write each (moto refuses two on one item), and the rest of the table is not touched, so
     putting those items back as they were undoes it all the same. Only while calls are serialised: the
     backup and the writes must not interleave with another call's.

@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 
 DUMP = Path(__file__).parents[1] / "fixtures" / "releases" / "dump.py"
-PREVIOUS = "0.2.0"
+# The previous release (a rollback's target), and the one before it, kept while its reader still runs.
+PREVIOUS = {"0.3.0": "9bf09ef", "0.2.0": "dc2bede"}
 
 
-def test_the_previous_release_reads_and_drives_what_today_stores(tmp_path: Path) -> None:
-    found = subprocess.run(["git", "-C", str(DUMP.parent), "cat-file", "-e", "dc2bede^{commit}"], check=False)
+@pytest.mark.parametrize(("version", "commit"), PREVIOUS.items())
+def test_the_previous_release_reads_and_drives_what_today_stores(tmp_path: Path, version: str, commit: str) -> None:
+    found = subprocess.run(["git", "-C", str(DUMP.parent), "cat-file", "-e", f"{commit}^{{commit}}"], check=False)
     if found.returncode != 0:
-        pytest.skip("needs the git history (release 0.2.0's commit dc2bede) to extract that release's code")
-    subprocess.run([sys.executable, str(DUMP), "--rollback", PREVIOUS, str(tmp_path)], check=True)
+        pytest.skip(f"needs the git history (release {version}'s commit {commit}) to extract that release's code")
+    subprocess.run([sys.executable, str(DUMP), "--rollback", version, str(tmp_path)], check=True)
 
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["failures"] == [], report

@@ -68,6 +68,10 @@ class Job:
     trigger: Trigger | None = None
     # Set once by the executor that starts the claimed run: a duplicate delivery finds it set and stops.
     run_started_at: int | None = None
+    # When the current run's lease ends (epoch ms), set by its claim (decision 0058): the lease's own home, so
+    # that a later release may leave `next_run_at` at the occurrence. Absent (an older release's claim, or
+    # its whole-item write): the lease is `next_run_at`, as it always was.
+    lease_until: int | None = None
     # Where a run goes instead of a handler (exactly one of `handler` and `target` is set).
     target: Target | None = None
     # Who hears how its runs end (domain.notify); None when nobody does.

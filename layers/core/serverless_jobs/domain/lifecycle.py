@@ -40,12 +40,26 @@ def arm(job: Job, first: datetime, shards: int) -> None:
     job.next_occurrence_at = to_millis(first)
     job.run_id = None
     job.run_started_at = None
+    job.lease_until = None
     set_due(job, to_millis(start_at(job, first)), shards)
 
 
 def holds_detached_run(job: Job) -> bool:
     """A paused or cancelled job still holding the run its pause or cancel detached (until its lease ends)."""
     return job.status in (JobStatus.PAUSED, JobStatus.CANCELLED) and job.run_id is not None
+
+
+def lease_ahead(job: Job, now_millis: int) -> bool:
+    """Whether the run `job` holds is still within its lease by `leaseUntil`: not lost yet, whatever its
+    `due` key says (a later release leaves that key at the occurrence; decision 0058).
+
+    A `leaseUntil` not after the run's claim (`last_run_at`) is an earlier run's, left by a release that
+    does not know the attribute (0.3.0 claimed and finished around it): then the `due` key is the lease.
+    """
+    lease, claimed_at = job.lease_until, job.last_run_at
+    if job.run_id is None or lease is None or (claimed_at is not None and lease <= claimed_at):
+        return False
+    return lease > now_millis
 
 
 def disarm(job: Job, status: JobStatus) -> None:
@@ -67,6 +81,7 @@ def release(job: Job) -> None:
     """Let go of the run a pause or cancel detached, and leave the tick's sight."""
     job.run_id = None
     job.run_started_at = None
+    job.lease_until = None
     set_due(job, None, 0)
 
 
@@ -137,6 +152,8 @@ def claimed(
     running.next_occurrence_at = to_millis_or_none(next_occurrence)
     running.last_run_at = to_millis(now)
     running.updated_at = to_millis(now)
+    running.lease_until = to_millis(lease_expiry)
+    # The `due` key moves to the lease's end too: 0.3.0 reads the key as the lease (decision 0058, step 1).
     set_due(running, to_millis(lease_expiry), shards)
     return running
 
@@ -151,6 +168,7 @@ def moved_on(job: Job, state: NextState, now: datetime, shards: int) -> Job:
     moved.successful_runs = state.successful_runs
     moved.run_id = None
     moved.run_started_at = None
+    moved.lease_until = None
     moved.updated_at = to_millis(now)
     set_due(moved, to_millis_or_none(state.next_run_at) if state.status == JobStatus.PENDING else None, shards)
     return moved

@@ -1,15 +1,18 @@
 """The one protocol that closes a run, shared by the executor (a run that ended), the tick (a run lost or
 refused, usecases.recover) and the API (a resumed job whose run ended while it was paused).
 
-A run is closed in two steps, in this order: its history entry is closed (written as it ended, once, by
-whoever comes first), then its job is moved on as that entry says (the finish). So a run never counts
-twice, and a job never moves on past an entry still `running`.
+A run is closed in two steps, in this order, each its own write: its history entry is closed (written as it
+ended, once, by whoever comes first), then its job is moved on as that entry says (the finish, a conditional
+write on the job). So a run never counts twice, and a job never moves on past an entry still `running`. A
+finish that fails after the entry closed (the write failed, the function died) is applied by the tick from
+the closed entry when the lease expires (usecases.recover). Not one transaction: that doubled the units of
+both items (decision 0058, "Write-unit cuts").
 
 Verbs, one meaning each across the core:
 - `end_entry`: fill in how a run ended on its entry, in memory (status, time, duration, error).
 - `close_run`: write the ended entry, once, and move its job on (was `execute.settle`).
-- `finish`: move a job on past its ended run if it still holds it (the store's `finish_run` is the same
-  step in one transaction with entries).
+- `finish`: move a job on past its ended run if it still holds it (with `overlap: skip`, in one transaction
+  with the run's `skipped` entry: the store's `finish_run`).
 - `follow_entry`: finish a job as its closed entry says.
 - `finish_writes`: what a finish writes, the job moved on and any `skipped` entry (was `moved_on`).
 """
@@ -60,29 +63,25 @@ def close_run(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bo
     from the entry, when the lease expires). True when `run` is how the run ended; False when another
     closed it first.
 
-    `job`, the job as the caller last wrote it (the executor's start mark), lets the close and the finish
-    go in one transaction, with no read. If the job changed since (an API edit, a pause) or the entry was
-    closed already, that writes nothing, and the entry is closed on its own and followed as above.
+    `job`, the job as the caller last wrote it (the executor's start mark), spares the finish its read when
+    this call's entry is the one that stands; if the job changed since (an API edit, a pause), the finish
+    reads it and applies the outcome on top (`finish`).
     """
-    if job is not None:
-        after, skipped = finish_writes(deps, job, outcome_of(run), now)
-        if deps.jobs.finish_run(job, after, run, *skipped):
-            wake_if_due_soon(deps, after)
-            wake_for_freed_slot(deps, job)
-            return True
     if deps.history.record(run):
         stored: Run | None = run
     else:  # closed already: by the tick, or by this very write (botocore retried it after a lost answer)
         stored = deps.history.get(run.job_id, run.claimed_at, run.id)
+        job = None  # the stored close may not be this one: the finish follows it as read
     if stored is None or stored.status == "running":
         return False  # the job and its history were deleted meanwhile
-    follow_entry(deps, stored, now)
+    follow_entry(deps, stored, now, job)
     return (stored.status, stored.completed_at, stored.error) == (run.status, run.completed_at, run.error)
 
 
-def follow_entry(deps: Deps, entry: Run, now: datetime) -> bool:
-    """Move the job on as its closed history entry says; False if the job no longer holds that run."""
-    return finish(deps, entry.job_id, entry.id, outcome_of(entry), now)
+def follow_entry(deps: Deps, entry: Run, now: datetime, known: Job | None = None) -> bool:
+    """Move the job on as its closed history entry says; False if the job no longer holds that run.
+    `known`: the job as last written, if the caller knows it (no read then, unless it changed since)."""
+    return finish(deps, entry.job_id, entry.id, outcome_of(entry), now, known)
 
 
 def outcome_of(entry: Run) -> Outcome:
@@ -99,14 +98,19 @@ def finish_writes(deps: Deps, job: Job, outcome: Outcome, now: datetime) -> tupl
     return after, () if state.skipped is None else (overlap_entry(job, state.skipped, now, deps.settings),)
 
 
-def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime) -> bool:
+def finish(deps: Deps, job_id: str, run_id: str, outcome: Outcome, now: datetime, known: Job | None = None) -> bool:
     """Move the job on if it still holds `run_id`; False when the run was detached or superseded.
 
-    A conflict is an API update that landed meanwhile: it is kept, and the outcome applied on top.
+    One conditional write on the job as read (or as `known`, first), on its version and run id; with a
+    `skipped` entry for `overlap: skip`, that entry goes in the same transaction, so it is written exactly
+    once with the finish. A conflict is an API update that landed meanwhile: it is kept, and the outcome
+    applied on top of the job read again.
     """
+    unread = known
 
     def try_once() -> bool:
-        job = deps.jobs.get(job_id)
+        nonlocal unread
+        job, unread = unread or deps.jobs.get(job_id), None  # `known` for the first try only
         if job is None or job.run_id != run_id or job.status != JobStatus.RUNNING:
             return False
         after, skipped = finish_writes(deps, job, outcome, now)

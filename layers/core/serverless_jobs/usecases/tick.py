@@ -478,10 +478,13 @@ def claim_or_recover(deps: Deps, job: Job, now: datetime) -> RunRequest | Waitin
     recover a due running one (True if it was lost).
 
     A due paused or cancelled job holds the run its pause or cancel detached, whose lease is over: its
-    entry is closed if the executor never closed it (True then), and the job leaves the index.
+    entry is closed if the executor never closed it (True then), and the job leaves the index. A job
+    holding a run whose `leaseUntil` is still ahead is passed over, whatever its `due` key says.
     """
     if job.status == JobStatus.PENDING:
         return claim_due(deps, job, now)
+    if lifecycle.lease_ahead(job, to_millis(now)):
+        return False  # its run may yet report: passed over until its lease ends
     if job.status == JobStatus.RUNNING:
         return fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
     if lifecycle.holds_detached_run(job):

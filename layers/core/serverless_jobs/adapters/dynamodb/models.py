@@ -127,6 +127,7 @@ class JobItem(Model):
     scheduled_at = IntegerAttribute(null=True, attr_name="scheduledAt")
     trigger = UnicodeAttribute(null=True)
     run_started_at = IntegerAttribute(null=True, attr_name="runStartedAt")
+    lease_until = IntegerAttribute(null=True, attr_name="leaseUntil")  # absent as 0.3.0 stores a job
     jitter_seconds = IntegerAttribute(default=0, attr_name="jitterSeconds")
     max_runs = IntegerAttribute(null=True, attr_name="maxRuns")
     successful_runs = IntegerAttribute(default=0, attr_name="successfulRuns")
