@@ -19,6 +19,7 @@ def test_validate_answers_the_job_a_create_would_make_and_stores_nothing(api: Ap
     assert sum(calls.values()) == 0
     assert api.get("/jobs").body["jobs"] == []
     created = api.post("/jobs", {**body, "key": "reports/daily"}).body
+    assert reply.body["id"] is None  # nothing stored, so no id that a client could follow
     assert {**reply.body, "id": created["id"]} == created  # the same job, field for field
 
 

@@ -24,6 +24,7 @@ from serverless_jobs.http.schemas import (
     Health,
     JobCreate,
     JobList,
+    JobPreview,
     JobUpdate,
     JobView,
     Message,
@@ -156,9 +157,9 @@ def add_jobs(app: APIGatewayRestResolver, service: JobService, tokens: PageToken
     # What `POST /jobs` would create from this body, checked by the same rules, and nothing stored: for tools
     # that check a whole file of jobs before changing any (`serverless-jobs plan`). POST /jobs/<id> is no
     # route, so "validate" is taken for no job's id.
-    @_route(app, "POST", "/jobs/validate", JobView, 400)
-    def validate_job(request: Annotated[JobCreate, Body()]) -> JobView:
-        return job_view(service.validate(job_spec(request)))
+    @_route(app, "POST", "/jobs/validate", JobPreview, 400)
+    def validate_job(request: Annotated[JobCreate, Body()]) -> JobPreview:
+        return JobPreview.model_validate({**job_view(service.validate(job_spec(request))).model_dump(), "id": None})
 
     @_route(app, "GET", "/jobs", JobList, 400)
     def list_jobs(

@@ -397,6 +397,13 @@ class JobView(BaseModel):
     updatedAt: str
 
 
+class JobPreview(JobView):
+    """What `POST /jobs/validate` answers: the job a create would store, with no `id`, as nothing is stored.
+    An empty id named no job, and a client following it (`GET /jobs/`) was answered the list."""
+
+    id: None = None  # type: ignore[assignment]
+
+
 class JobList(BaseModel):
     jobs: list[JobView]
     nextToken: str | None
