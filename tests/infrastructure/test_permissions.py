@@ -28,6 +28,7 @@ JOBS_TABLE_ARN = {"Fn::GetAtt": ["JobsTable", "Arn"]}  # as the template writes 
 EXECUTOR_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ExecutorFunction"
 DISPATCH_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DispatchFunction"
 DEAD_LETTER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:DeadLetterQueue"
+TIMER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:TimerQueue"
 LAMBDA_LOGS = "AWSLambdaBasicExecutionRole, which SAM attaches: the Lambda service writes the function's logs"
 XRAY = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`: Lambda sends the traces (off in tests)"
 XRAY_SAMPLING = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`; unused on Lambda, which samples"
@@ -187,7 +188,8 @@ def test_with_the_default_empty_target_parameters_the_executor_may_reach_no_targ
         grant for grant in targets(defaults) if grant[1].split(":function:")[-1].startswith("serverless-jobs-tick-")
     }
     assert {action for action, _ in wake} == {"lambda:InvokeFunction"}  # the executor wakes the tick
-    always = {("sqs:SendMessage", DEAD_LETTER_QUEUE)} | wake  # and SAM's OnFailure destination
+    # and SAM's OnFailure destination, and the timer's alarms (decision 0075)
+    always = {("sqs:SendMessage", DEAD_LETTER_QUEUE), ("sqs:SendMessage", TIMER_QUEUE)} | wake
     assert targets(defaults) == always
     assert targets(on_the_test_stack) == always | {
         (f"{service}:{action}", arn)

@@ -46,6 +46,7 @@ from serverless_jobs.domain.job import Job, JobStatus, RunRequest
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
+from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.claim import Refused, Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
@@ -155,7 +156,8 @@ def run_window(
     deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None
-    known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
+    # each shard's soonest next_run_at, as the last look at it saw; the alarm this invocation set on each
+    known, alarmed = dict[int, int | None](), dict[int, int]()
     every_shard = True
     while True:
         if woken_for is not None and clock.now() >= woken_for:
@@ -172,12 +174,13 @@ def run_window(
             shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
             done = run_pass(deps, dispatcher, shards, fan_out)
             total += done.report
-            known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
             deadline = serving_waits(deadline, window_ends, done)
+            # what falls due later than a second from now gets an alarm instead of this invocation's sleep
+            ahead = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            known = alarm_far(deps, ahead, deadline, alarmed)
             total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
-            if every_shard:
-                retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
+            retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS) if every_shard else None
             if sweep_pending:
                 swept = sweep(deps)
                 total += swept
@@ -197,6 +200,26 @@ def run_window(
         if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
+
+
+def alarm_far(
+    deps: Deps, known: Mapping[int, int | None], deadline: datetime, alarmed: dict[int, int]
+) -> dict[int, int | None]:
+    """`known` less the shards whose soonest job, before `deadline`, is due further than NEAR_SECONDS away:
+    each of those gets an alarm on the SQS timer (usecases.alarms), chained up to `deadline`, unless this
+    invocation set that one already (`alarmed`, updated), instead of an invocation sleeping towards it. A
+    shard whose alarm the queue refused stays (the invocation sleeps towards it, as without a timer)."""
+    if deps.timer is None:
+        return dict(known)
+    now, until = deps.clock.now(), to_millis(deadline)
+    far = {
+        shard: due
+        for shard, due in known.items()
+        if due is not None and due < until and not is_near(from_millis(due), now)
+    }
+    fresh = {str(shard): due for shard, due in far.items() if alarmed.get(shard) != due}
+    alarmed.update({int(shard): fresh[shard] for shard in set_alarms(deps, fresh, deadline)})
+    return {shard: due for shard, due in known.items() if shard not in far or alarmed.get(shard) != due}
 
 
 def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:
