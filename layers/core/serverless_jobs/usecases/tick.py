@@ -6,15 +6,18 @@ or cancel detached: its entry is closed the same way if its executor never close
 of it. Nothing here scans; each shard costs one Query over due items only.
 
 EventBridge fires the tick once a minute, but schedules are exact to the tenth of a second: each pass also
-looks ahead (the soonest job due later, one item per shard), and the invocation sleeps until then, ending
-when nothing is due before the next minute's tick (`run_window`). A write that makes a job due before that
-tick wakes a pass (usecases.wake); no function polls all minute.
+looks ahead (the soonest job due later, one item per shard). What it finds due later than a second and
+before the next minute's tick gets an alarm on the SQS timer (usecases.alarms, decision 0075), whose pass
+looks ahead on its shard in turn; the invocation sleeps only towards what is due within a second (or
+towards everything, without a timer or when an alarm is refused), ending when nothing is left before the
+next minute's tick (`run_window`). A write that makes a job due before that tick sets an alarm or wakes a
+pass (usecases.wake); no function polls all minute, and none sleeps more than about a second.
 
 Due jobs with a concurrency key or a rate limit are claimed one key at a time, in due order across every
 shard, each key's on one thread: the first a full window or a full key refuses stops the key's turn (the
 later ones would be refused too). For a rate limit the pass looks again on those jobs' shards when a place
 frees: a job waiting for its rate limit stays due (the look-ahead does not see it), so this is what wakes
-the tick for it, and no pass spins on it meanwhile. For a concurrency key the finish that frees a slot
+the tick (an alarm) for it, and no pass spins on it meanwhile. For a concurrency key the finish that frees a slot
 wakes a pass (usecases.wake).
 
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
@@ -118,22 +121,24 @@ def run_window(
     woken_for: datetime | None = None,
     fan_out: FanOut | None = None,
 ) -> TickReport:
-    """Passes at the instants jobs fall due, sleeping between them, until nothing is due before the next
-    minute's tick (or the Lambda's own time less a margin runs out).
+    """Passes at the instants jobs fall due, until nothing is due before the next minute's tick (or the
+    Lambda's own time less a margin runs out).
 
-    Each pass claims what is due and looks ahead: the soonest job due later on each shard. The invocation
-    sleeps until the earliest of those and passes again; it ends when that is the next minute's tick or
-    later (that tick looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after
-    the first asks only the shards whose soonest job has come: nothing else was due there when it looked,
-    and a write since that is due before the next tick wakes a pass of its own. After a fault, a sleep cut
-    short (the local stack's wake) or at the wake's due time, a pass asks every shard again. A wake
-    (`woken_for`, the due time of the job a write woke it for) counts as due too: the index is eventually
-    consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
-    after the pass at that time: what falls due later is the next minute's tick's, or has woken an
-    invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
-    than they must. Jobs a pass leaves waiting for their rate limit are the exception: they are due
-    already, so no write wakes anyone for them, and the invocation whose pass took a place serves them as
-    places free, within its window (`serving_waits`).
+    Each pass claims what is due and looks ahead: the soonest job due later on each shard. Those due later than
+    a second and before the deadline get an alarm on the SQS timer, chained up to the deadline (`alarm_far`;
+    each alarm's pass looks ahead on its shard and sets the next), and leave this invocation's reckoning. For
+    the rest (due within a second, or whose alarm was refused, or all of them without a timer) the invocation
+    sleeps until the earliest and passes again; it ends when that is the next minute's tick or later (that tick
+    looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after the first asks only
+    the shards whose soonest job has come: nothing else was due there when it looked, and a write since that is
+    due before the next tick wakes a pass of its own. After a fault, a sleep cut short (the local stack's wake)
+    or at the wake's due time, a pass asks every shard again. A wake (`woken_for`, the due time of the job a
+    write woke it for) counts as due too: the index is eventually consistent, and the write may not show in the
+    first pass's look-ahead yet. A woken invocation ends after the pass at that time: what falls due later is
+    the next minute's tick's, or has woken an invocation of its own (or is seen by the one sleeping towards it),
+    so invocations overlap no longer than they must. Jobs a pass leaves waiting for their rate limit are the
+    exception: they are due already, so no write wakes anyone for them, and the invocation whose pass took a
+    place serves them as places free, within its window (`serving_waits`).
 
     Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps

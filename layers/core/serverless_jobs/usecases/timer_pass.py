@@ -71,6 +71,10 @@ def run_alarms(
         allowed = remaining_seconds() - SAFETY_MARGIN_SECONDS
         if allowed <= 0:
             break  # the jobs stay due: the minute's tick claims them
+        # read before the wait, so the pass follows it at once (a switch stopped during it: a second late)
+        running = guarded("read the runner switch", is_running)
+        if running is False or running is FAILED:
+            break  # stopped, or not known to run: nothing dispatched; the minute's tick reads it again
         pause = min(max(0.0, (wake_at - clock.now()).total_seconds()), allowed)
         if pause > 0:
             sleep(pause)
@@ -78,9 +82,6 @@ def run_alarms(
         shards = due_shards(known, to_millis(clock.now()))
         if not shards:
             continue  # the sleep ended early
-        running = guarded("read the runner switch", is_running)
-        if running is False or running is FAILED:
-            break  # stopped, or not known to run: nothing dispatched; the minute's tick reads it again
         done = run_pass(deps, dispatcher, shards)
         total += done.report
         known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
