@@ -18,14 +18,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-import moto
-
 from bench.figures import Figure, show
+from bench.run_writes import fresh_stack
 from devtools.aws_calls import AwsCall, record_calls
-from devtools.clock import ManualClock
 from devtools.environment import use_template_environment
-from devtools.resources import create_queues, create_rules, create_tables
-from devtools.stack import START, Stack
+from devtools.stack import START
 
 MINUTES = 5
 EVERY_SECONDS = 30
@@ -58,25 +55,18 @@ def count() -> TimerCounts:
     """A `30s` job's MINUTES minutes: a minute tick each minute and the alarms between, every call counted."""
     calls: list[AwsCall] = []
     record_calls(calls.append)
-    with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
-        stack = Stack(ManualClock(START))
-        try:
-            stack.deliver_at_once()
-            job = stack.create(name="sub-minute", handler="echo", schedule=f"{EVERY_SECONDS}s")
-            invocations = 0
-            for minute in range(MINUTES):
-                stack.clock.set(START + timedelta(minutes=minute))
-                stack.tick(remaining_millis=65_000)
-                invocations += len(stack.fire_timers(until=START + timedelta(minutes=minute + 1, microseconds=-1)))
-            runs = len(stack.history(job["id"]))
-            messages = len(stack.timers.sent)
-            longest = max(stack.sleeps, default=0.0)
-            waited = sum(stack.alarms.sleeps)
-        finally:
-            stack.close()
+    with fresh_stack() as stack:
+        stack.deliver_at_once()
+        job = stack.create(name="sub-minute", handler="echo", schedule=f"{EVERY_SECONDS}s")
+        invocations = 0
+        for minute in range(MINUTES):
+            stack.clock.set(START + timedelta(minutes=minute))
+            stack.tick(remaining_millis=65_000)
+            invocations += len(stack.fire_timers(until=START + timedelta(minutes=minute + 1, microseconds=-1)))
+        runs = len(stack.history(job["id"]))
+        messages = len(stack.timers.sent)
+        longest = max(stack.sleeps, default=0.0)
+        waited = sum(stack.alarms.sleeps)
     actions = Counter((call.function, call.action) for call in calls)
     return TimerCounts(
         runs=runs,

@@ -3,7 +3,7 @@ and the dispatch function's wait for it, bounded by the Lambda's remaining time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -67,6 +67,16 @@ def test_alarms_are_one_per_distinct_second_at_its_soonest_instant_naming_its_sh
     ]
 
 
+def moving_clock(app: App, sleeps: list[float]) -> Callable[[float], None]:
+    """A sleep that records its seconds and moves the app's manual clock on by them."""
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        app.clock.advance(seconds)
+
+    return sleep
+
+
 def deps_with(app: App, **changes: object) -> Deps:
     return replace(app.api_deps, **changes)  # type: ignore[arg-type]
 
@@ -99,10 +109,7 @@ def test_the_minute_tick_alarms_what_falls_due_later_and_sleeps_only_under_a_sec
     later = app.create(run_at=ms(20.25))
     app.create(run_at=ms(75))  # the next minute's
     sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        app.clock.advance(seconds)
+    sleep = moving_clock(app, sleeps)
 
     report = run_window(
         replace(app.tick_deps, timer=timer),
@@ -130,10 +137,7 @@ def test_an_alarms_pass_waits_only_the_rest_claims_and_chains_the_next_due_withi
         app.jobs.update(job, replace(job, due_shard=shard))  # the same shard as the first
     app.clock.set(at(10))  # the alarm shows at 09:00:10, 10 whole seconds after it was set
     sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        app.clock.advance(seconds)
+    sleep = moving_clock(app, sleeps)
 
     report = run_alarms(
         replace(app.tick_deps, timer=timer),
