@@ -24,7 +24,7 @@ from bench.write_units import tables, tally
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_calls, watching
 from devtools.environment import use_template_environment
-from devtools.resources import create_rules, create_tables
+from devtools.resources import create_queues, create_rules, create_tables
 from devtools.stack import START, Stack
 from serverless_jobs.domain.timefmt import iso_z
 
@@ -129,6 +129,7 @@ def _tick_cost(total_jobs: int) -> list[Figure]:
     with moto.mock_aws():
         create_tables()
         create_rules()
+        create_queues()
         stack = Stack(ManualClock(START))
         try:
             idle = total_jobs - DUE
@@ -151,6 +152,7 @@ def measure() -> list[Figure]:
     with moto.mock_aws():
         create_tables()
         create_rules()
+        create_queues()
         stack = Stack(ManualClock(START))
         try:
             figures = _api_costs(stack)

@@ -4,11 +4,11 @@ then the designs for sub-minute runs and the write-unit cuts weighed in decision
 paying for waiting".
 
 Measured: each kind's write units a run (bench.run_writes: 1 KB jobs, every unit on tables and indexes, at
-botocore), a herd's per job, and the seconds the woken tick sleeps for a `30s` job's run. Modelled, with the
-prices of bench.idle_cost (us-east-1 list prices, arm64, free tiers left out): the executor's invocation and
-EXECUTOR_BILLED_SECONDS at its template memory; the SQS timer's requests a run (`timer_requests_a_run`, the
-one place its measured count replaces the model once the timer lands), its consumer's invocation and
-sub-second wait; for the options, the constants below, each a documented behaviour or a stated assumption.
+botocore), a herd's per job, and what the SQS timer does for a `30s` job's run (bench.timer_requests: its
+sends, the dispatch invocations and their Queries; the mapping's receive and delete counted a message).
+Modelled, with the prices of bench.idle_cost (us-east-1 list prices, arm64, free tiers left out): the
+executor's invocation and EXECUTOR_BILLED_SECONDS at its template memory, the timer's sub-second wait; for the
+options, the constants below, each a documented behaviour or a stated assumption.
 Run: `python -m bench.run_cost`.
 """
 
@@ -17,10 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 
-from bench import run_writes
+from bench import run_writes, timer_requests
 from bench.figures import Figure, show
 from bench.idle_cost import (
+    DYNAMODB_READ_UNIT,
     DYNAMODB_WRITE_UNIT,
     EXECUTOR_BILLED_SECONDS,
     EXPRESS_GB_SECOND,
@@ -49,11 +51,7 @@ DISPATCH_SECONDS_A_JOB = 0.020  # a herd job's share of a dispatch invocation: i
 SUB_MINUTE_EVERY_SECONDS = 30
 
 # (a) SQS message timer (DelaySeconds <= 900), consumed by DispatchFunction through an event source mapping.
-# MODELLED until the timer lands: SendMessage, the mapping's ReceiveMessage and DeleteMessage (batched at
-# volume: fewer). Read only through `timer_requests_a_run`.
-SQS_TIMER_REQUESTS_A_RUN = 3
-SQS_TIMER_REQUESTS_ARE = "modelled"  # "measured" once `timer_requests_a_run` reads them from the timer itself
-SQS_REMAINDER_SECONDS = 0.5  # DelaySeconds is whole seconds: the consumer waits the sub-second rest, on average
+SQS_REMAINDER_SECONDS = timer_requests.REMAINDER_SECONDS  # DelaySeconds is whole seconds: the rest is waited
 # (c) timers with minute precision or a billed wait
 SCHEDULER_WAIT_SECONDS = 30.0  # Scheduler invokes within the minute it is due: a sub-minute run waits half of it
 EXPRESS_GB = 0.064  # an Express workflow's smallest memory step, waiting out a run's second within the minute
@@ -73,18 +71,24 @@ def per_million(dollars: float) -> float:
     return dollars * MILLION
 
 
-def timer_requests_a_run() -> float:
-    """SQS requests the sub-minute timer makes a run: the one place the model meets the timer. Modelled
-    (SQS_TIMER_REQUESTS_A_RUN) until the timer lands; then its requests a run, captured at botocore as
-    bench.run_writes captures writes (the API's or finish's SendMessage, and the mapping's ReceiveMessage
-    and DeleteMessage, which the local stack plays), replace the constant here and every figure follows."""
-    return SQS_TIMER_REQUESTS_A_RUN
+@cache
+def timer_counts() -> timer_requests.TimerCounts:
+    """What the SQS timer does for a `30s` job's runs, counted at botocore (bench.timer_requests): the one
+    place the cost model meets the timer."""
+    return timer_requests.count()
 
 
 def sqs_timer() -> float:
-    """What the SQS timer adds to a sub-minute run: its requests, the consumer's invocation (DispatchFunction
-    through the mapping) and its wait for the sub-second rest, at its template memory."""
-    return timer_requests_a_run() * SQS_REQUEST + LAMBDA_REQUEST + waiting(SQS_REMAINDER_SECONDS, "DispatchFunction")
+    """What the SQS timer adds to a sub-minute run, as counted: its SQS requests (the sends, and the mapping's
+    receive and delete of each message), the dispatch invocations the mapping makes and their Queries, and
+    the wait for the sub-second rest at the dispatch function's template memory."""
+    timer = timer_counts()
+    return (
+        timer.sqs_requests_a_run * SQS_REQUEST
+        + timer.per_run(timer.invocations) * LAMBDA_REQUEST
+        + timer.per_run(timer.reads) * 0.5 * DYNAMODB_READ_UNIT
+        + waiting(SQS_REMAINDER_SECONDS, "DispatchFunction")
+    )
 
 
 def herd_units() -> float:
@@ -268,7 +272,6 @@ def by_kind(minute: Operations, sub_minute: Operations, one_time: Operations, he
     minute_units = _units(minute, RUN)
     one_time_units = _units(one_time, CREATE) + _units(one_time, RUN)  # each run is a job created for it
     sub_minute_units = _units(sub_minute, RUN)
-    slept = sub_minute.slept_per_run
     sub_minute_base = sub_minute_units * DYNAMODB_WRITE_UNIT + executor
     return [
         KindCost(
@@ -282,15 +285,11 @@ def by_kind(minute: Operations, sub_minute: Operations, one_time: Operations, he
             scheduler,
         ),
         KindCost(
-            f"sub-minute (`30s`) by the SQS timer: {sub_minute_units} write units, {timer_requests_a_run():g} SQS "
-            f"requests ({SQS_TIMER_REQUESTS_ARE}), the consumer's invocation and {SQS_REMAINDER_SECONDS:g} s wait",
+            f"sub-minute (`30s`) by the SQS timer: {sub_minute_units} write units, "
+            f"{timer_counts().sqs_requests_a_run:.1f} SQS requests, "
+            f"{timer_counts().per_run(timer_counts().invocations):.1f} dispatch invocations (counted) "
+            f"and {SQS_REMAINDER_SECONDS:g} s waited",
             per_million(sub_minute_base + sqs_timer()),
-            None,
-        ),
-        KindCost(
-            f"sub-minute (`30s`) by a woken tick, until the SQS timer lands: {sub_minute_units} write units, "
-            f"the tick asleep {slept:.0f} s",
-            per_million(sub_minute_base + LAMBDA_REQUEST + waiting(slept, "TickFunction")),
             None,
         ),
         KindCost(

@@ -31,6 +31,9 @@ running_function: ContextVar[str | None] = ContextVar("running_function", defaul
 _ACTIONS = {
     ("lambda", "Invoke"): "lambda:InvokeFunction",
     ("lambda", "InvokeWithResponseStream"): "lambda:InvokeFunction",
+    ("sqs", "SendMessageBatch"): "sqs:SendMessage",
+    ("sqs", "DeleteMessageBatch"): "sqs:DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "sqs:ChangeMessageVisibility",
 }
 # The IAM prefix of a service whose endpoint prefix differs from it.
 _IAM_PREFIXES = {"monitoring": "cloudwatch"}

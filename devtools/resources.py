@@ -1,8 +1,10 @@
-"""Builds the template's stateful resources in moto: tables exactly as declared, the tick's rule, and what
-jobs' targets reach on the test and local stacks (STACK_PARAMETERS names them)."""
+"""Builds the template's stateful resources in moto: tables exactly as declared, the tick's rule, the queues
+(the timer's among them), and what jobs' targets reach on the test and local stacks (STACK_PARAMETERS names
+them)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -37,6 +39,26 @@ def create_tables() -> list[str]:
             )
         names.append(table["TableName"])
     return names
+
+
+# The queue properties moto is given, as the queue's attributes (SSE is AWS's own; moto has no keys to use).
+_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "RedrivePolicy")
+
+
+def create_queues() -> dict[str, str]:
+    """The template's queues, named by their logical ids as the template's `Ref` resolves them (those a
+    redrive policy names first); each logical id's queue URL."""
+    client = boto3.client("sqs")
+    specs = {name: resolve(spec.get("Properties", {})) for name, spec in resources("AWS::SQS::Queue").items()}
+    urls = {}
+    for name, properties in sorted(specs.items(), key=lambda item: "RedrivePolicy" in item[1]):
+        attributes: dict[Any, str] = {
+            key: json.dumps(properties[key]) if isinstance(properties[key], dict) else str(properties[key])
+            for key in _QUEUE_ATTRIBUTES
+            if key in properties
+        }
+        urls[name] = client.create_queue(QueueName=properties.get("QueueName", name), Attributes=attributes)["QueueUrl"]
+    return urls
 
 
 def create_rules() -> None:

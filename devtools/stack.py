@@ -14,18 +14,20 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from devtools.alarm_delivery import AlarmDelivery
 from devtools.api import ApiClient
 from devtools.clock import ManualClock
-from devtools.dispatch import InvokeRecorder
+from devtools.dispatch import InvokeRecorder, TimerRecorder
 from devtools.functions import FakeLambdaContext, LambdaHandler, build_function, load_function_module
 from devtools.moto_backend import serialise_moto_calls
-from devtools.template import ROOT
+from devtools.template import ACCOUNT, REGION, ROOT
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.wiring import AwsClients, deps_on_dynamodb
 
 EVENTS = ROOT / "events"
+TIMER_QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:TimerQueue"
 # When the tests' and benchmarks' manual clocks start: a Saturday morning, 2026-11-28 09:00 UTC.
 START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -64,10 +66,18 @@ class Stack:
         self.invocations.attach(self.clients.lambda_invoke)
         self.invocations.attach(self.executor_clients.lambda_invoke)
         self.invocations.attach(self.executor_clients.lambda_async)
+        self.sleeps: list[float] = []  # every sleep of the tick's and the dispatch function's, in order
+        self.timers = TimerRecorder(clock, self.settings.timer_queue)
+        self.timers.attach(self.clients.sqs)
+        self.timers.attach(self.executor_clients.sqs)
+        self.alarms = AlarmDelivery(clock, self.timers, TIMER_QUEUE_ARN)
+        self.alarms.sleeps = self.sleeps
         self.api_handler = build_function("ApiFunction", self.settings, self.clients, clock)
         self.tick_handler = self.build_tick(self._advance)
         self.executor_handler = self.build_executor(rng=rng)
-        self.dispatch_handler = build_function("DispatchFunction", self.settings, self.clients, clock)
+        self.dispatch_handler = build_function(
+            "DispatchFunction", self.settings, self.clients, clock, sleep=self.alarms.sleep
+        )
         self.invocations.routes["DispatchFunction"] = self.dispatch
         self._metrics_turn = threading.Lock()
         self.api = ApiClient(self.api_handler)
@@ -91,9 +101,18 @@ class Stack:
         return deps_on_dynamodb(replace(self.settings, **settings), self.clock)
 
     def _advance(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
         self.clock.advance(seconds)
 
+    def fire_timers(self, until: datetime | None = None) -> list[dict[str, Any]]:
+        """Deliver the timer's messages as its event source mapping would, those showing by `until` (default:
+        within a minute from now: a recurring job sets its alarms on and on), each batch when it shows, the
+        dispatch function's waits moving the manual clock (devtools.alarm_delivery). Its results."""
+        return self.alarms.deliver(self.dispatch_handler, until or self.clock.now() + timedelta(seconds=60))
+
     def close(self) -> None:
+        self.timers.detach(self.clients.sqs)
+        self.timers.detach(self.executor_clients.sqs)
         self.invocations.detach(self.clients.lambda_invoke)
         self.invocations.detach(self.executor_clients.lambda_invoke)
         self.invocations.detach(self.executor_clients.lambda_async)

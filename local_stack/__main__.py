@@ -56,16 +56,17 @@ def port_from_environment() -> int:
 def serve(port: int) -> None:
     # Imported inside moto's mock so every AWS client the functions create at import time is local.
     from devtools.functions import build_function
-    from devtools.resources import create_rules, create_tables, create_targets
-    from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS
+    from devtools.resources import create_queues, create_rules, create_tables, create_targets
+    from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS, resolve
     from local_stack.server import FunctionPool, example_commands, make_server
-    from local_stack.workers import ThreadShardDispatcher, TickLoop, WorkerPoolDispatcher
+    from local_stack.workers import ThreadShardDispatcher, TickLoop, TimerMapping, WorkerPoolDispatcher
     from serverless_jobs.adapters.system_clock import SystemClock
     from serverless_jobs.settings import Settings
     from serverless_jobs.wiring import AwsClients
 
     create_tables()
     create_rules()
+    create_queues()
     create_targets()
     # No Lambda service for lambda targets; webhooks may go to plain http on this machine.
     settings, clients, clock = replace(Settings.from_environment(), local_stack=True), AwsClients(), SystemClock()
@@ -85,9 +86,11 @@ def serve(port: int) -> None:
         raise SystemExit(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror} (PORT=<another port> make dev)"
         ) from None
-    shards = ThreadShardDispatcher(
-        build_function("DispatchFunction", settings, clients, clock, dispatcher=dispatcher, notifications=dispatcher)
+    timer = TimerMapping(settings.timer_queue, resolve({"Fn::GetAtt": ["TimerQueue", "Arn"]}))
+    dispatch = build_function(
+        "DispatchFunction", settings, clients, clock, dispatcher=dispatcher, notifications=dispatcher, sleep=timer.sleep
     )
+    shards = ThreadShardDispatcher(dispatch)
     tick = build_function(
         "TickFunction",
         settings,
@@ -117,7 +120,9 @@ def serve(port: int) -> None:
         flush=True,
     )
     loop.start(tick)
+    timer.start(dispatch, clients.sqs)  # an alarm set before this waits in moto's queue, as on SQS
     server.serve_forever(poll_interval=0.2)
+    timer.stop()
     loop.stop()
     server.server_close()
     print("stopped", flush=True)

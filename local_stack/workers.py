@@ -1,5 +1,5 @@
-"""What stands in for Lambda locally: a pool that runs dispatched runs, threads for a herd's shards, and
-the tick loop (the rule, and the tick's wakes)."""
+"""What stands in for Lambda locally: a pool that runs dispatched runs, threads for a herd's shards, the
+tick loop (the rule, and the tick's wakes), and the timer queue's event source mapping."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from devtools.functions import LambdaHandler
 from local_stack.context import InvocationContext
-from serverless_jobs.adapters.lambda_events import notify_event, run_event, shard_event, wake_event
+from serverless_jobs.adapters.lambda_events import notify_event, run_event, shard_event, sqs_event, wake_event
 from serverless_jobs.domain.job import RunRequest
 
 log = logging.getLogger("local_stack")
@@ -181,8 +181,8 @@ class LoopContext(InvocationContext):
     stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def stopped_by(cls, stopping: threading.Event) -> LoopContext:
-        started = InvocationContext.starting("TickFunction")
+    def stopped_by(cls, stopping: threading.Event, function: str = "TickFunction") -> LoopContext:
+        started = InvocationContext.starting(function)
         return cls(
             function_name=started.function_name,
             remaining_millis=started.remaining_millis,
@@ -192,3 +192,68 @@ class LoopContext(InvocationContext):
 
     def get_remaining_time_in_millis(self) -> int:
         return 0 if self.stopping.is_set() else super().get_remaining_time_in_millis()
+
+
+# How often the local mapping asks moto's timer queue: a message shows within this of its delay's end.
+POLL_SECONDS = 0.02
+
+
+class TimerMapping:
+    """The timer queue's event source mapping (decision 0075), played over moto's queue, which keeps each
+    message hidden for its DelaySeconds as SQS does: a thread receives every POLL_SECONDS (Lambda's long
+    poll would keep moto's lock for its 20 s) and invokes the dispatch function with each batch, at most 10,
+    on a thread of its own, as Lambda runs batches in parallel; then deletes the messages the invocation did
+    not report failed, as the mapping does. `stop` ends the polling and the invocations' waits at once (their
+    contexts have no time left), so Ctrl-C is never held up."""
+
+    def __init__(self, queue_url: str, queue_arn: str) -> None:
+        self._queue_url = queue_url
+        self._queue_arn = queue_arn
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, dispatch: LambdaHandler, client: Any) -> None:
+        """Deliver the queue's messages to `dispatch`, the dispatch function's handler built with
+        `sleep=self.sleep`, receiving with `client` (an SQS client)."""
+        self._thread = threading.Thread(target=self._poll, args=(dispatch, client), name="timer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def sleep(self, seconds: float) -> None:
+        """The dispatch function's wait for an alarm's instant, cut short by `stop`."""
+        self._stopping.wait(seconds)
+
+    def _poll(self, dispatch: LambdaHandler, client: Any) -> None:
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                answer = client.receive_message(
+                    QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=60
+                )
+            except Exception:
+                log.exception("timer: receiving from the queue failed; trying again")
+                continue
+            messages = answer.get("Messages", [])
+            if messages:
+                threading.Thread(
+                    target=self._invoke, args=(dispatch, client, messages), name="timer-dispatch", daemon=True
+                ).start()
+
+    def _invoke(self, dispatch: LambdaHandler, client: Any, messages: list[dict[str, Any]]) -> None:
+        event = sqs_event([(message["MessageId"], message["Body"]) for message in messages], self._queue_arn)
+        try:
+            result = dispatch(event, LoopContext.stopped_by(self._stopping, "DispatchFunction"))
+        except Exception:
+            log.exception("timer: dispatch crashed (its messages show again after their visibility timeout)")
+            return
+        failed = {failure["itemIdentifier"] for failure in result.get("batchItemFailures", [])}
+        done = [message for message in messages if message["MessageId"] not in failed]
+        if done:
+            entries = [{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(done)]
+            try:
+                client.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            except Exception:
+                log.exception("timer: deleting delivered messages failed (they show again, harmlessly)")

@@ -33,11 +33,11 @@ def build(
 ) -> LambdaHandler:
     """The executor's handler over the settings' tables. It calls DynamoDB, the AWS service of a job's
     target (each client made by the first run that needs it; `targets` replaces the AWS targets), and
-    Lambda to wake the tick for a retry or next occurrence due before the next minute's tick (unless given
-    another waker: the local stack's)."""
+    the timer queue (or Lambda, to wake the tick) for a retry or next occurrence due before the next
+    minute's tick (unless given another waker: the local stack's)."""
     clients = clients or executor_clients()
-    tick_waker = lambda_invokes(settings, clients, waker=waker).waker
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, tick_waker)
+    invokes = lambda_invokes(settings, clients, waker=waker)
+    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, invokes.waker, timer=invokes.timer)
     targets = targets or AwsTargets(clients, settings, clock)
 
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

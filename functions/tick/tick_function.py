@@ -1,5 +1,5 @@
 """Tick Lambda: fired by the EventBridge rule every minute, or woken by a write (a wake event); claims due
-jobs and dispatches them as they fall due, until nothing is due before the next minute's tick."""
+jobs and dispatches them, setting alarms on the SQS timer for what falls due later in its minute."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def build(
     herd out, through Lambda unless given another dispatcher, hand-off and shard dispatcher (the local
     stack's); without a dispatch function it never fans out."""
     invokes = lambda_invokes(settings, clients, dispatcher=dispatcher, notifications=notifications, shards=shards)
-    deps = deps_on_dynamodb(settings, clock, rng, clients.tuning, clients.session, notifications=invokes.notifications)
+    deps = deps_on_dynamodb(
+        settings, clock, rng, clients.tuning, clients.session, notifications=invokes.notifications, timer=invokes.timer
+    )
     fan_out = None if invokes.shards is None else FanOut(invokes.shards, settings.fan_out_threshold)
     runner = runner_switch(settings, clients)
 

@@ -6,12 +6,16 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
+from devtools.aws_calls import AwsCall
 from devtools.local_http import COMMAND, LocalStack, environment
-from devtools.template import ROOT
+from devtools.stack import lateness
+from devtools.template import ACCOUNT, REGION, ROOT
 
 
 def status_is(*wanted: str) -> Any:
@@ -33,6 +37,24 @@ def test_a_2s_interval_runs_at_least_3_times_in_10s(local: LocalStack) -> None:
     history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: len(body["history"]) >= 3, 10)
     assert len(history["history"]) >= 3
     local.call("POST", f"/jobs/{job['id']}/cancel")
+
+
+def test_a_5s_interval_runs_each_occurrence_through_the_sqs_timer(local: LocalStack) -> None:
+    """Each next occurrence is 5 s after a run's finish writes it: the executor sets an alarm on the timer
+    queue (decision 0075), which the local mapping delivers to the dispatch function when it shows."""
+    mark = len(local.calls.read_text().splitlines())
+    job = local.create(schedule="5s")
+    history = local.wait_for(f"/jobs/{job['id']}/history", lambda body: len(body["history"]) >= 3, 20)
+    local.call("POST", f"/jobs/{job['id']}/cancel")
+
+    runs = sorted(history["history"], key=lambda run: run["scheduledAt"])[:3]
+    scheduled = [datetime.fromisoformat(run["scheduledAt"]) for run in runs]
+    assert [later - earlier for earlier, later in pairwise(scheduled)] == [timedelta(seconds=5)] * 2  # none missed
+    # within the timer's second: not the next minute's tick (a precision figure is bench.local_precision's)
+    assert all(lateness(run) < timedelta(seconds=1) for run in runs)
+    calls = [AwsCall.from_json(line) for line in local.calls.read_text().splitlines()[mark:]]
+    timer = f"arn:aws:sqs:{REGION}:{ACCOUNT}:TimerQueue"
+    assert AwsCall("ExecutorFunction", "sqs:SendMessage", timer) in calls
 
 
 def test_fail_ends_failed_after_its_attempts_and_flaky_completes(local: LocalStack) -> None:
@@ -93,6 +115,7 @@ def test_ctrl_c_stops_it_within_5s_without_a_traceback() -> None:
     local = LocalStack.start()
     try:
         local.create(handler="sleep", data={"seconds": 60})
+        local.create(schedule="30s")  # an alarm waiting in the timer queue, its mapping polling
         time.sleep(0.5)
 
         local.process.send_signal(signal.SIGINT)  # with the 60 s handler still running

@@ -18,7 +18,7 @@ from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.functions import build_function
 from devtools.moto_backend import serialise_moto_calls
-from devtools.resources import create_rules, create_tables, create_targets, table_contents
+from devtools.resources import create_queues, create_rules, create_tables, create_targets, table_contents
 from devtools.stack import START, Stack
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
@@ -34,6 +34,7 @@ def aws() -> Iterator[list[str]]:
     with moto.mock_aws():
         tables = create_tables()
         create_rules()
+        create_queues()
         yield tables
 
 

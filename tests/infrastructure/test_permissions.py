@@ -28,6 +28,12 @@ JOBS_TABLE_ARN = {"Fn::GetAtt": ["JobsTable", "Arn"]}  # as the template writes 
 EXECUTOR_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ExecutorFunction"
 DISPATCH_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DispatchFunction"
 DEAD_LETTER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:DeadLetterQueue"
+TIMER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:TimerQueue"
+SQS_MAPPING = (
+    "AWSLambdaSQSQueueExecutionRole, which SAM attaches to DispatchFunction for its SQS event: Lambda's event "
+    "source mapping polls TimerQueue and deletes what it delivered with the function's role (the local stack "
+    "plays it outside any function)"
+)
 LAMBDA_LOGS = "AWSLambdaBasicExecutionRole, which SAM attaches: the Lambda service writes the function's logs"
 XRAY = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`: Lambda sends the traces (off in tests)"
 XRAY_SAMPLING = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`; unused on Lambda, which samples"
@@ -51,6 +57,9 @@ UNEXERCISED_GRANTS = {
         "0.2.0's API lists jobs without a status by Scan (this release merges the byStatus index's queries); "
         "kept for 0.2.0's code that runs beside it during an update, and for a rollback to it"
     ),
+    ("sqs:ReceiveMessage", "*"): SQS_MAPPING,
+    ("sqs:DeleteMessage", "*"): SQS_MAPPING,
+    ("sqs:GetQueueAttributes", "*"): SQS_MAPPING,
     ("sqs:SendMessage", DEAD_LETTER_QUEUE): (
         "SAM's OnFailure destination policy: Lambda, with the executor's role, puts a dispatch event it "
         "could not deliver on the dead-letter queue"
@@ -187,7 +196,8 @@ def test_with_the_default_empty_target_parameters_the_executor_may_reach_no_targ
         grant for grant in targets(defaults) if grant[1].split(":function:")[-1].startswith("serverless-jobs-tick-")
     }
     assert {action for action, _ in wake} == {"lambda:InvokeFunction"}  # the executor wakes the tick
-    always = {("sqs:SendMessage", DEAD_LETTER_QUEUE)} | wake  # and SAM's OnFailure destination
+    # and SAM's OnFailure destination, and the timer's alarms (decision 0075)
+    always = {("sqs:SendMessage", DEAD_LETTER_QUEUE), ("sqs:SendMessage", TIMER_QUEUE)} | wake
     assert targets(defaults) == always
     assert targets(on_the_test_stack) == always | {
         (f"{service}:{action}", arn)

@@ -196,9 +196,13 @@ def test_a_job_due_now_starts_at_once_and_its_delete_takes_its_history(resource:
     assert entries["Items"] == []
 
 
-def test_a_job_due_within_the_minute_wakes_the_tick(resource: Any, invocations: InvokeRecorder) -> None:
+def test_a_job_due_within_the_minute_sets_an_alarm_on_the_timer(resource: Any, invocations: InvokeRecorder) -> None:
     assert resource(event("create", ResourceProperties=properties(schedule="20s")))["Status"] == "SUCCESS"
-    assert len(invocations.wakes) == 1
+    queue = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=settings.timer_queue, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )
+    assert queue["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"  # hidden until the job is due
+    assert invocations.wakes == []
 
 
 def test_a_key_left_by_a_deleted_job_is_taken_over(resource: Any, api: ApiClient) -> None:

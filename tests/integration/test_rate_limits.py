@@ -2,8 +2,9 @@
 `periodSeconds`, across the fleet, as a sliding window (decision "Rate limits").
 
 A start is a claim (scheduled, retry or manual): it writes its time on a free place of the key's window in
-the claim's own transaction. A due job finding no free place stays due, and the tick passes again when the
-oldest start leaves the window: not sooner (no spinning), not later (no waiting for the next minute).
+the claim's own transaction. A due job finding no free place stays due, and a pass comes again (an alarm on
+the SQS timer) when the oldest start leaves the window: not sooner (no spinning), not later (no waiting for
+the next minute).
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ def test_a_key_with_limit_2_starts_two_of_three_due_jobs_then_the_third_as_the_o
 
     stack.clock.advance(30)
     assert stack.tick()["dispatched"] == 0  # finished or not, both starts are in the window
-    report = stack.tick(remaining_millis=65_000)  # a whole minute's invocation: sleeps until the place frees
-    assert report["dispatched"] == 1
-    assert report["passes"] == 2  # no spinning: one pass now, one when the oldest start leaves the window
+    report = stack.tick(remaining_millis=65_000)  # a whole minute's invocation: an alarm for the place freeing
+    assert (report["dispatched"], report["passes"], report["slept"]) == (0, 1, 0.0)
+    [alarm] = stack.fire_timers()  # no spinning: one pass now, one when the oldest start leaves the window
+    assert alarm == {"batchItemFailures": []}
     assert stack.job(job_ids[2])["status"] == "running"
     assert starts(stack, job_ids)[-1] == first_start + 60_000  # to the millisecond, not at the next minute
 
@@ -78,8 +80,8 @@ def test_a_key_with_limit_2_starts_two_of_three_due_jobs_then_the_third_as_the_o
 def test_waiting_jobs_each_start_as_a_place_frees_from_the_woken_tick_not_at_the_next_minute(
     stack: Stack, limit: int, period: int, started: list[int]
 ) -> None:
-    # The API starts what the key allows and wakes the tick for the first place to free; nothing wakes it
-    # for the waiters after that one, so the woken invocation serves them all, each when its place frees.
+    # The API starts what the key allows and sets an alarm for the first place to free; nothing is written
+    # for the waiters after that one, so each alarm's pass that takes a place sets the next, as it frees.
     stack.deliver_at_once()
     created = to_millis(stack.clock.now())
     job_ids = []
@@ -87,7 +89,7 @@ def test_waiting_jobs_each_start_as_a_place_frees_from_the_woken_tick_not_at_the
         job_ids += create_herd(stack, 1, limit, period)
         stack.clock.advance(0.001)
 
-    stack.wake()
+    stack.fire_timers()
 
     assert statuses(stack, job_ids) == ["completed"] * len(started)
     assert [starts(stack, [job_id])[0] - created for job_id in job_ids] == started
@@ -135,8 +137,8 @@ def test_retries_count_as_starts_and_wait_for_the_window(stack: Stack) -> None:
     assert stack.job(job_id)["status"] == "pending"
 
     stack.clock.advance(40)
-    report = stack.tick(remaining_millis=65_000)
-    assert report["dispatched"] == 1
+    assert stack.tick(remaining_millis=65_000)["dispatched"] == 0  # an alarm for when the place frees
+    stack.fire_timers()
     assert starts(stack, [job_id]) == [first_start, first_start + 60_000]
     stack.deliver()
     assert [(run["attempt"], run["trigger"]) for run in stack.history(job_id)] == [(2, "retry"), (1, "schedule")]
@@ -191,10 +193,13 @@ def test_waiting_jobs_start_in_due_order_across_shards_one_as_each_place_frees(s
         assert stack.api.put(f"/jobs/{job_id}", {"runAt": runs_at}).status == 200
     assert len({stack.jobs.get(job_id).due_shard for job_id in job_ids}) > 1  # type: ignore[union-attr]
     stack.clock.advance(2)
+    stack.alarms.fired = len(stack.timers.sent)  # the writes' own alarms are lost: the minute's tick serves them
 
     report = stack.tick(remaining_millis=65_000)
-    assert report["dispatched"] == 5
-    assert report["passes"] == 5  # one per start, each when the place frees: nothing spins between
+    assert (report["dispatched"], report["passes"]) == (1, 1)  # and an alarm for when the place frees
+    passes = stack.fire_timers()
+    assert len(passes) == 4  # one per start, each when the place frees: nothing spins between
+    assert stack.sleeps == []
     claimed = [starts(stack, [job_id])[0] for job_id in due_order]
     assert claimed == sorted(claimed)
     assert [later - earlier for earlier, later in pairwise(claimed)] == [10_000] * 4

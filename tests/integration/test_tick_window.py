@@ -1,6 +1,7 @@
-"""Precision, the runner switch, races and scale: the tick through its minute, sleeping until each job
-is due and ending when nothing is due before the next minute's tick (DESIGN §3, decision
-"The tick sleeps until due; writes wake it")."""
+"""Precision, the runner switch, races and scale: the tick through its minute, setting an alarm on the SQS
+timer for each job due later than a second and sleeping only towards one due sooner, ending when nothing
+is due before the next minute's tick (DESIGN §3, decisions "The tick sleeps until due; writes wake it"
+and 0075)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_calls
 from devtools.moto_backend import serialise_moto_calls
-from devtools.stack import Stack, lateness
+from devtools.stack import START, Stack, lateness
 from serverless_jobs.adapters.dynamodb.models import JobItem, bound
 from serverless_jobs.domain.lifecycle import shard_for
 from serverless_jobs.domain.timefmt import iso_z
@@ -28,10 +30,12 @@ def test_a_30s_interval_runs_twice_in_one_tick_each_on_time(stack: Stack) -> Non
     stack.clock.advance(10)
 
     report = stack.tick(remaining_millis=A_MINUTE_AND_MORE)
+    stack.fire_timers()
 
-    assert report["dispatched"] == 2
-    # one pass at 09:00:00 and one at each occurrence, asleep in between, ended when nothing else was due
-    assert (report["passes"], report["slept"]) == (3, 50.0)
+    # one pass at 09:00:00, which sets an alarm for 09:00:20 instead of sleeping (decision 0075); the run's
+    # finish sets the one for 09:00:50; no invocation sleeps
+    assert (report["passes"], report["slept"], report["dispatched"]) == (1, 0.0, 0)
+    assert stack.sleeps == []
     runs = stack.history(job["id"])
     assert [run["scheduledAt"] for run in runs] == ["2026-11-28T09:00:50.000Z", "2026-11-28T09:00:20.000Z"]
     for run in runs:
@@ -43,10 +47,12 @@ def test_a_job_due_mid_minute_starts_at_its_millisecond(stack: Stack) -> None:
     job = stack.create(runAt="2026-11-28T09:00:07.250Z")
 
     stack.tick(remaining_millis=A_MINUTE_AND_MORE)
+    stack.fire_timers()
 
     [run] = stack.history(job["id"])
     assert run["scheduledAt"] == "2026-11-28T09:00:07.250Z"
     assert lateness(run) == timedelta(0)
+    assert stack.sleeps == [0.25]  # the alarm shows at 09:00:07; only the quarter second is waited
 
 
 def test_the_tick_never_outlives_its_minute(stack: Stack) -> None:
@@ -74,7 +80,8 @@ def test_a_tick_redelivered_minutes_late_makes_one_pass(stack: Stack) -> None:
     assert report["passes"] == 1
 
 
-def test_stopping_the_runner_stops_a_running_tick_within_a_pass(stack: Stack) -> None:
+def test_stopping_the_runner_stops_a_running_tick_within_a_pass(aws: list[str]) -> None:
+    stack = Stack(ManualClock(START), timer_queue="")  # no timer: the tick sleeps towards its jobs
     early = stack.create(runAt="2026-11-28T09:00:05.000Z")
     late = stack.create(runAt="2026-11-28T09:00:30.000Z")
 
@@ -87,6 +94,19 @@ def test_stopping_the_runner_stops_a_running_tick_within_a_pass(stack: Stack) ->
 
     assert report["dispatched"] == 1
     assert report["passes"] == 2  # at 09:00:00 and 09:00:05; the runner was stopped by the next
+    assert [payload["jobId"] for payload in stack.invocations.payloads] == [early["id"]]
+    assert stack.job(late["id"])["status"] == "pending"
+    stack.close()
+
+
+def test_stopping_the_runner_stops_the_alarms_passes(stack: Stack) -> None:
+    early = stack.create(runAt="2026-11-28T09:00:05.000Z")
+    late = stack.create(runAt="2026-11-28T09:00:30.000Z")
+    stack.fire_timers(until=datetime.fromisoformat("2026-11-28T09:00:20+00:00"))
+    stack.api.post("/jobs/runner/stop")
+
+    stack.fire_timers()
+
     assert [payload["jobId"] for payload in stack.invocations.payloads] == [early["id"]]
     assert stack.job(late["id"])["status"] == "pending"
 
@@ -198,8 +218,9 @@ class LambdaTimer:
 
 @pytest.mark.parametrize("step_seconds", [0.0, -30.0])
 def test_a_frozen_or_stepped_back_clock_never_keeps_the_tick_past_its_lambda_time(
-    stack: Stack, step_seconds: float
+    aws: list[str], step_seconds: float
 ) -> None:
+    stack = Stack(ManualClock(START), timer_queue="")  # no timer: the tick sleeps towards its jobs
     stack.create(runAt=iso_z(stack.clock.now() + timedelta(seconds=5)))  # the tick sleeps towards it
     timer = LambdaTimer(remaining_millis=10_000)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from serverless_jobs.adapters.lambda_events import (
     ClosedRun,
+    alarm_of,
     closed_run_of,
     fired_at,
     notify_event,
@@ -14,10 +15,14 @@ from serverless_jobs.adapters.lambda_events import (
     run_of,
     shard_event,
     shard_of,
+    sqs_event,
+    sqs_records,
+    timer_body,
     wake_event,
     woken_for,
 )
 from serverless_jobs.domain.job import RunRequest
+from serverless_jobs.ports import Alarm
 
 MOMENT = datetime(2026, 11, 28, 9, 45, 39, 123000, tzinfo=UTC)
 RUN = RunRequest(jobId="j1", runId="r1", attempt=2, scheduledAt="2026-11-28T09:45:00.000Z", trigger="retry")
@@ -58,3 +63,27 @@ def test_an_older_run_event_without_attempt_or_trigger_still_reads() -> None:
 def test_the_rule_s_event_names_its_minute_in_utc_when_it_names_no_zone() -> None:
     assert fired_at({"time": "2026-11-28T09:45:00Z"}) == datetime(2026, 11, 28, 9, 45, tzinfo=UTC)
     assert fired_at({"time": "2026-11-28T09:45:00"}) == datetime(2026, 11, 28, 9, 45, tzinfo=UTC)
+
+
+def test_a_timer_message_reads_back_as_written_without_its_delay_and_nothing_else_is_one() -> None:
+    alarm = Alarm(1_795_859_139_123, ("0", "7"), 1_795_859_160_000, delay_seconds=12)
+    assert alarm_of(timer_body(alarm)) == Alarm(alarm.at, alarm.shards, alarm.until)  # the delay is the queue's
+    for body in (
+        "",
+        "[]",
+        '{"timer": {}}',
+        '{"timer": {"at": 1, "until": 2, "shards": []}}',
+        '{"timer": {"at": 1, "until": 2, "shards": ["64"]}}',
+        '{"timer": {"at": true, "until": 2, "shards": ["1"]}}',
+        '{"timer": {"at": 1e30, "until": 2, "shards": ["1"]}}',
+        run_event(RUN).__repr__(),
+    ):
+        assert alarm_of(body) is None, body
+
+
+def test_an_sqs_batch_is_read_only_from_sqs_records() -> None:
+    event = sqs_event([("m1", "a"), ("m2", "b")], "arn:aws:sqs:us-east-1:123456789012:TimerQueue")
+    assert sqs_records(event) == [("m1", "a"), ("m2", "b")]
+    assert sqs_records(shard_event("7", MOMENT)) is None
+    assert sqs_records({"Records": [{"eventSource": "aws:sns"}]}) is None
+    assert sqs_records({"Records": []}) is None

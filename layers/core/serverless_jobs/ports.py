@@ -238,6 +238,26 @@ class Waker(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Alarm:
+    """A timer message (decision 0075): a pass over `shards` of the `due` index at `at`, and up to `until`
+    the pass sets the next alarm on each of them (epoch ms both; `until` at or before `at`: no next one)."""
+
+    at: int
+    shards: tuple[str, ...]
+    until: int
+    delay_seconds: int = 0  # how long the queue keeps it hidden: whole seconds, so it shows up to 1 s early
+
+
+class Timer(Protocol):
+    """The SQS timer: alarms the dispatch function hears about when they are due, no invocation waiting."""
+
+    def set(self, alarms: Sequence[Alarm]) -> list[Alarm]:
+        """Send every alarm, each hidden for its `delay_seconds`; the alarms certainly not sent (never
+        raises: the jobs stay in the `due` index, and the minute's tick claims them)."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""

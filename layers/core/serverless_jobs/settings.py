@@ -47,6 +47,9 @@ class Settings:
     dispatch_function: str = ""  # the tick hands shards of a herd to this function (empty: it never fans out)
     fan_out_threshold: int = 200  # due jobs in one pass beyond which the tick hands its shards out
     dead_letter_queue: str = ""  # the executor's undeliverable events (its URL): never a job's target
+    # The SQS timer's queue URL (decision 0075): functions that set alarms send to it; empty: no timer, the
+    # tick sleeps towards work due within its minute as before.
+    timer_queue: str = ""
     function_name: str = ""  # this function's own name, as Lambda's runtime sets it (AWS_LAMBDA_FUNCTION_NAME)
 
     @classmethod
@@ -72,6 +75,7 @@ class Settings:
             dispatch_function=values.get("DISPATCH_FUNCTION", ""),
             fan_out_threshold=_number(values, "FAN_OUT_THRESHOLD", int, minimum=1, default="200"),
             dead_letter_queue=values.get("DEAD_LETTER_QUEUE", ""),
+            timer_queue=values.get("TIMER_QUEUE", "").strip(),
             function_name=values.get("AWS_LAMBDA_FUNCTION_NAME", ""),
         )
 

@@ -29,7 +29,8 @@ from serverless_jobs.adapters.lambda_dispatcher import (
     LambdaShardDispatcher,
 )
 from serverless_jobs.adapters.lambda_waker import LambdaWaker
-from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher, Waker
+from serverless_jobs.adapters.sqs_timer import SqsTimer
+from serverless_jobs.ports import Clock, Dispatcher, NotificationHandOff, ShardDispatcher, Timer, Waker
 from serverless_jobs.registry import include_packages
 from serverless_jobs.settings import Settings
 from serverless_jobs.usecases.deps import Deps
@@ -125,16 +126,17 @@ def deps_on_dynamodb(
     session: botocore.session.Session | None = None,
     waker: Waker | None = None,
     notifications: NotificationHandOff | None = None,
+    timer: Timer | None = None,
 ) -> Deps:
     """The use cases' dependencies over the settings' tables, clients created now rather than mid-run;
-    `waker` for the functions whose writes wake the tick (API, executor)."""
+    `waker` for the functions whose writes wake the tick (API, executor), `timer` for those that set alarms."""
     include_packages(settings.handler_packages)
     jobs = DynamoJobStore(settings.jobs_table, settings.history_table, tuning, settings.labels_table)
     history = DynamoHistoryStore(settings.history_table, tuning)
     session = session or botocore.session.get_session()
     jobs.connect(session)
     history.connect(session)
-    return Deps(settings, jobs, history, clock, rng or random.Random(), waker, notifications)
+    return Deps(settings, jobs, history, clock, rng or random.Random(), waker, notifications, timer)
 
 
 def job_service(
@@ -157,6 +159,7 @@ def job_service(
         session=clients.session,
         waker=invokes.waker,
         notifications=invokes.notifications,
+        timer=invokes.timer,
     )
     # imported here: only these two functions build one, so the tick's and executor's init go without it
     from serverless_jobs.usecases.jobs import JobService
@@ -168,12 +171,14 @@ def job_service(
 class LambdaInvokes:
     """What one function hands another by async Invoke (the events: adapters/lambda_events.py): runs and
     closed runs' notifications to the executor, wakes to the tick, shards of a herd to the dispatch function
-    (None: the stack has none, so the tick never fans out)."""
+    (None: the stack has none, so the tick never fans out); and alarms to the dispatch function through
+    the timer queue, by SendMessageBatch rather than Invoke."""
 
     runs: Dispatcher
     notifications: NotificationHandOff
     waker: Waker
     shards: ShardDispatcher | None
+    timer: Timer | None = None  # alarms on the timer queue (adapters.sqs_timer); None without one
 
 
 def lambda_invokes(
@@ -195,6 +200,7 @@ def lambda_invokes(
         notifications=notifications or LambdaNotificationHandOff(invoke, settings.executor_function),
         waker=waker or LambdaWaker(lambda: clients.lambda_async, settings.tick_function),
         shards=shards,
+        timer=SqsTimer(lambda: clients.sqs, settings.timer_queue) if settings.timer_queue else None,
     )
 
 

@@ -1,12 +1,14 @@
 """The events the functions send one another by async `Invoke`, each writer beside its reader: a run for the
 executor, a closed run's notification for the executor, a shard for a dispatch invocation, a wake of the
-tick; and the one the tick's rule sends (EventBridge's scheduled event), read here too. Their shapes only, no
-AWS and no logger, so the local stack and the test harness can build and read them without importing an
-adapter (whose Powertools child logger takes its service at import).
+tick; the timer's message (an SQS message body) and the batch of them the event source mapping delivers to
+the dispatch function; and the one the tick's rule sends (EventBridge's scheduled event), read here too.
+Their shapes only, no AWS and no logger, so the local stack and the test harness can build and read them
+without importing an adapter (whose Powertools child logger takes its service at import).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from serverless_jobs.domain.job import RunRequest
 from serverless_jobs.domain.lifecycle import MAX_DUE_SHARDS
 from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis
+from serverless_jobs.ports import Alarm
 
 WAKE_SOURCE = "serverless-jobs.wake"
 
@@ -98,3 +101,50 @@ def fired_at(event: dict[str, Any]) -> datetime | None:
     except (KeyError, TypeError, ValueError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def timer_body(alarm: Alarm) -> str:
+    """The timer message's body (decision 0075): the instant it is for, the shards to pass over and the end
+    of the chain it belongs to, epoch ms; its delay is the queue's, not the body's."""
+    return json.dumps({"timer": {"at": alarm.at, "shards": list(alarm.shards), "until": alarm.until}})
+
+
+def alarm_of(body: str) -> Alarm | None:
+    """The alarm a `timer_body` names; None for any other body (it is no timer message)."""
+    try:
+        timer = json.loads(body)["timer"]
+        at, until, shards = timer["at"], timer["until"], timer["shards"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not all(isinstance(moment, int) and not isinstance(moment, bool) for moment in (at, until)):
+        return None
+    if not isinstance(shards, list) or not shards:
+        return None
+    if not all(isinstance(shard, str) and shard.isdigit() and int(shard) < MAX_DUE_SHARDS for shard in shards):
+        return None
+    try:
+        from_millis(at), from_millis(until)
+    except (OverflowError, ValueError):
+        return None
+    return Alarm(at, tuple(shards), until)
+
+
+def sqs_records(event: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """An SQS event source mapping's batch: each record's message id and body; None for any other event."""
+    records = event.get("Records")
+    if not isinstance(records, list) or not records:
+        return None
+    if not all(isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records):
+        return None
+    return [(str(record.get("messageId", "")), str(record.get("body", ""))) for record in records]
+
+
+def sqs_event(messages: list[tuple[str, str]], queue_arn: str) -> dict[str, Any]:
+    """The event an SQS event source mapping delivers for `messages` (id and body each), as the local stack
+    and the tests play it."""
+    return {
+        "Records": [
+            {"messageId": message_id, "body": body, "eventSource": "aws:sqs", "eventSourceARN": queue_arn}
+            for message_id, body in messages
+        ]
+    }

@@ -1,13 +1,13 @@
 """What the use cases share: the settings, the two stores, a clock, the randomness of backoff jitter, and
-the waker of the tick (None in the tick itself, whose passes look ahead after their own writes), and the
-hand-off of notifications to the executor."""
+the waker of the tick (None in the tick itself, whose passes look ahead after their own writes), the
+hand-off of notifications to the executor, and the timer."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 
-from serverless_jobs.ports import Clock, HistoryStore, JobStore, NotificationHandOff, Waker
+from serverless_jobs.ports import Clock, HistoryStore, JobStore, NotificationHandOff, Timer, Waker
 from serverless_jobs.settings import Settings
 
 
@@ -21,3 +21,6 @@ class Deps:
     waker: Waker | None = None
     # Where a run closed outside the executor goes to be notified (None in the executor, which sends itself).
     notifications: NotificationHandOff | None = None
+    # The SQS timer (decision 0075): alarms for work due later than a second and before the next minute's
+    # tick (None: a stack without the queue, where a tick sleeps towards it as before).
+    timer: Timer | None = None

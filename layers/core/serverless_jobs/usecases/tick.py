@@ -6,15 +6,18 @@ or cancel detached: its entry is closed the same way if its executor never close
 of it. Nothing here scans; each shard costs one Query over due items only.
 
 EventBridge fires the tick once a minute, but schedules are exact to the tenth of a second: each pass also
-looks ahead (the soonest job due later, one item per shard), and the invocation sleeps until then, ending
-when nothing is due before the next minute's tick (`run_window`). A write that makes a job due before that
-tick wakes a pass (usecases.wake); no function polls all minute.
+looks ahead (the soonest job due later, one item per shard). What it finds due later than a second and
+before the next minute's tick gets an alarm on the SQS timer (usecases.alarms, decision 0075), whose pass
+looks ahead on its shard in turn; the invocation sleeps only towards what is due within a second (or
+towards everything, without a timer or when an alarm is refused), ending when nothing is left before the
+next minute's tick (`run_window`). A write that makes a job due before that tick sets an alarm or wakes a
+pass (usecases.wake); no function polls all minute, and none sleeps more than about a second.
 
 Due jobs with a concurrency key or a rate limit are claimed one key at a time, in due order across every
 shard, each key's on one thread: the first a full window or a full key refuses stops the key's turn (the
 later ones would be refused too). For a rate limit the pass looks again on those jobs' shards when a place
 frees: a job waiting for its rate limit stays due (the look-ahead does not see it), so this is what wakes
-the tick for it, and no pass spins on it meanwhile. For a concurrency key the finish that frees a slot
+the tick (an alarm) for it, and no pass spins on it meanwhile. For a concurrency key the finish that frees a slot
 wakes a pass (usecases.wake).
 
 Lowering `DueShards` on a stack update would strand every job stored on a shard at or above the new count:
@@ -46,6 +49,7 @@ from serverless_jobs.domain.job import Job, JobStatus, RunRequest
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
+from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.claim import Refused, Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
@@ -117,22 +121,24 @@ def run_window(
     woken_for: datetime | None = None,
     fan_out: FanOut | None = None,
 ) -> TickReport:
-    """Passes at the instants jobs fall due, sleeping between them, until nothing is due before the next
-    minute's tick (or the Lambda's own time less a margin runs out).
+    """Passes at the instants jobs fall due, until nothing is due before the next minute's tick (or the
+    Lambda's own time less a margin runs out).
 
-    Each pass claims what is due and looks ahead: the soonest job due later on each shard. The invocation
-    sleeps until the earliest of those and passes again; it ends when that is the next minute's tick or
-    later (that tick looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after
-    the first asks only the shards whose soonest job has come: nothing else was due there when it looked,
-    and a write since that is due before the next tick wakes a pass of its own. After a fault, a sleep cut
-    short (the local stack's wake) or at the wake's due time, a pass asks every shard again. A wake
-    (`woken_for`, the due time of the job a write woke it for) counts as due too: the index is eventually
-    consistent, and the write may not show in the first pass's look-ahead yet. A woken invocation ends
-    after the pass at that time: what falls due later is the next minute's tick's, or has woken an
-    invocation of its own (or is seen by the one sleeping towards it), so invocations overlap no longer
-    than they must. Jobs a pass leaves waiting for their rate limit are the exception: they are due
-    already, so no write wakes anyone for them, and the invocation whose pass took a place serves them as
-    places free, within its window (`serving_waits`).
+    Each pass claims what is due and looks ahead: the soonest job due later on each shard. Those due later than
+    a second and before the deadline get an alarm on the SQS timer, chained up to the deadline (`alarm_far`;
+    each alarm's pass looks ahead on its shard and sets the next), and leave this invocation's reckoning. For
+    the rest (due within a second, or whose alarm was refused, or all of them without a timer) the invocation
+    sleeps until the earliest and passes again; it ends when that is the next minute's tick or later (that tick
+    looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after the first asks only
+    the shards whose soonest job has come: nothing else was due there when it looked, and a write since that is
+    due before the next tick wakes a pass of its own. After a fault, a sleep cut short (the local stack's wake)
+    or at the wake's due time, a pass asks every shard again. A wake (`woken_for`, the due time of the job a
+    write woke it for) counts as due too: the index is eventually consistent, and the write may not show in the
+    first pass's look-ahead yet. A woken invocation ends after the pass at that time: what falls due later is
+    the next minute's tick's, or has woken an invocation of its own (or is seen by the one sleeping towards it),
+    so invocations overlap no longer than they must. Jobs a pass leaves waiting for their rate limit are the
+    exception: they are due already, so no write wakes anyone for them, and the invocation whose pass took a
+    place serves them as places free, within its window (`serving_waits`).
 
     Both the clock and the Lambda's time bound the loop: the window ends by the clock, and a sleep is
     never longer than the Lambda's remaining time less the margin, so a clock that stands still or steps
@@ -156,7 +162,8 @@ def run_window(
     deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None and is_sweep_minute(fired_at or start)
-    known: dict[int, int | None] = {}  # each shard's soonest next_run_at, as the last look at it saw
+    # each shard's soonest next_run_at, as the last look at it saw; the alarm this invocation set on each
+    known, alarmed = dict[int, int | None](), dict[int, int]()
     every_shard = True
     while True:
         if woken_for is not None and clock.now() >= woken_for:
@@ -173,12 +180,13 @@ def run_window(
             shards = range(deps.settings.due_shards) if every_shard else due_shards(known, now_millis)
             done = run_pass(deps, dispatcher, shards, fan_out)
             total += done.report
-            known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
             deadline = serving_waits(deadline, window_ends, done)
+            # what falls due later than a second from now gets an alarm instead of this invocation's sleep
+            ahead = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+            known = alarm_far(deps, ahead, deadline, alarmed)
             total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
-            if every_shard:
-                retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS)
+            retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS) if every_shard else None
             if sweep_pending:
                 swept = sweep(deps)
                 total += swept
@@ -198,6 +206,26 @@ def run_window(
         if woken is True or clock.now() < wake_at:  # woken, or cut short: what was written is not known
             every_shard = True
     return total
+
+
+def alarm_far(
+    deps: Deps, known: Mapping[int, int | None], deadline: datetime, alarmed: dict[int, int]
+) -> dict[int, int | None]:
+    """`known` less the shards whose soonest job, before `deadline`, is due further than NEAR_SECONDS away:
+    each of those gets an alarm on the SQS timer (usecases.alarms), chained up to `deadline`, unless this
+    invocation set that one already (`alarmed`, updated), instead of an invocation sleeping towards it. A
+    shard whose alarm the queue refused stays (the invocation sleeps towards it, as without a timer)."""
+    if deps.timer is None:
+        return dict(known)
+    now, until = deps.clock.now(), to_millis(deadline)
+    far = {
+        shard: due
+        for shard, due in known.items()
+        if due is not None and due < until and not is_near(from_millis(due), now)
+    }
+    fresh = {str(shard): due for shard, due in far.items() if alarmed.get(shard) != due}
+    alarmed.update({int(shard): fresh[shard] for shard in set_alarms(deps, fresh, deadline)})
+    return {shard: due for shard, due in known.items() if shard not in far or alarmed.get(shard) != due}
 
 
 def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:

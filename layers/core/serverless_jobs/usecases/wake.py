@@ -1,19 +1,26 @@
 """When a write must wake the tick: the job it stored falls due after now but before the next minute's tick.
 
-The tick sleeps until the soonest due job it saw and ends when nothing is due before the next minute's tick
-(usecases.tick). A write after its look-ahead is unseen until the next tick, up to a minute late, unless
-it wakes a pass. The rule fires every TICK_EVERY_SECONDS, at a phase a writer does not know, so "before the
-next tick" is "within TICK_EVERY_SECONDS of now": a wake is never missed, and at worst one more pass runs
-beside the tick that would have found the job anyway. A job due already wakes too (a retry without
-backoff); the API, which starts immediate work itself, calls this only for jobs due later.
+A tick pass looks ahead only when it runs (usecases.tick), so a write after its look-ahead is unseen until
+the next tick, up to a minute late, unless it sets an alarm or wakes a pass. The rule fires every
+TICK_EVERY_SECONDS, at a phase a writer does not know, so "before the next tick" is "within
+TICK_EVERY_SECONDS of now": a wake is never missed, and at worst one more pass runs beside the tick that
+would have found the job anyway. A job due already wakes too (a retry without backoff); the API, which
+starts immediate work itself, calls this only for jobs due later.
+
+How (decision 0075): a job due further than a second ahead gets an alarm on the SQS timer
+(usecases.alarms), for its own instant only (no chain: the minute's tick's alarms cover what was stored
+before it looked). One due within the second, or whose alarm the queue refused, or on a stack without the
+timer, wakes the tick (an async Invoke), which passes at once and sleeps at most that second.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from serverless_jobs.domain.job import Job
-from serverless_jobs.domain.timefmt import from_millis
+from serverless_jobs.domain.timefmt import from_millis, to_millis
+from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.deps import Deps
 
 # The tick rule's rate (template.yaml TickRule: rate(1 minute)); each invocation covers this much time.
@@ -21,14 +28,22 @@ TICK_EVERY_SECONDS = 60.0
 
 
 def wake_if_due_soon(deps: Deps, job: Job) -> None:
-    """Wake the tick if `job`, as just stored, falls due before the next minute's tick."""
+    """Set an alarm for `job`, or wake the tick, if as just stored it falls due before the next minute's tick."""
     if job.due_shard is not None and job.next_run_at is not None:
-        wake_if_soon(deps, from_millis(job.next_run_at))
+        wake_if_soon(deps, from_millis(job.next_run_at), [job.due_shard])
 
 
-def wake_if_soon(deps: Deps, due_at: datetime) -> None:
-    """Wake the tick for `due_at` if it comes before the next minute's tick (as for a job due then)."""
-    if deps.waker is not None and due_at < deps.clock.now() + timedelta(seconds=TICK_EVERY_SECONDS):
+def wake_if_soon(deps: Deps, due_at: datetime, shards: Sequence[str] | None = None) -> None:
+    """Set an alarm for `due_at` on `shards` (None: every live shard), or wake the tick, if it comes before
+    the next minute's tick (as for a job due then)."""
+    now = deps.clock.now()
+    if due_at >= now + timedelta(seconds=TICK_EVERY_SECONDS):
+        return
+    if not is_near(due_at, now):
+        named = list(shards) if shards is not None else [str(shard) for shard in range(deps.settings.due_shards)]
+        if set_alarms(deps, dict.fromkeys(named, to_millis(due_at)), due_at):
+            return
+    if deps.waker is not None:
         deps.waker.wake(due_at)
 
 
