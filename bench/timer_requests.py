@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from bench.figures import Figure, show
 from bench.run_writes import fresh_stack
-from devtools.aws_calls import AwsCall, record_calls
+from devtools.aws_calls import AwsCall, also_recorded
 from devtools.environment import use_template_environment
 from devtools.stack import START
 
@@ -54,8 +54,7 @@ class TimerCounts:
 def count() -> TimerCounts:
     """A `30s` job's MINUTES minutes: a minute tick each minute and the alarms between, every call counted."""
     calls: list[AwsCall] = []
-    record_calls(calls.append)
-    with fresh_stack() as stack:
+    with also_recorded(calls.append), fresh_stack() as stack:
         stack.deliver_at_once()
         job = stack.create(name="sub-minute", handler="echo", schedule=f"{EVERY_SECONDS}s")
         invocations = 0

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -163,6 +164,24 @@ def record_calls(sink: Sink) -> None:
 
         BaseClient._make_api_call = recorded  # type: ignore[attr-defined]
     _recording.sink = sink
+
+
+@contextmanager
+def also_recorded(sink: Sink) -> Iterator[None]:
+    """For the block, hand every AWS call to `sink` as well as to the sink recording them already (the test
+    session's, whose permission checks need every call), which records alone again afterwards."""
+    before = _recording.sink
+
+    def both(call: AwsCall) -> None:
+        sink(call)
+        if before is not None:
+            before(call)
+
+    record_calls(both)
+    try:
+        yield
+    finally:
+        _recording.sink = before
 
 
 class CallFile:

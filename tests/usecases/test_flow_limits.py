@@ -38,7 +38,10 @@ def test_jobs_sharing_a_concurrency_key_run_no_more_than_its_limit_at_once(app: 
 
 
 def test_a_slot_freed_just_after_a_refused_claim_leaves_the_key_in_creation_order(app: App) -> None:
-    job_ids = [app.create(concurrency_key="k", concurrency_limit=2).id for _ in range(4)]
+    job_ids = []
+    for _ in range(4):  # one due instant each: jobs due at the same instant go in the order of their ids
+        job_ids.append(app.create(concurrency_key="k", concurrency_limit=2).id)
+        app.clock.advance(1)
     read_slots = app.jobs.slots_held
 
     def a_run_ends_first(key: str) -> int:  # the race: a run lets go of its slot once the claim found none
