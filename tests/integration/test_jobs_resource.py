@@ -7,6 +7,7 @@ import copy
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from devtools.api import ApiClient
 from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.functions import FakeLambdaContext, build_function
+from serverless_jobs.domain.timefmt import iso_z
 from serverless_jobs.settings import Settings
 from serverless_jobs.wiring import AwsClients
 
@@ -203,6 +205,14 @@ def test_a_job_due_within_the_minute_sets_an_alarm_on_the_timer(resource: Any, i
     )
     assert queue["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"  # hidden until the job is due
     assert invocations.wakes == []
+
+
+def test_a_job_due_within_a_second_wakes_the_tick_itself(
+    resource: Any, clock: ManualClock, invocations: InvokeRecorder
+) -> None:
+    soon = iso_z(clock.now() + timedelta(milliseconds=500))  # too near for an alarm's whole seconds
+    assert resource(event("create", ResourceProperties=properties(schedule=None, runAt=soon)))["Status"] == "SUCCESS"
+    assert len(invocations.wakes) == 1
 
 
 def test_a_key_left_by_a_deleted_job_is_taken_over(resource: Any, api: ApiClient) -> None:
