@@ -30,9 +30,8 @@ DISPATCH_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:DispatchFunctio
 DEAD_LETTER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:DeadLetterQueue"
 TIMER_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:TimerQueue"
 SQS_MAPPING = (
-    "AWSLambdaSQSQueueExecutionRole, which SAM attaches to DispatchFunction for its SQS event: Lambda's event "
-    "source mapping polls TimerQueue and deletes what it delivered with the function's role (the local stack "
-    "plays it outside any function)"
+    "TimerMapping, the event source mapping on TimerQueue: Lambda's pollers receive the alarms and delete what "
+    "was delivered with DispatchFunction's role (the local stack plays it outside any function)"
 )
 LAMBDA_LOGS = "AWSLambdaBasicExecutionRole, which SAM attaches: the Lambda service writes the function's logs"
 XRAY = "AWSXrayWriteOnlyAccess, which SAM attaches for `Tracing: Active`: Lambda sends the traces (off in tests)"
@@ -57,9 +56,9 @@ UNEXERCISED_GRANTS = {
         "0.2.0's API lists jobs without a status by Scan (this release merges the byStatus index's queries); "
         "kept for 0.2.0's code that runs beside it during an update, and for a rollback to it"
     ),
-    ("sqs:ReceiveMessage", "*"): SQS_MAPPING,
-    ("sqs:DeleteMessage", "*"): SQS_MAPPING,
-    ("sqs:GetQueueAttributes", "*"): SQS_MAPPING,
+    ("sqs:ReceiveMessage", TIMER_QUEUE): SQS_MAPPING,
+    ("sqs:DeleteMessage", TIMER_QUEUE): SQS_MAPPING,
+    ("sqs:GetQueueAttributes", TIMER_QUEUE): SQS_MAPPING,
     ("sqs:SendMessage", DEAD_LETTER_QUEUE): (
         "SAM's OnFailure destination policy: Lambda, with the executor's role, puts a dispatch event it "
         "could not deliver on the dead-letter queue"
