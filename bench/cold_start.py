@@ -35,7 +35,7 @@ from moto.server import ThreadedMotoServer
 
 from bench.figures import Figure, show
 from devtools.moto_backend import use_fake_credentials
-from devtools.resources import create_queues, create_rules, create_tables
+from devtools.resources import create_resources
 from devtools.template import ROOT, function_spec
 
 SAMPLES = int(os.environ.get("BENCH_COLD_SAMPLES", "5"))
@@ -134,9 +134,7 @@ def moto_server() -> Iterator[str]:
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     try:
         _reset(endpoint)  # moto's backends are this process's: another server's or mock's state is in them
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         yield endpoint
     finally:
         _reset(endpoint)

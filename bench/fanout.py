@@ -38,7 +38,7 @@ from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.environment import use_template_environment
 from devtools.latency import NetworkLatency
-from devtools.resources import create_queues, create_rules, create_tables
+from devtools.resources import create_resources
 from devtools.stack import START, Stack
 from serverless_jobs.domain import lifecycle
 from serverless_jobs.domain.job import Job
@@ -91,9 +91,7 @@ def seed(stack: Stack, size: int) -> None:
 def dispatch_herd(size: int, latency: float, **settings: Any) -> Herd:
     """One tick pass over `size` due jobs in a fresh moto account, each function call delayed by `latency`."""
     with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         stack = Stack(ManualClock(START), **settings)
         try:
             seed(stack, size)

@@ -27,7 +27,7 @@ from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.environment import use_template_environment
 from devtools.latency import NetworkLatency
-from devtools.resources import create_queues, create_rules, create_tables
+from devtools.resources import create_resources
 from devtools.stack import START, Stack
 from serverless_jobs.domain.timefmt import iso_z
 
@@ -47,9 +47,7 @@ def pass_over_herd(latency: float, size: int = HERD, fields: Mapping[str, Any] |
     """One tick pass over `size` jobs due at once (made with `fields`), each function call delayed by
     `latency` seconds."""
     with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         # One pass that serves the herd itself: bench.fanout measures handing a herd's shards out.
         stack = Stack(ManualClock(START), fan_out_threshold=size)
         try:

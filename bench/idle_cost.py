@@ -30,7 +30,7 @@ from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_clients
 from devtools.environment import use_template_environment
 from devtools.latency import NetworkLatency
-from devtools.resources import create_rules, create_tables
+from devtools.resources import create_resources
 from devtools.stack import START, Stack
 from devtools.template import load_template
 from serverless_jobs.usecases.tick import SWEEP_MINUTE
@@ -87,8 +87,7 @@ def idle_tick(minute: int = SWEEP_MINUTE + 1) -> tuple[Counter[str], float]:
     """One minute's tick with nothing scheduled, fired for `minute` of the hour (by default one that does
     not sweep): its calls, and its duration with each call delayed."""
     with moto.mock_aws():
-        create_tables()
-        create_rules()
+        create_resources()
         stack = Stack(ManualClock(START.replace(minute=0) + timedelta(minutes=minute)))
         try:
             clients = [*dynamodb_clients(), stack.clients.lambda_invoke, stack.clients.events, stack.clients.cloudwatch]

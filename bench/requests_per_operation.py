@@ -24,7 +24,7 @@ from bench.write_units import tables, tally
 from devtools.clock import ManualClock
 from devtools.dynamo import dynamodb_calls, watching
 from devtools.environment import use_template_environment
-from devtools.resources import create_queues, create_rules, create_tables
+from devtools.resources import create_resources
 from devtools.stack import START, Stack
 from serverless_jobs.domain.timefmt import iso_z
 
@@ -127,9 +127,7 @@ def _api_costs(stack: Stack) -> list[Figure]:
 
 def _tick_cost(total_jobs: int) -> list[Figure]:
     with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         stack = Stack(ManualClock(START))
         try:
             idle = total_jobs - DUE
@@ -150,9 +148,7 @@ def measure() -> list[Figure]:
     # the functions' JSON logs and EMF metric lines would drown the figures
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
     with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         stack = Stack(ManualClock(START))
         try:
             figures = _api_costs(stack)

@@ -25,7 +25,7 @@ from bench.write_capture import Request, captured_writes
 from bench.write_units import Table, Tally, item_size, tables, tally
 from devtools.clock import ManualClock
 from devtools.environment import use_template_environment
-from devtools.resources import create_queues, create_rules, create_tables, create_targets
+from devtools.resources import create_resources, create_targets
 from devtools.stack import START, Stack
 from devtools.template import TARGET_ARNS
 from serverless_jobs.domain.timefmt import iso_z
@@ -77,9 +77,7 @@ class Operations:
 def fresh_stack(**settings: Any) -> Iterator[Stack]:
     """A Stack on a fresh moto account with the template's tables and rule, settings changed as given."""
     with moto.mock_aws():
-        create_tables()
-        create_rules()
-        create_queues()
+        create_resources()
         stack = Stack(ManualClock(START), **settings)
         try:
             yield stack

@@ -72,6 +72,16 @@ def create_rules() -> None:
         )
 
 
+def create_resources() -> list[str]:
+    """Every stateful resource of the template in moto, as a deploy leaves a stack's account: the tables, the
+    tick's rule and the queues (the timer's among them); the tables' names. One call, so a resource the
+    template gains reaches every stack built from it."""
+    names = create_tables()
+    create_rules()
+    create_queues()
+    return names
+
+
 def create_targets() -> None:
     """The queue, event bus and state machine of TARGET_ARNS, and the webhook secret (a SecureString).
 

@@ -56,7 +56,7 @@ def port_from_environment() -> int:
 def serve(port: int) -> None:
     # Imported inside moto's mock so every AWS client the functions create at import time is local.
     from devtools.functions import build_function
-    from devtools.resources import create_queues, create_rules, create_tables, create_targets
+    from devtools.resources import create_resources, create_targets
     from devtools.template import LOCAL_WEBHOOK_SECRET, TARGET_ARNS, resolve
     from local_stack.server import FunctionPool, example_commands, make_server
     from local_stack.workers import ThreadShardDispatcher, TickLoop, TimerMapping, WorkerPoolDispatcher
@@ -64,9 +64,7 @@ def serve(port: int) -> None:
     from serverless_jobs.settings import Settings
     from serverless_jobs.wiring import AwsClients
 
-    create_tables()
-    create_rules()
-    create_queues()
+    create_resources()
     create_targets()
     # No Lambda service for lambda targets; webhooks may go to plain http on this machine.
     settings, clients, clock = replace(Settings.from_environment(), local_stack=True), AwsClients(), SystemClock()

@@ -18,7 +18,7 @@ from devtools.clock import ManualClock
 from devtools.dispatch import InvokeRecorder
 from devtools.functions import build_function
 from devtools.moto_backend import serialise_moto_calls
-from devtools.resources import create_queues, create_rules, create_tables, create_targets, table_contents
+from devtools.resources import create_resources, create_targets, table_contents
 from devtools.stack import START, Stack
 from serverless_jobs.adapters.dynamodb.job_store import DynamoJobStore
 from serverless_jobs.settings import Settings
@@ -32,9 +32,7 @@ serialise_moto_calls()
 def aws() -> Iterator[list[str]]:
     """A fresh moto account with the template's tables and rule; yields the table names."""
     with moto.mock_aws():
-        tables = create_tables()
-        create_rules()
-        create_queues()
+        tables = create_resources()
         yield tables
 
 

@@ -18,7 +18,7 @@ import moto
 import pytest
 
 from devtools.clock import ManualClock
-from devtools.resources import create_queues, create_rules, create_tables, table_contents
+from devtools.resources import create_resources, table_contents
 from devtools.stack import START, Stack
 from serverless_jobs.http.page_tokens import PageTokens
 
@@ -284,9 +284,7 @@ class World:
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     with moto.mock_aws():
-        tables = create_tables()
-        create_rules()
-        create_queues()
+        tables = create_resources()
         stack = Stack(ManualClock(START))
         made = {"completed": stack.create()["id"]}
         stack.deliver()  # before the running job is made: delivering runs everything dispatched so far
