@@ -58,8 +58,10 @@ EXPRESS_GB = 0.064  # an Express workflow's smallest memory step, waiting out a 
 
 
 def executor_cost() -> float:
-    """One run's executor: its invocation and EXECUTOR_BILLED_SECONDS at its memory."""
-    return LAMBDA_REQUEST + EXECUTOR_BILLED_SECONDS * memory_gb("ExecutorFunction") * LAMBDA_GB_SECOND
+    """One run's executor: its invocation, EXECUTOR_BILLED_SECONDS at its memory, and its consistent read of
+    the job (a unit: decision "The claim is the start")."""
+    compute = EXECUTOR_BILLED_SECONDS * memory_gb("ExecutorFunction") * LAMBDA_GB_SECOND
+    return LAMBDA_REQUEST + compute + DYNAMODB_READ_UNIT
 
 
 def waiting(seconds: float, function: str) -> float:
@@ -142,17 +144,18 @@ def _cuts(minute: Operations) -> list[Figure]:
 
 def proposed_run(operations: Operations, ends: bool = False) -> list[Write]:
     """A run's writes under the recommended design, on the images a run writes today (decision "Sub-minute
-    runs without paying for waiting"): the claim and the start one write that keeps the `due` key (the lease is
-    an attribute), the history entry put once, closed, and the finish moving the `due` key, or for a run that
-    `ends` the job, taking it out; `byStatus` keyed on `listStatus`, the same for pending and running."""
-    claim, start, _, close, finish = (request.writes for request in operations.requests[RUN])
-    pending, running, entry, finished = claim[0].before, start[0].after, close[0].after, finish[0].after
+    runs without paying for waiting"): the claim, which is the start and keeps the `due` key (as it does since
+    decision "The claim is the start"), the history entry put once, closed, and the finish moving the `due`
+    key, or for a run that `ends` the job, taking it out; `byStatus` keyed on `listStatus`, the same for
+    pending and running."""
+    claim, _, close, finish = (request.writes for request in operations.requests[RUN])
+    pending, running, entry, finished = claim[0].before, claim[0].after, close[0].after, finish[0].after
     assert pending is not None
     assert running is not None
     assert entry is not None
     assert finished is not None
     active = {"listStatus": {"S": "active"}}
-    held = {**running, **active, "dueShard": pending["dueShard"], "nextRunAt": pending["nextRunAt"]}
+    held = {**running, **active}
     moved = {**finished, **active}
     if ends:
         moved = {name: value for name, value in moved.items() if name not in ("dueShard", "nextRunAt")}

@@ -56,6 +56,13 @@ class MemoryHistoryStore:
             self._put(run)
             return True
 
+    def open(self, run: Run) -> bool:
+        with self.lock:
+            if self._runs.get(self._key(run)) is not None:
+                return False
+            self._put(run)
+            return True
+
     def is_open(self, run: Run) -> bool:
         """Whether `run`'s entry may still be written: absent, or stored running (a run is closed once)."""
         stored = self._runs.get(self._key(run))
@@ -187,17 +194,6 @@ class MemoryJobStore:
             if key in self._waiting and self._waiting[key] < seen:
                 del self._waiting[key]
 
-    def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
-        with self._lock:
-            stored = self._jobs.get(job_id)
-            if stored is None or stored.run_id != run_id or stored.status != JobStatus.RUNNING:
-                return None
-            if stored.run_started_at is not None:
-                return None
-            stored.run_started_at = started_at
-            stored.version = (stored.version or 0) + 1
-            return copy.deepcopy(stored)
-
     def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         with self._lock:
             stored = self._jobs.get(before.id)
@@ -245,7 +241,9 @@ class MemoryJobStore:
     def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
         with self._lock:
             due = [
-                job for job in self._due_index(shard) if job.next_run_at is not None and job.next_run_at <= now_millis
+                job
+                for job in self._due_index(shard)
+                if job.next_run_at is not None and job.next_run_at <= now_millis and not _leased(job, now_millis)
             ]
             return due if limit is None else due[:limit]
 
@@ -309,3 +307,8 @@ class MemoryJobStore:
 def _slot_of(job: Job) -> str | None:
     """The concurrency key whose slot `job` holds: its key while it holds a run, else None."""
     return job.concurrency_key if job.run_id is not None else None
+
+
+def _leased(job: Job, now_millis: int) -> bool:
+    """Whether the `due` query's filter leaves `job` out: a run still within its `leaseUntil`."""
+    return job.run_id is not None and job.lease_until is not None and job.lease_until > now_millis

@@ -32,6 +32,19 @@ def test_an_entry_is_written_while_open_and_closed_once(stores: Stores) -> None:
     assert history.get("a", 5_000, "r1") == done
 
 
+def test_a_run_is_opened_once_and_never_after_it_was_closed(stores: Stores) -> None:
+    _, history = stores
+    run = entry()
+    assert history.open(run)
+    assert not history.open(run)  # a duplicate delivery of the run finds it opened
+    assert history.get("a", 5_000, "r1") == run
+    assert history.record(closed(run))
+    lost = entry(run_id="r2")
+    assert history.record(closed(lost, "timed_out"))  # the tick closed it as lost before its executor came
+    assert not history.open(lost)
+    assert history.get("a", 5_000, "r2") == closed(lost, "timed_out")
+
+
 def test_an_annotation_lands_only_on_the_entry_closed_as_given(stores: Stores) -> None:
     _, history = stores
     run = entry()

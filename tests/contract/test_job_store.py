@@ -94,19 +94,14 @@ def test_a_delete_lands_only_on_the_version_read(stores: Stores) -> None:
     assert not jobs.delete(after)
 
 
-def test_a_run_starts_once_and_only_the_run_the_job_holds(stores: Stores) -> None:
+def test_the_due_query_leaves_out_runs_within_their_lease_however_old_their_key(stores: Stores) -> None:
     jobs, _ = stores
-    before = stored(jobs, new_job("a"))
-    running = claimed(before)
-    assert jobs.update(before, running)
-    assert jobs.start("a", "other", 7_000) is None
-    started = jobs.start("a", "r1", 7_000)
-    assert started is not None
-    assert started.run_started_at == 7_000
-    assert started.version != running.version  # a writer that read the job before sees the change
-    assert jobs.get("a") == started
-    assert jobs.start("a", "r1", 8_000) is None  # a duplicate delivery
-    assert jobs.start("missing", "r1", 7_000) is None
+    leased = stored(jobs, new_job("a", next_run_at=MINUTE, due_shard="0"))
+    assert jobs.update(leased, replace(claimed(leased), lease_until=5 * MINUTE))
+    stored(jobs, new_job("b", next_run_at=2 * MINUTE, due_shard="0"))
+    assert [job.id for job in jobs.due("0", 3 * MINUTE)] == ["b"]  # a's run is within its lease
+    assert [job.id for job in jobs.due("0", 5 * MINUTE)] == ["a", "b"]  # its lease is over: lost, to recover
+    assert [job.id for job in jobs.due("0", 3 * MINUTE, limit=1)] == ["b"]  # the limit counts what is answered
 
 
 def test_a_claim_takes_a_slot_under_the_limit_and_its_end_gives_it_back(stores: Stores) -> None:

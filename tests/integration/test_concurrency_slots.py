@@ -212,10 +212,14 @@ def test_a_lost_run_gives_its_slot_back_when_its_lease_expires(stack: Stack) -> 
     assert check_slots(stack, [lost, waiting], 1) == 0
 
 
-def test_cancelling_a_job_before_its_run_starts_gives_its_slot_back(stack: Stack) -> None:
+def test_cancelling_a_job_before_its_run_starts_gives_its_slot_back_when_its_executor_comes(stack: Stack) -> None:
     [job_id] = create_herd(stack, 1, limit=1)
     assert stack.api.post(f"/jobs/{job_id}/cancel").status == 200
+    assert check_slots(stack, [job_id], 1) == 1  # the claimed run is held: it may have begun (decision 0076)
+    assert [result["outcome"] for result in stack.deliver()] == ["skipped"]  # it had not: its executor lets go
     assert check_slots(stack, [job_id], 1) == 0
+    assert stack.history(job_id) == []  # a run detached before it began leaves no entry
+    assert stack.job(job_id)["status"] == "cancelled"
 
 
 def test_a_running_job_given_a_full_key_keeps_its_run_and_takes_a_slot(stack: Stack) -> None:

@@ -1,8 +1,7 @@
-"""A run's lease in its own attribute, `leaseUntil` (decision 0058, step 1 of its upgrade path): the claim
-writes it beside the `due` key it still moves to the lease's end (0.3.0 reads the key as the lease); the
-tick passes over a job holding a run whose `leaseUntil` is ahead, whatever its `due` key says, so a later
-release may stop moving the key. Without `leaseUntil` (0.3.0's claim, or its whole-item write) or with an
-earlier run's (0.3.0 claimed over it), the `due` key is the lease, as it always was.
+"""A run's lease in its own attribute, `leaseUntil`: the claim writes it and leaves the `due` key at the
+occurrence (decision "The claim is the start"); the tick passes over a job holding a run whose `leaseUntil`
+is ahead, whatever its `due` key says. Without `leaseUntil` (a run 0.3.0 claimed, its key moved to the
+lease's end) or with an earlier run's (0.3.0 claimed over it), the `due` key is the lease, as it always was.
 """
 
 from __future__ import annotations
@@ -48,12 +47,15 @@ def lease_seconds(stack: Stack) -> int:
     return TIMEOUT + stack.settings.lease_margin_seconds
 
 
-def test_the_claim_writes_the_lease_beside_the_due_key_and_the_finish_removes_it(stack: Stack) -> None:
+def test_the_claim_writes_the_lease_leaves_the_due_key_and_the_finish_removes_the_lease(stack: Stack) -> None:
+    occurrence = to_millis(stack.clock.now() + timedelta(hours=1))
     job = claimed(stack)
 
     item = stored(job["id"])
     lease = to_millis(stack.clock.now() + timedelta(seconds=lease_seconds(stack)))
-    assert int(item["leaseUntil"]["N"]) == int(item["nextRunAt"]["N"]) == lease  # 0.3.0 reads the key
+    assert int(item["leaseUntil"]["N"]) == lease
+    assert int(item["nextRunAt"]["N"]) == occurrence  # not moved: two index writes a run fewer
+    assert int(item["runStartedAt"]["N"]) == to_millis(stack.clock.now())  # 0.4.0's executor starts it no more
 
     stack.deliver()
     assert stack.job(job["id"])["status"] == "pending"
@@ -62,13 +64,11 @@ def test_the_claim_writes_the_lease_beside_the_due_key_and_the_finish_removes_it
 
 def test_a_running_job_due_by_its_key_but_within_its_lease_until_is_passed_over(stack: Stack) -> None:
     job = claimed(stack)
-    occurrence = to_millis(stack.clock.now())
-    rewrite(job["id"], "SET nextRunAt = :at", {":at": {"N": str(occurrence)}})  # as a later release claims
 
     stack.clock.advance(lease_seconds(stack) - 1)
     report = stack.tick()
 
-    assert (report["recovered"], report["dispatched"]) == (0, 0)
+    assert (report["examined"], report["recovered"], report["dispatched"]) == (0, 0, 0)  # not even read out
     assert stack.job(job["id"])["status"] == "running"
     assert [run["status"] for run in stack.history(job["id"])] == []  # its run may yet report
     assert [result["outcome"] for result in stack.deliver()] == ["completed"]  # and it does
@@ -77,7 +77,6 @@ def test_a_running_job_due_by_its_key_but_within_its_lease_until_is_passed_over(
 
 def test_a_running_job_past_its_lease_until_is_recovered_as_lost(stack: Stack) -> None:
     job = claimed(stack)
-    rewrite(job["id"], "SET nextRunAt = :at", {":at": {"N": str(to_millis(stack.clock.now()))}})
 
     stack.clock.advance(lease_seconds(stack) + 1)
 
@@ -86,14 +85,30 @@ def test_a_running_job_past_its_lease_until_is_recovered_as_lost(stack: Stack) -
     assert lost["status"] == "timed_out"
 
 
+def test_a_manual_run_of_a_job_due_later_waits_for_its_lease_on_the_index(stack: Stack) -> None:
+    job = stack.create(schedule="1d", timeoutSeconds=TIMEOUT, maxAttempts=2)
+    assert stack.api.post(f"/jobs/{job['id']}/trigger").status == 202
+    lease = to_millis(stack.clock.now() + timedelta(seconds=lease_seconds(stack)))
+    assert int(stored(job["id"])["nextRunAt"]["N"]) == lease  # not a day away: a lost run is found by then
+
+    stack.clock.advance(lease_seconds(stack) + 1)  # its executor never came
+    assert stack.tick()["recovered"] == 1
+    assert stack.job(job["id"])["status"] == "pending"
+
+
 @pytest.mark.parametrize("left_by_0_3_0", ["dropped", "an earlier run's"])
 def test_without_a_lease_until_of_its_own_the_due_key_is_the_lease(stack: Stack, left_by_0_3_0: str) -> None:
     job = claimed(stack)
-    if left_by_0_3_0 == "dropped":  # a 0.3.0 whole-item write
-        rewrite(job["id"], "REMOVE leaseUntil")
-    else:  # 0.3.0 finished a run claimed here, then claimed this one: the attribute is from before the claim
+    lease_end = str(to_millis(stack.clock.now() + timedelta(seconds=lease_seconds(stack))))
+    if left_by_0_3_0 == "dropped":  # 0.3.0 claimed it: the key is the lease, no attribute
+        rewrite(job["id"], "SET nextRunAt = :at REMOVE leaseUntil", {":at": {"N": lease_end}})
+    else:  # 0.3.0 finished a run claimed by 0.4.0, then claimed this one: the attribute is from before the claim
         before_claim = to_millis(stack.clock.now()) - 1
-        rewrite(job["id"], "SET leaseUntil = :at", {":at": {"N": str(before_claim)}})
+        rewrite(
+            job["id"],
+            "SET nextRunAt = :at, leaseUntil = :before",
+            {":at": {"N": lease_end}, ":before": {"N": str(before_claim)}},
+        )
 
     stack.clock.advance(lease_seconds(stack) - 1)
     assert stack.tick()["recovered"] == 0  # the key's lease still runs

@@ -226,7 +226,7 @@ def test_a_skipped_delivery_is_logged_with_the_run_keys(stack: Stack) -> None:
     with LogCapture(function_logger("ExecutorFunction")) as logs:
         stack.execute(payload)
 
-    [line] = logs.about("run skipped: a stale or duplicate delivery")
+    [line] = logs.about("run skipped: a stale delivery, or its run detached")
     assert {key: line[key] for key in ("jobId", "runId", "attempt", "trigger")} == {
         key: payload[key] for key in ("jobId", "runId", "attempt", "trigger")
     }

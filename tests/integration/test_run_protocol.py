@@ -265,7 +265,7 @@ def test_executor_never_scans(stack: Stack) -> None:
     assert calls["UpdateItem"] > 0  # the hook saw the executor's requests
 
 
-def test_a_successful_run_costs_the_executor_four_writes_and_no_read(stack: Stack) -> None:
+def test_a_successful_run_costs_the_executor_one_read_and_three_writes(stack: Stack) -> None:
     job = create(stack, schedule="1h")
     stack.api.post(f"/jobs/{job['id']}/trigger")
 
@@ -273,10 +273,10 @@ def test_a_successful_run_costs_the_executor_four_writes_and_no_read(stack: Stac
         [result] = stack.deliver()
 
     assert result["outcome"] == "completed"
-    # the start mark answering with the job, the running entry, the entry's close, the job's finish: each its
-    # own write (an entry written as an update, so that a later release's attributes on it survive), no
-    # transaction (its items bill double, decision 0058)
-    assert +calls == {"UpdateItem": 4}
+    # the job read, the running entry opened (the claim was the start: no start mark), the entry's close,
+    # the job's finish: each write its own (an entry written as an update, so that a later release's
+    # attributes on it survive), no transaction (its items bill double, decision 0058)
+    assert +calls == {"GetItem": 1, "UpdateItem": 3}
     done = stack.job(job["id"])
     assert (done["status"], done["attempts"], done["nextRunAt"]) == ("pending", 0, job["nextRunAt"])
     [run] = stack.history(job["id"])

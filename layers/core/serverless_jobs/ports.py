@@ -84,14 +84,6 @@ class JobStore(Protocol):
         """Take away the mark of `key` if it was made before `seen` (epoch ms): no job marked it since."""
         ...
 
-    def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
-        """Mark `run_id` started (`run_started_at`) in one conditional write, and return the job as written.
-
-        Only if the job is `running` that run and has not started it yet; None otherwise (no such job, a
-        stale run, a duplicate delivery). No read first: the write answers with the job.
-        """
-        ...
-
     def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         """Write the job's update (as `update`, on `before.version`) and `entries`, closed history entries
         (each as `HistoryStore.record`: the run's own, a `skipped` one), in one transaction: all or none.
@@ -132,7 +124,9 @@ class JobStore(Protocol):
 
     def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
         """Jobs of one shard of the `due` index whose `next_run_at` has come (at most `limit`, soonest
-        first). Candidates only: eventually consistent, to be claimed with a conditional write."""
+        first), but those holding a run whose `lease_until` is after `now_millis` (a run within its lease:
+        the claim leaves its key at the occurrence). Candidates only: eventually consistent, to be claimed
+        with a conditional write."""
         ...
 
     def next_due(self, shard: str, after_millis: int) -> int | None:
@@ -152,6 +146,12 @@ class HistoryStore(Protocol):
 
     def get(self, job_id: str, claimed_at: int, run_id: str) -> Run | None:
         """One run's entry (a consistent read), or None if it was never written."""
+        ...
+
+    def open(self, run: Run) -> bool:
+        """Write `run`'s entry as it begins, only if it has none yet; False when it has one: a duplicate
+        delivery of the run opened it, or the tick closed it as lost. Exactly one executor opens a run (a
+        write botocore retries after a lost answer still counts as the first)."""
         ...
 
     def annotate(self, run: Run) -> bool:

@@ -51,7 +51,7 @@ def holds_detached_run(job: Job) -> bool:
 
 def lease_ahead(job: Job, now_millis: int) -> bool:
     """Whether the run `job` holds is still within its lease by `leaseUntil`: not lost yet, whatever its
-    `due` key says (a later release leaves that key at the occurrence; decision 0058).
+    `due` key says (the claim leaves that key at the occurrence; decision "The claim is the start").
 
     A `leaseUntil` not after the run's claim (`last_run_at`) is an earlier run's, left by a release that
     does not know the attribute (0.3.0 claimed and finished around it): then the `due` key is the lease.
@@ -65,14 +65,15 @@ def lease_ahead(job: Job, now_millis: int) -> bool:
 def disarm(job: Job, status: JobStatus) -> None:
     """Leave the schedule and detach any running run: no longer `running`, its finish changes nothing.
 
-    A run its executor has started is held (its id, claim time and lease stay, and the job stays on the
-    `due` index at the lease's expiry) so that the tick can close its history entry if that executor never
-    does (decision "A detached run is held until its lease ends"). A run not started yet never will be: the executor
-    starts only a `running` job's run.
+    A claimed run is held (its id, claim time and lease stay, and the job stays on the `due` index) so that
+    the tick can close its history entry if its executor never does (decision "A detached run is held until
+    its lease ends"). Its executor begins only a `running` job's run: one that finds its run detached
+    before it began lets go of it (usecases.execute.begin), as the pause itself did while the executor
+    marked the start on the job (decision "The claim is the start").
     """
     job.status = status
     job.next_occurrence_at = None
-    if job.run_id is not None and job.run_started_at is not None:
+    if job.run_id is not None:
         return
     release(job)
 
@@ -140,11 +141,18 @@ def claimed(
     lease_expiry: datetime,
     shards: int,
 ) -> Job:
-    """`job` running `run_id`; the tick looks at it again when the run's lease expires."""
+    """`job` running `run_id` until `lease_expiry` (`lease_until`): the tick passes over it until then.
+
+    The `due` key stays where it is, at the occurrence's start, due by now: moving it cost two index writes
+    a run (decision "The claim is the start"). A job off the index (a manual run of an ended job), or due
+    only after the lease (a manual run of a pending job), is put at the lease's end, so the tick finds the
+    run by then if it is lost.
+    """
     running = replace(job)
     running.status = JobStatus.RUNNING
     running.run_id = run_id
-    running.run_started_at = None
+    # The claim is the start: 0.4.0's executor, after a rollback, then refuses to start the run again.
+    running.run_started_at = to_millis(now)
     running.attempt = attempt
     running.attempts = attempt
     running.trigger = trigger
@@ -153,8 +161,8 @@ def claimed(
     running.last_run_at = to_millis(now)
     running.updated_at = to_millis(now)
     running.lease_until = to_millis(lease_expiry)
-    # The `due` key moves to the lease's end too: 0.3.0 reads the key as the lease (decision 0058, step 1).
-    set_due(running, to_millis(lease_expiry), shards)
+    if running.next_run_at is None or running.next_run_at > running.lease_until:
+        set_due(running, running.lease_until, shards)
     return running
 
 

@@ -63,9 +63,9 @@ def close_run(deps: Deps, run: Run, now: datetime, job: Job | None = None) -> bo
     from the entry, when the lease expires). True when `run` is how the run ended; False when another
     closed it first.
 
-    `job`, the job as the caller last wrote it (the executor's start mark), spares the finish its read when
-    this call's entry is the one that stands; if the job changed since (an API edit, a pause), the finish
-    reads it and applies the outcome on top (`finish`).
+    `job`, the job as the caller last read or wrote it (the executor's read as the run began), spares the
+    finish its read when this call's entry is the one that stands; if the job changed since (an API edit, a
+    pause), the finish reads it and applies the outcome on top (`finish`).
     """
     if deps.history.record(run):
         stored: Run | None = run

@@ -5,8 +5,9 @@ Every step is conditioned on the job still holding the run's id: a run detached 
 lease expiry, or a duplicate delivery, changes nothing. How a run is closed, shared with the tick and the
 API, lives in usecases.close_run; how its result and error are bounded, in domain.results.
 
-Verbs: `execute` is the executor's whole flow; `begin` marks the run started; `perform` runs it (the
-handler or the target); `close_run` (was `settle` here) closes it.
+Verbs: `execute` is the executor's whole flow; `begin` reads the job the run is for (its history entry
+opened, the run has started); `perform` runs it (the handler or the target); `close_run` (was `settle`
+here) closes it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from __future__ import annotations
 import contextvars
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from serverless_jobs.domain.job import Job, Run, RunRequest
+from serverless_jobs.domain import lifecycle
+from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
 from serverless_jobs.domain.notify import mark_owed
 from serverless_jobs.domain.outcome import Outcome, error_log_fields
 from serverless_jobs.domain.results import bounded_error, bounded_result, error_text
@@ -36,13 +37,15 @@ logger = Logger(child=True)
 
 # Time kept back from the Lambda's remaining time to close the run after a handler times out.
 CLOSE_RESERVE_SECONDS = 5.0
+# Reads of a job whose detached run the executor lets go of: a resume may take the run back meanwhile.
+LET_GO_TRIES = 3
 
 
 @dataclass(frozen=True)
 class Execution:
     """What became of one dispatched run, for the function's log line: its outcome and, if it failed, why."""
 
-    outcome: str  # completed, failed, or skipped (a stale or duplicate delivery)
+    outcome: str  # completed, failed, or skipped (a stale or duplicate delivery, a detached run)
     error: str | None = None
 
 
@@ -51,14 +54,14 @@ def execute(
 ) -> Execution:
     """Run one dispatched run, unless it is stale or a duplicate delivery (then it is skipped): the job's
     handler, or for a job with a target, a delivery to it through `targets`."""
-    job = begin(deps, request.jobId, request.runId, deps.clock.now())
+    job = begin(deps, request.jobId, request.runId)
     if job is None:
-        logger.info("run skipped: a stale or duplicate delivery", extra=request.log_keys())
+        logger.info("run skipped: a stale delivery, or its run detached", extra=request.log_keys())
         return Execution("skipped")
     started = deps.clock.now()
     run = history_entry(job, request.runId, started, deps.settings.history_retention_days)
-    if not deps.history.record(run):
-        logger.info("run skipped: the tick closed it as lost meanwhile", extra=request.log_keys())
+    if not deps.history.open(run):
+        logger.info("run skipped: a duplicate delivery, or closed as lost meanwhile", extra=request.log_keys())
         return Execution("skipped")
     count_start(job, run)
     budget = min(float(job.timeout_seconds), remaining_seconds() - CLOSE_RESERVE_SECONDS)
@@ -125,14 +128,34 @@ def log_outcome(request: RunRequest, job: Job, run: Run, *, with_data: bool) -> 
     logger.info("run finished", extra=fields)
 
 
-def begin(deps: Deps, job_id: str, run_id: str, now: datetime) -> Job | None:
-    """Mark the claimed run started, once: the job to run, or None for a stale or duplicate event.
+def begin(deps: Deps, job_id: str, run_id: str) -> Job | None:
+    """The job to run `run_id` with, read once: None for a stale delivery (the job no longer holds the run)
+    or a run detached before it began.
 
-    One conditional write that answers with the job, no read before it. Only a `running` job's run
-    starts: a paused or cancelled job holding the run its pause detached (for its lease) never starts it,
-    so a run detached before it started never writes an entry at all.
+    The claim made the run; opening its history entry (`HistoryStore.open`, one executor only) is its
+    start, with no write on the job (decision "The claim is the start"). Only a `running` job's run begins.
+    A pause or cancel holds any run it detaches until its lease ends; one whose executor comes before
+    that and finds the run not begun lets go of it, so the job is free at once, as when the start was a
+    write on the job. If a resume takes the run back meanwhile, the run begins after all.
     """
-    return deps.jobs.start(job_id, run_id, to_millis(now))
+    for _ in range(LET_GO_TRIES):
+        job = deps.jobs.get(job_id)
+        if job is None or job.run_id != run_id:
+            return None
+        if job.status == JobStatus.RUNNING:
+            return job
+        if not lifecycle.holds_detached_run(job) or has_begun(deps, job, run_id):
+            return None
+        released = replace(job)
+        lifecycle.release(released)
+        if deps.jobs.update(job, released, expect={"run_id": run_id}):
+            return None
+    return None
+
+
+def has_begun(deps: Deps, job: Job, run_id: str) -> bool:
+    """Whether `run_id` has a history entry: some executor began it (or the tick closed it)."""
+    return deps.history.get(job.id, job.last_run_at or 0, run_id) is not None
 
 
 def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_seconds: float) -> tuple[Outcome, Any]:

@@ -68,10 +68,13 @@ def close_detached_run(deps: Deps, job: Job, now: datetime) -> bool:
 
     The entry is closed `timed_out` as a lost run's is, with the same conditional write, unless the executor
     closed it (then it is left as it is); the job's finish refuses a job that is not `running`, so its status
-    and attempts stay. Letting go is a write conditioned on the run id: one that loses a race (an edit, a
-    resume taking the run back) leaves the job due, and the next pass looks again. True if this closed it.
+    and attempts stay. A run with no entry never began (its executor never came, and now never begins it:
+    the job is not `running`), so it gets none. Letting go is a write conditioned on the run id: one that
+    loses a race (an edit, a resume taking the run back) leaves the job due, and the next pass looks again.
+    True if this closed it.
     """
-    closed = fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
+    begun = job.run_id is not None and deps.history.get(job.id, job.last_run_at or 0, job.run_id) is not None
+    closed = begun and fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
     current = deps.jobs.get(job.id)
     if current is not None and current.run_id == job.run_id and lifecycle.holds_detached_run(current):
         released = replace(current)

@@ -6,6 +6,7 @@ none), never a PutItem: attributes a later release added to the entry survive th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from botocore.session import Session
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path, Value
 
 from serverless_jobs.adapters.client_tuning import API_CLIENTS, ClientTuning
 from serverless_jobs.adapters.dynamodb.conditional import conditional_write
@@ -20,6 +22,8 @@ from serverless_jobs.adapters.dynamodb.models import OWED, RunItem, bound, conne
 from serverless_jobs.domain.job import Run
 from serverless_jobs.ports import OwedNotification, Page
 
+# Who opened an entry (a token per `open` call): known to `open` only, kept by every later write.
+OPENED_BY = "openedBy"
 # Keys read per Query when deleting a job's history, so the time left is checked between small steps.
 _HISTORY_PAGE = 100
 _STORED = tuple(
@@ -39,6 +43,20 @@ class DynamoHistoryStore:
             return self._run(self._model.get(job_id, RunItem.key_for(claimed_at, run_id), consistent_read=True))
         except DoesNotExist:
             return None
+
+    def open(self, run: Run) -> bool:
+        model = self._model
+        entry = entry_item(model, run)
+        # This call's own mark: botocore resending the write after a lost answer finds it and succeeds,
+        # where a duplicate delivery (another call) finds an entry it did not open.
+        opener, mine = Path(OPENED_BY), Value({"S": uuid.uuid4().hex})
+        opened_here = (opener == mine) & (model.status == "running")
+        with conditional_write() as write:
+            entry.update(
+                actions=[*entry_writes(entry), opener.set(mine)],
+                condition=model.run_key.does_not_exist() | opened_here,
+            )
+        return write.done
 
     def record(self, run: Run) -> bool:
         entry = entry_item(self._model, run)

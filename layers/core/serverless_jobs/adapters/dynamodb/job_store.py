@@ -34,7 +34,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from botocore.session import Session
-from pynamodb.constants import ALL_NEW
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path, Value
@@ -195,21 +194,6 @@ class DynamoJobStore:
 
     def _keys(self) -> KeyReservations:
         return KeyReservations(self._label_model(), self._model)
-
-    def start(self, job_id: str, run_id: str, started_at: int) -> Job | None:
-        model = self._model
-        condition = (
-            (model.run_id == run_id) & (model.status == JobStatus.RUNNING.value) & model.run_started_at.does_not_exist()
-        )
-        # A new version as any write makes, so a writer that read the job before it sees the change.
-        actions = [model.run_started_at.set(started_at), model.version.add(1)]
-        with conditional_write() as write:
-            written = model._get_connection().update_item(
-                job_id, actions=actions, condition=condition, return_values=ALL_NEW
-            )
-        if not write.done:
-            return None
-        return self._read(model.from_raw_data(written["Attributes"]))
 
     def finish_run(self, before: Job, after: Job, *entries: Run) -> bool:
         item = self._item(before)
@@ -373,7 +357,11 @@ class DynamoJobStore:
         return self._jobs(self._model.due_index.query(shard, limit=limit))
 
     def due(self, shard: str, now_millis: int, limit: int | None = None) -> list[Job]:
-        due = self._model.due_index.query(shard, self._model.next_run_at <= now_millis, limit=limit)
+        model = self._model
+        # A claim leaves the key at its occurrence: runs still within their lease are read but not answered.
+        lease = model.lease_until
+        unleased = model.run_id.does_not_exist() | lease.does_not_exist() | (lease <= now_millis)
+        due = model.due_index.query(shard, model.next_run_at <= now_millis, filter_condition=unleased, limit=limit)
         return self._jobs(due)
 
     def next_due(self, shard: str, after_millis: int) -> int | None:
