@@ -26,6 +26,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "0.1.0": {},
     "0.2.0": {},
     "0.3.0": {},
+    "0.4.0": {},
 }
 # Releases whose page tokens were signed with a key made from the tables' names (0.3.0 on: StateTable's key).
 SIGNED_BY_NAMES = {"0.1.0", "0.2.0"}
@@ -242,6 +243,22 @@ def test_the_release_s_jobs_pause_resume_cancel_trigger_update_and_delete(releas
         assert api.get(f"/jobs/{release.role(role)}").status == 404
         assert api.get(f"/jobs/{release.role(role)}/history").status == 404
     if "labelled" in release.jobs:
-        assert [job["id"] for job in ok(api.get("/jobs", label="team=billing"))["jobs"]] == [release.role("labelled")]
+        billing = sorted(release.role(role) for role in ("labelled", "keyed") if role in release.jobs)
+        assert sorted(job["id"] for job in ok(api.get("/jobs", label="team=billing"))["jobs"]) == billing
         assert api.request("DELETE", f"/jobs/{release.role('labelled')}").status == 204
-        assert ok(api.get("/jobs", label="team=billing"))["jobs"] == []
+        left = sorted(set(billing) - {release.role("labelled")})
+        assert sorted(job["id"] for job in ok(api.get("/jobs", label="team=billing"))["jobs"]) == left
+
+
+def test_the_release_s_job_key_finds_its_job_and_holds_until_moved(release: Release) -> None:
+    """A key the release reserved (LabelsTable's `#key/...` item) still finds its job and refuses another."""
+    if "keyed" not in release.jobs:
+        pytest.skip(f"{release.version}'s fixture holds no job key")
+    api, keyed = release.stack.api, release.role("keyed")
+    assert [job["id"] for job in ok(api.get("/jobs", key="compat/keyed"))["jobs"]] == [keyed]
+    refused = api.post("/jobs", {"name": "again", "handler": "echo", "key": "compat/keyed"})
+    assert refused.status == 409
+    assert keyed in refused.body["message"]
+    assert ok(api.put(f"/jobs/{keyed}", {"key": "compat/moved"}))["key"] == "compat/moved"
+    assert ok(api.get("/jobs", key="compat/keyed"))["jobs"] == []  # the release's reservation went with it
+    assert ok(api.post("/jobs", {"name": "heir", "handler": "echo", "key": "compat/keyed"}))["key"] == "compat/keyed"

@@ -1,6 +1,7 @@
-"""A rollback's view of today's items: release 0.2.0's own code (its commit, extracted) reads and drives what
-today's code stored, through its handlers, with no failure and no attribute it does not know dropped. During
-a stack update, and after CloudFormation rolls one back, the previous release's code runs on these items.
+"""A rollback's view of today's items: each release of PREVIOUS, by its own code (its commit, extracted), reads
+and drives what today's code stored, through its handlers, with no failure and no attribute it does not know
+dropped. During a stack update, and after CloudFormation rolls one back, the previous release's code runs on
+these items.
 
 Slow (two processes over moto, ~30 s): each release's modules share names, so each runs in its own process
 (tests/fixtures/releases/dump.py `--rollback`)."""
@@ -15,8 +16,8 @@ from pathlib import Path
 import pytest
 
 DUMP = Path(__file__).parents[1] / "fixtures" / "releases" / "dump.py"
-# The previous release (a rollback's target), and the one before it, kept while its reader still runs.
-PREVIOUS = {"0.3.0": "9bf09ef", "0.2.0": "dc2bede"}
+# The previous release (a rollback's target), and those before it, kept while their readers still run.
+PREVIOUS = {"0.4.0": "ae57a96", "0.3.0": "9bf09ef", "0.2.0": "dc2bede"}
 
 
 @pytest.mark.parametrize(("version", "commit"), PREVIOUS.items())
