@@ -27,6 +27,8 @@ settings = Settings.from_environment()
 NAMESPACE = function_spec("ExecutorFunction").environment["POWERTOOLS_METRICS_NAMESPACE"]
 TOPIC = "arn:aws:sns:us-east-1:123456789012:serverless-jobs-alarms"
 NO_VALUE = object()
+# The dispatch events' queue and the timer's (decision 0075): each has its alarm and its widget.
+DEAD_LETTER_QUEUES = {"DeadLetterQueue": "DeadLetterAlarm", "TimerDeadLetterQueue": "TimerDeadLetterAlarm"}
 
 
 @cache
@@ -186,14 +188,14 @@ def test_aws_metrics_in_alarms_and_dashboard_name_this_stacks_resources() -> Non
         for metric in alarm_metrics(spec["Properties"])
         if metric["Namespace"].startswith("AWS/")
     ] + [series for series in dashboard_series() if series.namespace.startswith("AWS/")]
-    queue_name = resolve({"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]})
+    queue_names = {resolve({"Fn::GetAtt": [queue, "QueueName"]}) for queue in DEAD_LETTER_QUEUES}
     function_names = {resolve({"Ref": logical_id}) for logical_id in function_ids()}
     for series in aws_series:
         [(dimension, value)] = series.dimensions
-        assert (dimension, value in function_names) == ("FunctionName", True) or (dimension, value) == (
-            "QueueName",
-            queue_name,
-        ), series
+        assert (dimension, value in function_names) == ("FunctionName", True) or (
+            dimension,
+            value in queue_names,
+        ) == ("QueueName", True), series
 
 
 def test_the_dashboard_shows_every_alarm() -> None:
@@ -207,11 +209,31 @@ def test_every_alarm_notifies_the_topic_exactly_when_one_is_given(topic: str) ->
     alarms = deployed_alarms(AlarmTopicArn=topic)
 
     assert set(alarms) == set(resources("AWS::CloudWatch::Alarm"))
-    assert len(alarms) == 7
+    assert len(alarms) == 8
     for logical_id, properties in alarms.items():
         actions = {key: properties.get(key) for key in ("AlarmActions", "OKActions")}
         expected = [topic] if topic else None
         assert actions == {"AlarmActions": expected, "OKActions": expected}, logical_id
+
+
+@pytest.mark.parametrize("queue", DEAD_LETTER_QUEUES)
+def test_each_dead_letter_queue_alarms_on_its_first_message_and_shows_on_the_dashboard(queue: str) -> None:
+    alarm = deployed_alarms(AlarmTopicArn=TOPIC)[DEAD_LETTER_QUEUES[queue]]
+    depth = {key: alarm[key] for key in ("Namespace", "MetricName", "Dimensions")}
+
+    assert depth == {
+        "Namespace": "AWS/SQS",
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+    }
+    # one message visible in any 5 minutes is over the threshold; an empty queue sends no data and is OK
+    assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Maximum", 300, 1)
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["TreatMissingData"]) == (
+        "GreaterThanThreshold",
+        0,
+        "notBreaching",
+    )
+    assert as_series(depth) in dashboard_series()
 
 
 def test_the_topic_parameter_accepts_an_sns_arn_or_nothing() -> None:
