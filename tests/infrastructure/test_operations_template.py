@@ -226,7 +226,7 @@ def test_each_dead_letter_queue_alarms_on_its_first_message_and_shows_on_the_das
         "MetricName": "ApproximateNumberOfMessagesVisible",
         "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
     }
-    # one message visible in any 5 minutes is over the threshold; an empty queue sends no data and is OK
+    # one message visible in any 5 minutes is over the threshold; an idle queue reports no data, which is OK
     assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Maximum", 300, 1)
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["TreatMissingData"]) == (
         "GreaterThanThreshold",
