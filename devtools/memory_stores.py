@@ -249,10 +249,9 @@ class MemoryJobStore:
             ]
             return due if limit is None else due[:limit]
 
-    def next_due(self, shard: str, after_millis: int) -> int | None:
+    def due_after(self, shard: str, after_millis: int, limit: int) -> list[Job]:
         with self._lock:
-            later = (job.next_run_at for job in self._due_index(shard) if (job.next_run_at or 0) > after_millis)
-            return next(later, None)
+            return [job for job in self._due_index(shard) if (job.next_run_at or 0) > after_millis][:limit]
 
     def _due_index(self, shard: str) -> list[Job]:
         """The jobs of `shard` in the sparse `due` index (both keys present), soonest first."""

@@ -245,8 +245,9 @@ def test_the_due_index_answers_by_shard_soonest_first(stores: Stores) -> None:
     assert [job.id for job in jobs.soonest("0", 5)] == ["soon", "now", "late"]
     assert [job.id for job in jobs.due("1", 5_000)] == ["elsewhere"]
     assert jobs.due("2", 5_000) == []
-    assert jobs.next_due("0", 5_000) == 9_000
-    assert jobs.next_due("0", 9_000) is None
+    assert [job.id for job in jobs.due_after("0", 3_000, limit=5)] == ["now", "late"]
+    assert [job.id for job in jobs.due_after("0", 3_000, limit=1)] == ["now"]
+    assert jobs.due_after("0", 9_000, limit=5) == []
 
 
 def test_a_finish_writes_the_job_and_its_closed_entries_all_or_none(stores: Stores) -> None:

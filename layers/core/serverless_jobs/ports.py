@@ -135,9 +135,10 @@ class JobStore(Protocol):
         first). Candidates only: eventually consistent, to be claimed with a conditional write."""
         ...
 
-    def next_due(self, shard: str, after_millis: int) -> int | None:
-        """The soonest `next_run_at` on one shard of the `due` index after `after_millis` (one item read),
-        or None when nothing there falls due later: where the tick's next pass is needed."""
+    def due_after(self, shard: str, after_millis: int, limit: int) -> list[Job]:
+        """Up to `limit` jobs of one shard of the `due` index whose `next_run_at` is after `after_millis`,
+        soonest first (one Query): where the tick's next passes are needed, and who wrote them (their
+        `updatedAt`, usecases.wake). Eventually consistent."""
         ...
 
 

@@ -376,9 +376,9 @@ class DynamoJobStore:
         due = self._model.due_index.query(shard, self._model.next_run_at <= now_millis, limit=limit)
         return self._jobs(due)
 
-    def next_due(self, shard: str, after_millis: int) -> int | None:
-        query = self._model.due_index.query(shard, self._model.next_run_at > after_millis, limit=1)
-        return next((item.next_run_at for item in query), None)
+    def due_after(self, shard: str, after_millis: int, limit: int) -> list[Job]:
+        later = self._model.due_index.query(shard, self._model.next_run_at > after_millis, limit=limit)
+        return self._jobs(later)
 
     def _item(self, job: Job) -> JobItem:
         values = {name: getattr(job, name) for name in _FIELDS if name != "version" or job.version is not None}
