@@ -8,7 +8,7 @@ alarm of the chain's too. The chain's next link is then the soonest job behind i
 so the jobs stored before the minute (which only the chain serves) keep theirs. When every job read is one
 a write alarmed, the chain goes on at the last of them: more may wait behind it, and a pass there reads
 again. Before "Alarms once" the chain alarmed the soonest job whatever set it, and a `30s` job's next run
-got two alarms whenever a pass looked after its finish (1.67 messages a run; now 1).
+got two alarms whenever a pass looked after its finish (1.5 messages a run; now 1: bench.timer_requests).
 
 Either message lost stays safe: the write's alarm lost leaves its job in the `due` index for the minute's
 tick (as any lost alarm); a chain's link lost leaves the jobs behind it to the minute's tick, and never the
