@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from serverless_jobs.domain.job import Job
+from serverless_jobs.domain.job import Upcoming
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.deps import Deps
@@ -41,10 +41,10 @@ class Relay:
     link: int | None
 
 
-def relay_of(later: Sequence[Job]) -> Relay | None:
+def relay_of(later: Sequence[Upcoming]) -> Relay | None:
     """For a shard's soonest jobs due later (`LOOK_AHEAD_JOBS` at most, soonest first), the relay, or None when
     the soonest needs the chain's alarm itself (or there is none)."""
-    if not later or later[0].next_run_at is None or not alarmed_by_write(later[0]):
+    if not later or not alarmed_by_write(later[0]):
         return None
     behind = [job.next_run_at for job in later if not alarmed_by_write(job)]
     if behind:

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
-from serverless_jobs.domain.job import Job, JobStatus, RunRequest
+from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Upcoming
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
@@ -456,7 +456,7 @@ def report_pass(deps: Deps, served: list[Served], faults: int, now: datetime) ->
     return TickReport(len(served), len(claimed), recovered, len(refused), faults=faults)
 
 
-def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, list[Job]]:
+def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, list[Upcoming]]:
     """For each shard, its soonest jobs due after `now` (`LOOK_AHEAD_JOBS` at most, soonest first; none: an
     empty list); a shard that could not be asked (logged) is left out. One Query per shard."""
     after = to_millis(now)
@@ -565,6 +565,6 @@ def move_to_live_shard(deps: Deps, job: Job) -> bool:
     lifecycle.set_due(live, job.next_run_at, deps.settings.due_shards)
     if not deps.jobs.update(job, live, expect={"due_shard": job.due_shard}):
         return False
-    if alarmed_by_write(live):
+    if alarmed_by_write(Upcoming.of(live)):
         wake_if_due_soon(deps, live)
     return True

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain.job import Job, JobStatus
+from serverless_jobs.domain.job import Job, Upcoming
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.deps import Deps
@@ -38,16 +38,14 @@ def wake_if_due_soon(deps: Deps, job: Job) -> None:
         wake_if_soon(deps, from_millis(job.next_run_at), [job.due_shard])
 
 
-def alarmed_by_write(job: Job) -> bool:
+def alarmed_by_write(job: Upcoming) -> bool:
     """Whether the write that stored `job` as it stands (its `updatedAt`) set the alarm for its next run, or
     woke the tick for it: a pending job due within TICK_EVERY_SECONDS of that write (`wake_if_due_soon`, after
     the write, saw it due before the next minute's tick). Read from the job alone, in the writer's own clock.
 
     A write whose alarm was lost (its sender died after the write, or SQS refused it and no tick could be
     woken) leaves the job to the minute's tick, up to a minute late, as any lost alarm does; never lost."""
-    if job.status != JobStatus.PENDING or job.next_run_at is None:
-        return False
-    return job.next_run_at - job.updated_at < TICK_EVERY_SECONDS * 1000
+    return job.pending and job.next_run_at - job.updated_at < TICK_EVERY_SECONDS * 1000
 
 
 def wake_if_soon(deps: Deps, due_at: datetime, shards: Sequence[str] | None = None) -> None:
