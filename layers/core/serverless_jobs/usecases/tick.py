@@ -129,9 +129,9 @@ def run_window(
     Each pass claims what is due and looks ahead: the soonest job due later on each shard. Those due later than
     a second and before the deadline get an alarm on the SQS timer, chained up to the deadline (`alarm_far`;
     each alarm's pass looks ahead on its shard and sets the next; a job its write alarmed gets none of the
-    chain's: usecases.chain), and leave this invocation's reckoning. For
-    the rest (due within a second, or whose alarm was refused, or all of them without a timer) the invocation
-    sleeps until the earliest and passes again; it ends when that is the next minute's tick or later (that tick
+    chain's: usecases.chain), and leave this invocation's reckoning. For the rest (due within a second, or
+    whose alarm was refused, or all of them without a timer) the invocation sleeps until the earliest and
+    passes again; it ends when that is the next minute's tick or later (that tick
     looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after the first asks only
     the shards whose soonest job has come: nothing else was due there when it looked, and a write since that is
     due before the next tick wakes a pass of its own. After a fault, a sleep cut short (the local stack's wake)
@@ -165,8 +165,8 @@ def run_window(
     deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None and is_sweep_minute(fired_at or start)
-    # each shard's soonest next_run_at, as the last look at it saw; the alarm this invocation set on each
-    # and the shards whose soonest job its write alarmed, as the last look saw (usecases.chain)
+    # as the last look at each shard saw: its soonest next_run_at; the alarm this invocation set on it; and
+    # whether a write alarmed that soonest job (its relay, usecases.chain)
     known, alarmed, relays = dict[int, int | None](), dict[int, int](), dict[int, Relay]()
     every_shard = True
     while True:
@@ -214,7 +214,8 @@ def run_window(
 
 def looked_again(seen: Mapping[int, T], asked: Iterable[int], looked: Mapping[int, T]) -> dict[int, T]:
     """What a pass's look on the shards `asked` (`looked`) leaves of what was `seen` on each shard before."""
-    return {shard: value for shard, value in seen.items() if shard not in set(asked)} | dict(looked)
+    again = set(asked)
+    return {shard: value for shard, value in seen.items() if shard not in again} | dict(looked)
 
 
 def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:
