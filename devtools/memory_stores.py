@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from serverless_jobs.domain.errors import KeyInUse
-from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.job import Job, JobStatus, Run, Upcoming
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.rate import Take, Window
 from serverless_jobs.ports import OwedNotification, Page
@@ -247,10 +247,10 @@ class MemoryJobStore:
             ]
             return due if limit is None else due[:limit]
 
-    def next_due(self, shard: str, after_millis: int) -> int | None:
+    def due_after(self, shard: str, after_millis: int, limit: int) -> list[Upcoming]:
         with self._lock:
-            later = (job.next_run_at for job in self._due_index(shard) if (job.next_run_at or 0) > after_millis)
-            return next(later, None)
+            later = [job for job in self._due_index(shard) if (job.next_run_at or 0) > after_millis][:limit]
+            return [Upcoming.of(job) for job in later]
 
     def _due_index(self, shard: str) -> list[Job]:
         """The jobs of `shard` in the sparse `due` index (both keys present), soonest first."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from serverless_jobs.domain.errors import KeyInUse
-from serverless_jobs.domain.job import Job, JobStatus, Run
+from serverless_jobs.domain.job import Job, JobStatus, Run, Upcoming
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.rate import Take
 from serverless_jobs.ports import HistoryStore, JobStore
@@ -240,8 +240,12 @@ def test_the_due_index_answers_by_shard_soonest_first(stores: Stores) -> None:
     assert [job.id for job in jobs.soonest("0", 5)] == ["soon", "now", "late"]
     assert [job.id for job in jobs.due("1", 5_000)] == ["elsewhere"]
     assert jobs.due("2", 5_000) == []
-    assert jobs.next_due("0", 5_000) == 9_000
-    assert jobs.next_due("0", 9_000) is None
+    assert [job.next_run_at for job in jobs.due_after("0", 3_000, limit=5)] == [5_000, 9_000]
+    assert jobs.due_after("0", 3_000, limit=1) == [Upcoming(5_000, 1_000, pending=True)]
+    assert jobs.due_after("0", 9_000, limit=5) == []
+    busy = new_job("busy", due_shard="0", next_run_at=7_000)
+    stored(jobs, replace(busy, status=JobStatus.RUNNING, updated_at=2_000))
+    assert jobs.due_after("0", 5_000, limit=1) == [Upcoming(7_000, 2_000, pending=False)]  # a run's lease
 
 
 def test_a_finish_writes_the_job_and_its_closed_entries_all_or_none(stores: Stores) -> None:

@@ -175,3 +175,19 @@ def test_the_executor_sets_alarms_with_its_own_short_timeouts_not_a_lambda_targe
 
     assert waits == [EXECUTOR_CLIENTS.read_timeout]
     assert EXECUTOR_CLIENTS.read_timeout < TARGET_INVOKE_CLIENTS.read_timeout
+
+
+def test_a_30s_job_gets_one_alarm_a_run_and_each_run_once_on_time(stack: Stack) -> None:
+    stack.deliver_at_once()
+    job = stack.create(schedule="30s")
+    for minute in range(3):  # each minute's tick, and the alarms between
+        stack.clock.set(START + timedelta(minutes=minute))
+        stack.tick(remaining_millis=65_000)
+        stack.fire_timers(until=START + timedelta(minutes=minute + 1, microseconds=-1))
+
+    runs = stack.history(job["id"])
+    every_30_s = [iso_z(START + timedelta(seconds=30 * n)) for n in range(1, 7)]
+    assert sorted(run["scheduledAt"] for run in runs) == every_30_s[:-1]
+    assert {lateness(run) for run in runs} == {timedelta(0)}
+    # the create's alarm, then each finish's for the next run; the ticks' look-ahead adds none of its own
+    assert [at for at, _, _ in alarms(stack)] == every_30_s

@@ -19,6 +19,7 @@ from devtools.stack import START, Stack, lateness
 from serverless_jobs.adapters.dynamodb.models import JobItem, bound
 from serverless_jobs.domain.lifecycle import shard_for
 from serverless_jobs.domain.timefmt import iso_z
+from serverless_jobs.usecases.chain import LOOK_AHEAD_JOBS
 
 A_MINUTE_AND_MORE = 65_000
 
@@ -194,8 +195,8 @@ def test_with_10000_jobs_and_50_due_a_tick_reads_about_50_items(stack: Stack) ->
         report = stack.tick()
 
     assert report["dispatched"] == 50
-    # the 50 due, and the look-ahead's one item a shard (the soonest of the 9,950 idle ones)
-    assert calls["ScannedCount"] == 50 + stack.settings.due_shards
+    # the 50 due, and the look-ahead's few items a shard (the soonest of the 9,950 idle ones: one 4 KB read)
+    assert calls["ScannedCount"] == 50 + LOOK_AHEAD_JOBS * stack.settings.due_shards
     assert calls["Scan"] == 0
 
 

@@ -3,12 +3,12 @@ and the dispatch function's wait for it, bounded by the Lambda's remaining time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from harness.memory_app import START, App
-from serverless_jobs.domain.timefmt import from_millis, to_millis
+from harness.memory_timer import Timer, at, moving_clock, ms, stored_before
+from serverless_jobs.domain.timefmt import from_millis
 from serverless_jobs.ports import Alarm
 from serverless_jobs.usecases.alarms import alarms_for, delay_seconds, is_near
 from serverless_jobs.usecases.deps import Deps
@@ -18,33 +18,11 @@ from serverless_jobs.usecases.wake import wake_if_soon
 
 
 @dataclass
-class Timer:
-    """A Timer keeping what it is given; `refusing` while set, every alarm is returned unsent."""
-
-    set_alarms: list[Alarm] = field(default_factory=list)
-    refusing: bool = False
-
-    def set(self, alarms: Sequence[Alarm]) -> list[Alarm]:
-        if self.refusing:
-            return list(alarms)
-        self.set_alarms.extend(alarms)
-        return []
-
-
-@dataclass
 class Waker:
     woken: list[datetime] = field(default_factory=list)
 
     def wake(self, due_at: datetime) -> None:
         self.woken.append(due_at)
-
-
-def at(seconds: float) -> datetime:
-    return START + timedelta(seconds=seconds)
-
-
-def ms(seconds: float) -> int:
-    return to_millis(at(seconds))
 
 
 def test_the_delay_is_the_whole_seconds_to_due_within_sqs_bounds_so_an_alarm_shows_at_most_a_second_early() -> None:
@@ -65,16 +43,6 @@ def test_alarms_are_one_per_distinct_second_at_its_soonest_instant_naming_its_sh
         Alarm(ms(10.2), ("0", "3", "12"), ms(60), 10),
         Alarm(ms(25.0), ("1",), ms(60), 25),
     ]
-
-
-def moving_clock(app: App, sleeps: list[float]) -> Callable[[float], None]:
-    """A sleep that records its seconds and moves the app's manual clock on by them."""
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        app.clock.advance(seconds)
-
-    return sleep
 
 
 def deps_with(app: App, **changes: object) -> Deps:
@@ -105,9 +73,9 @@ def test_a_write_due_within_a_second_or_whose_alarm_is_refused_wakes_the_tick(ap
 
 def test_the_minute_tick_alarms_what_falls_due_later_and_sleeps_only_under_a_second(app: App) -> None:
     timer = Timer()
-    near = app.create(run_at=ms(0.5))
-    later = app.create(run_at=ms(20.25))
-    app.create(run_at=ms(75))  # the next minute's
+    near = stored_before(app, run_at=ms(0.5))
+    later = stored_before(app, run_at=ms(20.25))
+    stored_before(app, run_at=ms(75))  # the next minute's
     sleeps: list[float] = []
     sleep = moving_clock(app, sleeps)
 
@@ -128,10 +96,10 @@ def test_the_minute_tick_alarms_what_falls_due_later_and_sleeps_only_under_a_sec
 
 def test_an_alarms_pass_waits_only_the_rest_claims_and_chains_the_next_due_within_until(app: App) -> None:
     timer = Timer()
-    first = app.create(run_at=ms(10.4))
+    first = stored_before(app, run_at=ms(10.4))
     shard = first.due_shard or ""
-    chained = app.create(run_at=ms(30))
-    beyond = app.create(run_at=ms(70))
+    chained = stored_before(app, run_at=ms(30))
+    beyond = stored_before(app, run_at=ms(70))
     for job in (chained, beyond):
         assert job.due_shard is not None
         app.jobs.update(job, replace(job, due_shard=shard))  # the same shard as the first

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest
+from serverless_jobs.domain.job import Job, JobStatus, Run, RunRequest, Upcoming
 from serverless_jobs.domain.labels import Label
 from serverless_jobs.domain.outcome import Outcome
 from serverless_jobs.domain.rate import Take, Window
@@ -129,9 +129,10 @@ class JobStore(Protocol):
         with a conditional write."""
         ...
 
-    def next_due(self, shard: str, after_millis: int) -> int | None:
-        """The soonest `next_run_at` on one shard of the `due` index after `after_millis` (one item read),
-        or None when nothing there falls due later: where the tick's next pass is needed."""
+    def due_after(self, shard: str, after_millis: int, limit: int) -> list[Upcoming]:
+        """Up to `limit` jobs of one shard of the `due` index whose `next_run_at` is after `after_millis`,
+        soonest first (one Query, of the three attributes `Upcoming` holds): where the tick's next passes are
+        needed, and whether a write alarmed each (usecases.wake). Eventually consistent."""
         ...
 
 

@@ -112,6 +112,20 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """A job of the `due` index as the tick's look-ahead reads it (three attributes, not the whole item): when
+    it falls due, when it was last written (epoch ms), and whether it is pending (not a run's lease)."""
+
+    next_run_at: int
+    updated_at: int
+    pending: bool
+
+    @classmethod
+    def of(cls, job: Job) -> Upcoming:
+        return cls(job.next_run_at or 0, job.updated_at, job.status == JobStatus.PENDING)
+
+
 # `skipped`: an occurrence not run at all (flow control), recorded so that its absence is explained.
 RunStatus = Literal["running", "completed", "failed", "timed_out", "skipped"]
 

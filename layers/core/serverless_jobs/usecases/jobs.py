@@ -166,7 +166,7 @@ class JobService:
             due = job.status == JobStatus.PENDING and from_millis(job.next_run_at or 0) <= now
             if first is not None and due:
                 return self._start_soon(job)
-            if first is not None:
+            if first is not None or (job.status == JobStatus.PENDING and not due):  # wake.alarmed_by_write
                 wake_if_due_soon(self.deps, job)
             return job
 

@@ -6,12 +6,13 @@ or cancel detached: its entry is closed the same way if its executor never close
 of it. Nothing here scans; each shard costs one Query over due items only.
 
 EventBridge fires the tick once a minute, but schedules are exact to the tenth of a second: each pass also
-looks ahead (the soonest job due later, one item per shard). What it finds due later than a second and
+looks ahead (the soonest jobs due later, one Query per shard). What it finds due later than a second and
 before the next minute's tick gets an alarm on the SQS timer (usecases.alarms, decision 0075), whose pass
-looks ahead on its shard in turn; the invocation sleeps only towards what is due within a second (or
-towards everything, without a timer or when an alarm is refused), ending when nothing is left before the
-next minute's tick (`run_window`). A write that makes a job due before that tick sets an alarm or wakes a
-pass (usecases.wake); no function polls all minute, and none sleeps more than about a second.
+looks ahead on its shard in turn, unless its own write alarmed it (usecases.chain); the invocation sleeps
+only towards what is due within a second (or towards everything, without a timer or when an alarm is
+refused), ending when nothing is left before the next minute's tick (`run_window`). A write that makes a
+job due before that tick sets an alarm or wakes a pass (usecases.wake); no function polls all minute, and
+none sleeps more than about a second.
 
 Due jobs with a concurrency key or a rate limit are claimed one key at a time, in due order across every
 shard, each key's on one thread: the first a full window or a full key refuses stops the key's turn (the
@@ -45,11 +46,11 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 
 from serverless_jobs.domain import lifecycle
-from serverless_jobs.domain.job import Job, JobStatus, RunRequest
+from serverless_jobs.domain.job import Job, JobStatus, RunRequest, Upcoming
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds
 from serverless_jobs.ports import Dispatcher
-from serverless_jobs.usecases.alarms import is_near, set_alarms
+from serverless_jobs.usecases.chain import LOOK_AHEAD_JOBS, Relay, alarm_far, relay_of
 from serverless_jobs.usecases.claim import Refused, Waiting, claim_due
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.fan_out import FanOut
@@ -60,7 +61,7 @@ from serverless_jobs.usecases.recover import (
     fail_refused_runs,
     fail_unreported_run,
 )
-from serverless_jobs.usecases.wake import TICK_EVERY_SECONDS
+from serverless_jobs.usecases.wake import TICK_EVERY_SECONDS, alarmed_by_write, wake_if_due_soon
 
 logger = Logger(child=True)
 T = TypeVar("T")
@@ -108,6 +109,7 @@ class Pass:
     report: TickReport
     ahead: dict[int, int | None]
     waits: dict[int, int] = field(default_factory=dict)  # shards holding jobs that wait for their rate limit
+    relays: dict[int, Relay] = field(default_factory=dict)  # shards whose soonest job its write alarmed
 
 
 def run_window(
@@ -126,9 +128,10 @@ def run_window(
 
     Each pass claims what is due and looks ahead: the soonest job due later on each shard. Those due later than
     a second and before the deadline get an alarm on the SQS timer, chained up to the deadline (`alarm_far`;
-    each alarm's pass looks ahead on its shard and sets the next), and leave this invocation's reckoning. For
-    the rest (due within a second, or whose alarm was refused, or all of them without a timer) the invocation
-    sleeps until the earliest and passes again; it ends when that is the next minute's tick or later (that tick
+    each alarm's pass looks ahead on its shard and sets the next; a job its write alarmed gets none of the
+    chain's: usecases.chain), and leave this invocation's reckoning. For the rest (due within a second, or
+    whose alarm was refused, or all of them without a timer) the invocation sleeps until the earliest and
+    passes again; it ends when that is the next minute's tick or later (that tick
     looks ahead for itself), and sleeps nothing when nothing is due before it. A pass after the first asks only
     the shards whose soonest job has come: nothing else was due there when it looked, and a write since that is
     due before the next tick wakes a pass of its own. After a fault, a sleep cut short (the local stack's wake)
@@ -162,8 +165,9 @@ def run_window(
     deadline = window_ends if woken_for is None else min(window_ends, woken_for + timedelta(milliseconds=1))
     total = TickReport(passes=0)
     sweep_pending = window > 0 and woken_for is None and is_sweep_minute(fired_at or start)
-    # each shard's soonest next_run_at, as the last look at it saw; the alarm this invocation set on each
-    known, alarmed = dict[int, int | None](), dict[int, int]()
+    # as the last look at each shard saw: its soonest next_run_at; the alarm this invocation set on it; and
+    # whether a write alarmed that soonest job (its relay, usecases.chain)
+    known, alarmed, relays = dict[int, int | None](), dict[int, int](), dict[int, Relay]()
     every_shard = True
     while True:
         if woken_for is not None and clock.now() >= woken_for:
@@ -182,8 +186,8 @@ def run_window(
             total += done.report
             deadline = serving_waits(deadline, window_ends, done)
             # what falls due later than a second from now gets an alarm instead of this invocation's sleep
-            ahead = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
-            known = alarm_far(deps, ahead, deadline, alarmed)
+            ahead, relays = looked_again(known, shards, done.ahead), looked_again(relays, shards, done.relays)
+            known = alarm_far(deps, ahead, deadline, alarmed, relays)
             total += resend_notifications(deps, remaining_seconds)
             every_shard = done.report.faults > 0
             retry_at = clock.now() + timedelta(seconds=RETRY_SECONDS) if every_shard else None
@@ -208,24 +212,10 @@ def run_window(
     return total
 
 
-def alarm_far(
-    deps: Deps, known: Mapping[int, int | None], deadline: datetime, alarmed: dict[int, int]
-) -> dict[int, int | None]:
-    """`known` less the shards whose soonest job, before `deadline`, is due further than NEAR_SECONDS away:
-    each of those gets an alarm on the SQS timer (usecases.alarms), chained up to `deadline`, unless this
-    invocation set that one already (`alarmed`, updated), instead of an invocation sleeping towards it. A
-    shard whose alarm the queue refused stays (the invocation sleeps towards it, as without a timer)."""
-    if deps.timer is None:
-        return dict(known)
-    now, until = deps.clock.now(), to_millis(deadline)
-    far = {
-        shard: due
-        for shard, due in known.items()
-        if due is not None and due < until and not is_near(from_millis(due), now)
-    }
-    fresh = {str(shard): due for shard, due in far.items() if alarmed.get(shard) != due}
-    alarmed.update({int(shard): fresh[shard] for shard in set_alarms(deps, fresh, deadline)})
-    return {shard: due for shard, due in known.items() if shard not in far or alarmed.get(shard) != due}
+def looked_again(seen: Mapping[int, T], asked: Iterable[int], looked: Mapping[int, T]) -> dict[int, T]:
+    """What a pass's look on the shards `asked` (`looked`) leaves of what was `seen` on each shard before."""
+    again = set(asked)
+    return {shard: value for shard, value in seen.items() if shard not in again} | dict(looked)
 
 
 def serving_waits(deadline: datetime, window_ends: datetime, done: Pass) -> datetime:
@@ -294,8 +284,8 @@ def run_pass(
     (minutes) before the tick recovers it. A shard or a job that meets an error is logged and left for the
     next pass; nothing it did is half-done, since each step is one conditional write. Metrics and the
     refused runs' failing are done here, after the calls: Powertools' metric buffer is not for threads.
-    The look-ahead (one Query of one item per shard) comes last, so it sees what this pass wrote too (a
-    retry of a refused or lost run); its queries overlap like the rest.
+    The look-ahead (one Query per shard, of a few items) comes last, so it sees what this pass wrote too (a
+    retry of a refused or lost run, which its write alarms); its queries overlap like the rest.
 
     With a `fan_out`, a shard's query reads at most the threshold plus one job, and the pass waits for every
     shard's answer: more due jobs than the threshold is a herd, whose shards go to dispatch invocations
@@ -315,8 +305,11 @@ def run_pass(
             waits = waiting_shards(served)
         else:
             report = herd
-        ahead = look_ahead(deps, submit, asked, now)
-    return Pass(replace(report, faults=report.faults + len(asked) - len(ahead)), with_waits(ahead, waits), waits)
+        later = look_ahead(deps, submit, asked, now)
+    ahead = {shard: jobs[0].next_run_at if jobs else None for shard, jobs in later.items()}
+    relays = {shard: relay for shard, jobs in later.items() if (relay := relay_of(jobs)) is not None}
+    report = replace(report, faults=report.faults + len(asked) - len(ahead))
+    return Pass(report, with_waits(ahead, waits), waits, relays)
 
 
 def waiting_shards(served: Iterable[Served]) -> dict[int, int]:
@@ -464,12 +457,18 @@ def report_pass(deps: Deps, served: list[Served], faults: int, now: datetime) ->
     return TickReport(len(served), len(claimed), recovered, len(refused), faults=faults)
 
 
-def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, int | None]:
-    """For each shard, the soonest `next_run_at` after `now` (None: none); a shard that could not be asked
-    (logged) is left out. One item read per shard, whatever waits behind it."""
+def look_ahead(deps: Deps, submit: Submit[Any], shards: Sequence[int], now: datetime) -> dict[int, list[Upcoming]]:
+    """For each shard, its soonest jobs due after `now` (`LOOK_AHEAD_JOBS` at most, soonest first; none: an
+    empty list); a shard that could not be asked (logged) is left out. One Query per shard."""
     after = to_millis(now)
     asks = {
-        shard: submit(partial(guarded, f"look ahead on shard {shard}", partial(deps.jobs.next_due, str(shard), after)))
+        shard: submit(
+            partial(
+                guarded,
+                f"look ahead on shard {shard}",
+                partial(deps.jobs.due_after, str(shard), after, LOOK_AHEAD_JOBS),
+            )
+        )
         for shard in shards
     }
     answers = {shard: ask.result() for shard, ask in asks.items()}
@@ -560,7 +559,13 @@ def sweep_stranded_shards(deps: Deps, limit: int = SWEEP_LIMIT) -> int:
 
 
 def move_to_live_shard(deps: Deps, job: Job) -> bool:
-    """Put `job` on its shard among the live ones if it is still as read; False when it changed meanwhile."""
+    """Put `job` on its shard among the live ones if it is still as read; False when it changed meanwhile.
+    A job its write alarmed is alarmed again on its new shard: that alarm named the one it left, and the
+    chain passes over it (usecases.chain)."""
     live = replace(job)
     lifecycle.set_due(live, job.next_run_at, deps.settings.due_shards)
-    return deps.jobs.update(job, live, expect={"due_shard": job.due_shard})
+    if not deps.jobs.update(job, live, expect={"due_shard": job.due_shard}):
+        return False
+    if alarmed_by_write(Upcoming.of(live)):
+        wake_if_due_soon(deps, live)
+    return True

@@ -9,9 +9,10 @@ the same shard and instant make one pass, and a shard's soonest instant is the o
 A pass looks ahead on its shards, as the tick's do. Up to the batch's `until` (the end of the minute whose
 tick set the chain; a write's alarm has none), what it finds is served too: due within a second, by waiting
 in this invocation and passing again; further, by an alarm of its own (this is how the tick learns the
-jobs due later in its minute on a shard: one alarm at a time, each the soonest then, for one look-ahead
-Query and one message each). Jobs a pass leaves waiting for their rate limit extend `until` within a
-minute when the pass took a place (usecases.tick.serving_waits), so they are served as places free.
+jobs due later in its minute on a shard: one alarm at a time, each the soonest then that no write alarmed,
+for one look-ahead Query and one message each: usecases.chain). Jobs a pass leaves waiting for their rate
+limit extend `until` within a minute when the pass took a place (usecases.tick.serving_waits), so they are
+served as places free.
 
 Nothing here loses work: a pass that fails or is cut short leaves its jobs in the `due` index, and the
 minute's tick claims them; a duplicate alarm is harmless (a claim is a conditional write that admits one).
@@ -25,16 +26,17 @@ from datetime import timedelta
 
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.ports import Alarm, Dispatcher
+from serverless_jobs.usecases.chain import Relay, alarm_far
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.tick import (
     FAILED,
     SAFETY_MARGIN_SECONDS,
     WINDOW_SECONDS,
     TickReport,
-    alarm_far,
     due_shards,
     earliest,
     guarded,
+    looked_again,
     run_pass,
     serving_waits,
 )
@@ -61,10 +63,11 @@ def run_alarms(
     deadline = from_millis(max(max(alarm.until, alarm.at + 1) for alarm in alarms))
     window_ends = from_millis(min(alarm.at for alarm in alarms)) + timedelta(seconds=WINDOW_SECONDS)
     alarmed: dict[int, int] = {}
+    relays: dict[int, Relay] = {}  # the shards whose soonest job its write alarmed, as the last look saw
     total = TickReport(passes=0)
     while True:
         # an alarm shown long before its instant (a clock's step) is set again rather than waited for
-        known = alarm_far(deps, known, deadline, alarmed)
+        known = alarm_far(deps, known, deadline, alarmed, relays)
         wake_at = earliest([from_millis(due) for due in known.values() if due is not None])
         if wake_at is None or wake_at >= deadline:
             break
@@ -84,6 +87,6 @@ def run_alarms(
             continue  # the sleep ended early
         done = run_pass(deps, dispatcher, shards)
         total += done.report
-        known = {shard: due for shard, due in known.items() if shard not in shards} | done.ahead
+        known, relays = looked_again(known, shards, done.ahead), looked_again(relays, shards, done.relays)
         deadline = serving_waits(deadline, window_ends, done)
     return total

@@ -11,6 +11,11 @@ How (decision 0075): a job due further than a second ahead gets an alarm on the 
 (usecases.alarms), for its own instant only (no chain: the minute's tick's alarms cover what was stored
 before it looked). One due within the second, or whose alarm the queue refused, or on a stack without the
 timer, wakes the tick (an async Invoke), which passes at once and sleeps at most that second.
+
+So every write that stamps a pending job's `updatedAt` while the job falls due within TICK_EVERY_SECONDS of
+it (create, update, resume, a finish, a missed occurrence skipped) alarms it or wakes the tick for it, and a
+pass's look-ahead that finds such a job chains no alarm of its own for it (`alarmed_by_write`): the write's
+alarm and the chain's were one job's two passes (decision 0075, "Alarms once").
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from serverless_jobs.domain.job import Job
+from serverless_jobs.domain.job import Job, Upcoming
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.usecases.alarms import is_near, set_alarms
 from serverless_jobs.usecases.deps import Deps
@@ -31,6 +36,16 @@ def wake_if_due_soon(deps: Deps, job: Job) -> None:
     """Set an alarm for `job`, or wake the tick, if as just stored it falls due before the next minute's tick."""
     if job.due_shard is not None and job.next_run_at is not None:
         wake_if_soon(deps, from_millis(job.next_run_at), [job.due_shard])
+
+
+def alarmed_by_write(job: Upcoming) -> bool:
+    """Whether the write that stored `job` as it stands (its `updatedAt`) set the alarm for its next run, or
+    woke the tick for it: a pending job due within TICK_EVERY_SECONDS of that write (`wake_if_due_soon`, after
+    the write, saw it due before the next minute's tick). Read from the job alone, in the writer's own clock.
+
+    A write whose alarm was lost (its sender died after the write, or SQS refused it and no tick could be
+    woken) leaves the job to the minute's tick, up to a minute late, as any lost alarm does; never lost."""
+    return job.pending and job.next_run_at - job.updated_at < TICK_EVERY_SECONDS * 1000
 
 
 def wake_if_soon(deps: Deps, due_at: datetime, shards: Sequence[str] | None = None) -> None:
