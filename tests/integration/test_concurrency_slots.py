@@ -222,6 +222,19 @@ def test_cancelling_a_job_before_its_run_starts_gives_its_slot_back_when_its_exe
     assert stack.job(job_id)["status"] == "cancelled"
 
 
+def test_a_job_waiting_for_the_slot_of_a_run_cancelled_before_it_began_starts_at_once(stack: Stack) -> None:
+    first, second = create_herd(stack, 2, limit=1)
+    assert statuses(stack, [first, second]) == ["running", "pending"]
+    assert stack.api.post(f"/jobs/{first}/cancel").status == 200
+
+    assert [result["outcome"] for result in stack.deliver()] == ["skipped"]  # first's run had not begun
+    stack.wake()  # its executor let go of the slot and woke a pass: not the next minute's tick
+
+    assert statuses(stack, [first, second]) == ["cancelled", "running"]
+    assert check_slots(stack, [first, second], 1) == 1
+    assert stack.history(first) == []
+
+
 def test_a_running_job_given_a_full_key_keeps_its_run_and_takes_a_slot(stack: Stack) -> None:
     [holder] = create_herd(stack, 1, limit=1)
     runner = stack.create()["id"]  # no key: started at once

@@ -32,6 +32,7 @@ from serverless_jobs.registry import RunContext, registered
 from serverless_jobs.usecases.close_run import close_run, end_entry, history_entry
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.notify import notify
+from serverless_jobs.usecases.wake import wake_for_freed_slot
 
 logger = Logger(child=True)
 
@@ -149,6 +150,7 @@ def begin(deps: Deps, job_id: str, run_id: str) -> Job | None:
         released = replace(job)
         lifecycle.release(released)
         if deps.jobs.update(job, released, expect={"run_id": run_id}):
+            wake_for_freed_slot(deps, job)  # a job of its concurrency key may be waiting for the slot
             return None
     return None
 
