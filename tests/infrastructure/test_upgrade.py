@@ -49,10 +49,12 @@ def test_the_update_from_the_last_release_and_its_rollback_keep_the_stack_whole_
 
 def test_the_last_release_is_the_newest_the_changelog_records_under_another_version() -> None:
     entries = {release.version: release for release in releases()}
+    assert last_release("0.6.0") == entries["0.5.0"]
     assert last_release("0.5.0") == entries["0.4.0"]
     assert last_release("0.4.0") == entries["0.3.0"]
     assert last_release("0.3.0") == entries["0.2.0"]
     assert last_release("0.2.0") == entries["0.1.0"]
+    assert release_commit(entries["0.5.0"]).startswith("e158531")
     assert release_commit(entries["0.4.0"]).startswith("ae57a96")
     assert release_commit(entries["0.3.0"]).startswith("f3fcb2b")
     assert release_commit(entries["0.1.0"]).startswith("4bd209d")

@@ -27,6 +27,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "0.2.0": {},
     "0.3.0": {},
     "0.4.0": {},
+    "0.5.0": {},
 }
 # Releases whose page tokens were signed with a key made from the tables' names (0.3.0 on: StateTable's key).
 SIGNED_BY_NAMES = {"0.1.0", "0.2.0"}

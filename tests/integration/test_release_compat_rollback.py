@@ -17,7 +17,7 @@ import pytest
 
 DUMP = Path(__file__).parents[1] / "fixtures" / "releases" / "dump.py"
 # The previous release (a rollback's target), and those before it, kept while their readers still run.
-PREVIOUS = {"0.4.0": "ae57a96", "0.3.0": "9bf09ef", "0.2.0": "dc2bede"}
+PREVIOUS = {"0.5.0": "e158531", "0.4.0": "ae57a96", "0.3.0": "9bf09ef", "0.2.0": "dc2bede"}
 
 
 @pytest.mark.parametrize(("version", "commit"), PREVIOUS.items())

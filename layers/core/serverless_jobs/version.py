@@ -6,4 +6,4 @@ they may not import this package. The template's `SemanticVersion` is a literal 
 tests/infrastructure/test_version.py holds to it. CONTRIBUTING.md says how to cut a release.
 """
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
