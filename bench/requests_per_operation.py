@@ -35,17 +35,17 @@ DUE = 50
 # running entry, PutItem of the closed entry, GetItem and UpdateItem to finish).
 BEFORE = {
     "POST /jobs (scheduled)": 1,
-    "POST /jobs (immediate: claim + dispatch)": 3,
+    "POST /jobs (immediate: stored claimed, then dispatched)": 3,
     "GET /jobs/{id}": 1,
     "PUT /jobs/{id}": 2,
     "POST /jobs/{id}/trigger": 2,
     "GET /jobs?status=pending&limit=50": 1,
     "GET /jobs?limit=50": 1,  # one Scan page, in scan order; now six statuses' Queries merged newest first
     "GET /jobs/{id}/history": 2,
-    "executor, one run (start, record, finish)": 6,
+    "executor, one run (read, open, close, finish)": 6,
 }
 TICK_BEFORE = 54  # 4 shard queries and 50 claims, at any table size
-EXECUTOR_RUN = "executor, one run (start, record, finish)"
+EXECUTOR_RUN = "executor, one run (read, open, close, finish)"
 GOALS = {EXECUTOR_RUN: "<= 3 requests"}  # issue 13: at most 3 requests for a run that succeeds
 
 
@@ -103,7 +103,7 @@ def _api_costs(stack: Stack) -> list[Figure]:
     figures += _figures("POST /jobs (scheduled)", calls)
     with measured() as calls:
         api.post("/jobs", {"name": "bench", "handler": "echo"})
-    figures += _figures("POST /jobs (immediate: claim + dispatch)", calls)
+    figures += _figures("POST /jobs (immediate: stored claimed, then dispatched)", calls)
     for label, method, path in [
         ("GET /jobs/{id}", "GET", f"/jobs/{job['id']}"),
         ("PUT /jobs/{id}", "PUT", f"/jobs/{job['id']}"),

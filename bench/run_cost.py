@@ -268,18 +268,27 @@ def _units_text(units: float) -> str:
     return f"{units:.0f}" if float(units).is_integer() else f"{units:.1f}"
 
 
-def by_kind(minute: Operations, sub_minute: Operations, one_time: Operations, herd: float) -> list[KindCost]:
+def by_kind(
+    minute: Operations, sub_minute: Operations, one_time: Operations, herd: float, immediate: Operations
+) -> list[KindCost]:
     """Each kind's $ per million runs from its measured write units (and, sub-minute, the timer's cost)."""
     executor = executor_cost()
     scheduler = per_million(SCHEDULER_INVOCATION + executor)
     minute_units = _units(minute, RUN)
     one_time_units = _units(one_time, CREATE) + _units(one_time, RUN)  # each run is a job created for it
+    immediate_units = _units(immediate, CREATE) + _units(immediate, RUN)
     sub_minute_units = _units(sub_minute, RUN)
     sub_minute_base = sub_minute_units * DYNAMODB_WRITE_UNIT + executor
     return [
         KindCost(
             f"one-time (its create and its run, {one_time_units} write units)",
             per_million(one_time_units * DYNAMODB_WRITE_UNIT + executor),
+            scheduler,
+        ),
+        KindCost(
+            f"immediate (one-time, no `runAt`: its create, which starts it, and its run, {immediate_units} "
+            "write units)",
+            per_million(immediate_units * DYNAMODB_WRITE_UNIT + executor),
             scheduler,
         ),
         KindCost(
@@ -323,11 +332,14 @@ def _setup() -> None:
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
 
 
-def _measured() -> tuple[Operations, Operations, Operations, float]:
+Measured = tuple[Operations, Operations, Operations, float, Operations]
+
+
+def _measured() -> Measured:
     """The write units each kind measures: a minute-or-slower, a sub-minute and a one-time job's operations
-    (bench.run_writes, 1 KB jobs), and a herd's units a job."""
+    (bench.run_writes, 1 KB jobs), a herd's units a job, and an immediate job's operations."""
     minute, sub_minute, one_time = (run_writes.one_kb(kind) for kind in run_writes.KINDS)
-    return minute, sub_minute, one_time, herd_units()
+    return minute, sub_minute, one_time, herd_units(), run_writes.one_kb_immediate()
 
 
 def costs_by_kind() -> list[KindCost]:
@@ -336,12 +348,12 @@ def costs_by_kind() -> list[KindCost]:
     return by_kind(*_measured())
 
 
-def measure(measured: tuple[Operations, Operations, Operations, float] | None = None) -> list[Figure]:
+def measure(measured: Measured | None = None) -> list[Figure]:
     """Every figure; from `measured` (`_measured()`'s) when given, else measured now."""
     _setup()
-    minute, sub_minute, one_time, herd = measured or _measured()
+    minute, sub_minute, one_time, herd, immediate = measured or _measured()
     figures = []
-    for row in by_kind(minute, sub_minute, one_time, herd):
+    for row in by_kind(minute, sub_minute, one_time, herd, immediate):
         figures.append(Figure(f"a million runs, {row.kind}: this stack", row.stack, "$/million runs", "<= $4.00"))
         if row.scheduler is not None:  # Scheduler's shortest rate is a minute, at 60 s precision
             figures.append(

@@ -128,6 +128,29 @@ def operations(kind: str, pad: int = 0) -> Operations:
     return Operations(captured, slept)
 
 
+IMMEDIATE = "immediate (no runAt: its create starts it)"
+
+
+def immediate_operations(pad: int = 0) -> Operations:
+    """A one-time job with no `runAt`: its create (which stores it claimed, its run dispatched: decision
+    "The claim is the start") and its run, whose `data` carries `pad` bytes of padding."""
+    captured: dict[str, list[Request]] = {}
+    with fresh_stack() as stack:
+        with captured_writes() as create:
+            job = stack.create(data={"pad": "x" * pad})
+        assert job["status"] == "running", job
+        with captured_writes() as run:
+            [result] = stack.deliver()
+        assert result["outcome"] == "completed", result
+        captured[CREATE], captured[RUN] = create, run
+    return Operations(captured, 0.0)
+
+
+def one_kb_immediate() -> Operations:
+    """`immediate_operations` on a 1 KB job."""
+    return immediate_operations(1024 - immediate_operations().largest_job())
+
+
 def _by_alarm(stack: Stack, job_id: str) -> list[dict[str, Any]]:
     """The alarm the job's create set (decision 0075) shows when it is due, and its pass claims the job;
     the reports of the tick woken instead, if the create woke one (none: the alarm's waits are the
@@ -168,7 +191,7 @@ def measure() -> list[Figure]:
     figures = []
     for kind in KINDS:
         figures += figures_of(kind, one_kb(kind).tallies(shapes))
-    return figures
+    return figures + figures_of(IMMEDIATE, one_kb_immediate().tallies(shapes))
 
 
 def main() -> None:

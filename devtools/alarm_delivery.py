@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from devtools.clock import ManualClock
@@ -50,23 +51,26 @@ class AlarmDelivery:
             self._turn.notify_all()
             self._turn.wait_for(lambda: wait[1])
 
-    def deliver(self, handler: Handler, until: datetime) -> list[dict[str, Any]]:
-        """Deliver what shows by `until` to `handler` (and let every wait end); the invocations' results."""
+    def deliver(
+        self, handler: Handler, until: datetime, beside: Callable[[], object] | None = None
+    ) -> list[dict[str, Any]]:
+        """Deliver what shows by `until` to `handler` (and let every wait end); the invocations' results.
+
+        `beside`, an invocation of another function whose waits call `sleep` (the minute's tick), runs on a
+        thread of its own from the start, taking its turn with the deliveries: an alarm shows while it
+        waits, as on AWS, not after it ends."""
         results: list[dict[str, Any]] = []
         threads: list[threading.Thread] = []
 
         def invoke(batch: list[SentAlarm]) -> None:
             event = sqs_event([(sent.message_id, sent.body) for sent in batch], self.queue_arn)
-            try:
-                context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
-                results.append(handler(event, context))
-            finally:
-                with self._turn:
-                    self._running -= 1
-                    self._turn.notify_all()
+            context = FakeLambdaContext(function_name="DispatchFunction", remaining_millis=60_000)
+            results.append(handler(event, context))
 
         with self._turn:
             self._delivering = True
+            if beside is not None:
+                threads.append(self._start(beside))
             try:
                 while True:
                     self._turn.wait_for(lambda: self._running == 0)
@@ -86,8 +90,8 @@ class AlarmDelivery:
                         batch = [sent for sent in pending if sent.shows_at <= shows][:BATCH_SIZE]
                         self.timers.sent[self.fired :] = batch + [sent for sent in pending if sent not in batch]
                         self.fired += len(batch)
-                        threads.append(threading.Thread(target=invoke, args=(batch,), daemon=True))
-                        threads[-1].start()
+                        threads.append(self._start(partial(invoke, batch)))
+                        continue
                     self._running += 1
                     self._turn.notify_all()
             finally:
@@ -95,6 +99,24 @@ class AlarmDelivery:
         for thread in threads:
             thread.join()
         return results
+
+    def _start(self, call: Callable[[], object]) -> threading.Thread:
+        """`call()` on a thread of its own, counted running until it ends or waits (the caller holds
+        `_turn`)."""
+
+        def run() -> None:
+            try:
+                call()
+            finally:
+                with self._turn:
+                    self._running -= 1
+                    self._turn.notify_all()
+
+        self._running += 1
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self._turn.notify_all()
+        return thread
 
     def _move_to(self, moment: datetime) -> None:
         if moment > self.clock.now():

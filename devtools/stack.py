@@ -110,6 +110,17 @@ class Stack:
         dispatch function's waits moving the manual clock (devtools.alarm_delivery). Its results."""
         return self.alarms.deliver(self.dispatch_handler, until or self.clock.now() + timedelta(seconds=60))
 
+    def tick_beside_timers(self, until: datetime, remaining_millis: int = 65_000) -> dict[str, Any]:
+        """The minute's tick (a whole window by default) and the timer's deliveries up to `until` side by side,
+        in time order, as on AWS: an alarm shows while the tick sleeps towards a job of another shard, where
+        `tick` then `fire_timers` would deliver it only after the tick's last pass. The tick's report."""
+        tick = self.build_tick(sleep=self.alarms.sleep)
+        reports: list[dict[str, Any]] = []
+        self.alarms.deliver(
+            self.dispatch_handler, until, beside=lambda: reports.append(self.tick(remaining_millis, handler=tick))
+        )
+        return reports[0]
+
     def close(self) -> None:
         self.timers.detach(self.clients.sqs)
         self.timers.detach(self.executor_clients.sqs)

@@ -21,8 +21,9 @@ def test_a_herd_with_jitter_spreads_over_the_window_each_run_at_its_stable_start
     promised = {job["id"]: datetime.fromisoformat(job["nextRunAt"]) for job in jobs}
     stack.clock.set(occurrence)
 
-    stack.tick(remaining_millis=A_MINUTE_AND_MORE)  # alarms on the timer for the spread herd: a chain a shard
-    stack.fire_timers(until=occurrence + timedelta(seconds=30))  # the jitter's window, not the next occurrence
+    # alarms on the timer for the spread herd, a chain a shard, shown while the tick sleeps towards the jobs
+    # due within a second of its passes; up to the jitter's window's end, not the next occurrence
+    stack.tick_beside_timers(until=occurrence + timedelta(seconds=30), remaining_millis=A_MINUTE_AND_MORE)
 
     assert max(stack.sleeps) <= 1.0  # no invocation waits longer for a start
     offsets = []

@@ -313,3 +313,25 @@ def test_the_tick_runs_jobs_even_where_its_rule_was_never_created(stack: Stack) 
     stack.clock.advance(60)
 
     assert stack.tick()["dispatched"] == 1
+
+
+def test_a_job_due_at_its_create_is_stored_claimed_in_one_write_and_runs_once(stack: Stack) -> None:
+    with dynamodb_calls() as calls:
+        job = stack.create()  # one-time, no runAt: due at once
+
+    assert job["status"] == "running"
+    assert +calls == {"PutItem": 1}  # the insert is the claim: no second write, no read back (decision 0076)
+    assert len(stack.invocations.payloads) == 1
+    assert stack.tick()["dispatched"] == 0  # claimed: no pass dispatches it again
+    [result] = stack.deliver()
+    assert result["outcome"] == "completed"
+    assert [(run["status"], run["trigger"]) for run in stack.history(job["id"])] == [("completed", "schedule")]
+    assert stack.job(job["id"])["status"] == "completed"
+
+
+def test_a_job_due_at_its_create_with_a_concurrency_key_is_claimed_for_its_slot(stack: Stack) -> None:
+    fields = {"concurrencyKey": "k", "concurrencyLimit": 1}
+    first, second = stack.create(**fields), stack.create(**fields)
+
+    assert (first["status"], second["status"]) == ("running", "pending")  # stored pending, claimed if a slot is free
+    assert len(stack.invocations.payloads) == 1

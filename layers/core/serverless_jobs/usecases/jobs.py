@@ -26,7 +26,15 @@ from serverless_jobs.domain.schedules.timing import Timing, first_occurrence
 from serverless_jobs.domain.targets import Target, check_reachable
 from serverless_jobs.domain.timefmt import from_millis, iso_z, to_millis
 from serverless_jobs.ports import Dispatcher, Page
-from serverless_jobs.usecases.claim import Claimed, Refused, Waiting, claim_due, claim_manual, wait_for_slot
+from serverless_jobs.usecases.claim import (
+    Claimed,
+    Refused,
+    Waiting,
+    claim_due,
+    claim_manual,
+    claimed_at_create,
+    wait_for_slot,
+)
 from serverless_jobs.usecases.conflicts import ConcurrentChange, retry_on_conflict
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.listing import Cursor, Fits, JobQuery, list_jobs, list_runs
@@ -120,12 +128,23 @@ class JobService:
         already (its answer lost to a timeout) returns that job instead of making a second one."""
         job = self.validate(spec, job_id or uuid.uuid4().hex)
         now = self.deps.clock.now()  # after the job's own: an immediate job is due by then
+        started = claimed_at_create(self.deps, job, now)
+        if started is not None:
+            return self._insert_started(*started)
         if not self.deps.jobs.insert(job):
             return self.get(job.id)  # stored by the earlier attempt; the tick starts it if it is due
         if from_millis(job.next_run_at or 0) <= now:
             return self._start_soon(job)
         wake_if_due_soon(self.deps, job)
         return job
+
+    def _insert_started(self, running: Job, run: RunRequest) -> Job:
+        """Store a new job already claimed (`claimed_at_create`) and dispatch its run; an earlier attempt of
+        the same create stored it already: that job as it is now. Once stored, the run is the request's
+        answer whatever happens to its dispatch: a run that never starts is recovered when its lease ends."""
+        if not self.deps.jobs.insert(running) or self._dispatch(run, self.deps.clock.now()):
+            return self.get(running.id)  # stored by an earlier attempt, or its run refused and failed: as it is
+        return running
 
     def validate(self, spec: JobSpec, job_id: str = "") -> Job:
         """The job `spec` makes, checked by every rule a create applies (InvalidInput naming the field),
@@ -270,11 +289,19 @@ class JobService:
         else:
             run = claim_due(self.deps, job, now, after_waiters=True)
         if isinstance(run, RunRequest):
-            try:
-                fail_refused_runs(self.deps, self.dispatcher.dispatch([run]), now)
-            except Exception:
-                logger.exception("a refused run could not be failed; its lease covers it", extra=run.log_keys())
+            self._dispatch(run, now)
         return run
+
+    def _dispatch(self, run: RunRequest, now: datetime) -> bool:
+        """Hand a claimed run to the executor; one Lambda refuses fails its attempt at once. Whether it was
+        refused."""
+        try:
+            refused = self.dispatcher.dispatch([run])
+            fail_refused_runs(self.deps, refused, now)
+        except Exception:
+            logger.exception("a refused run could not be failed; its lease covers it", extra=run.log_keys())
+            return False
+        return bool(refused)
 
     def _start_soon(self, job: Job) -> Job:
         """Start a stored job that is due now, and show it as stored then.
