@@ -136,3 +136,42 @@ def test_triggering_a_job_whose_rate_key_has_no_start_left_is_a_conflict_that_ch
         app.service.trigger(waiting.id)
     assert app.job(waiting.id) == waiting
     assert len(app.queue.runs) == 1  # only the first job's run
+
+
+def test_a_run_paused_before_it_began_is_let_go_by_its_executor_and_leaves_no_entry(app: App) -> None:
+    job = app.create(schedule="1h")
+    app.clock.advance(3600)
+    assert app.tick().dispatched == 1
+    assert app.service.pause(job.id).status == JobStatus.PAUSED  # the claimed run is held: it may have begun
+    assert app.job(job.id).run_id is not None
+
+    assert app.deliver() == ["skipped"]  # it had not: its executor lets go of it
+
+    paused = app.job(job.id)
+    assert (paused.status, paused.run_id, paused.next_run_at) == (JobStatus.PAUSED, None, None)
+    assert runs_of(app, job.id) == []
+    app.clock.advance(3600)
+    assert app.tick().dispatched == 0
+
+
+def test_a_run_resumed_before_its_executor_came_begins_after_all(app: App) -> None:
+    job = app.create(schedule="1h")
+    app.clock.advance(3600)
+    assert app.tick().dispatched == 1
+    app.service.pause(job.id)
+    assert app.service.resume(job.id).status == JobStatus.RUNNING  # it takes its held run back
+
+    assert app.deliver() == ["completed"]
+    assert runs_of(app, job.id) == ["completed"]
+    assert app.job(job.id).status == JobStatus.PENDING
+
+
+def test_a_run_within_its_lease_is_not_read_out_by_the_tick_and_a_lost_one_is_recovered(app: App) -> None:
+    job = app.create(schedule="1h", timeout_seconds=60)
+    app.clock.advance(3600)
+    assert app.tick().dispatched == 1
+    app.queue.runs.clear()  # its executor never comes
+    assert app.tick().examined == 0  # within its lease, its due key at the occurrence: left out of the query
+    app.clock.advance(60 + app.tick_deps.settings.lease_margin_seconds + 1)
+    assert app.tick().recovered == 1
+    assert runs_of(app, job.id) == ["timed_out"]
