@@ -46,6 +46,12 @@ def history_entry(job: Job, run_id: str, started: datetime, retention_days: int)
     )
 
 
+def has_begun(deps: Deps, job: Job, run_id: str) -> bool:
+    """Whether `job`'s run `run_id` has a history entry: an executor began it (or the tick closed it); a
+    claimed run without one never began (decision "The claim is the start")."""
+    return deps.history.get(job.id, job.last_run_at or 0, run_id) is not None
+
+
 def end_entry(run: Run, status: RunStatus, ended: datetime, error: str | None) -> None:
     """Fill in how a run ended on its history entry (not written yet): the status, when, how long it took."""
     run.status = status

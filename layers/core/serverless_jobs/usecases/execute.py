@@ -29,7 +29,7 @@ from serverless_jobs.domain.timefmt import from_millis_or_none, to_millis
 from serverless_jobs.metrics import Metric, count, milliseconds, per_handler
 from serverless_jobs.ports import TargetSender
 from serverless_jobs.registry import RunContext, registered
-from serverless_jobs.usecases.close_run import close_run, end_entry, history_entry
+from serverless_jobs.usecases.close_run import close_run, end_entry, has_begun, history_entry
 from serverless_jobs.usecases.deps import Deps
 from serverless_jobs.usecases.notify import notify
 from serverless_jobs.usecases.wake import wake_for_freed_slot
@@ -153,11 +153,6 @@ def begin(deps: Deps, job_id: str, run_id: str) -> Job | None:
             wake_for_freed_slot(deps, job)  # a job of its concurrency key may be waiting for the slot
             return None
     return None
-
-
-def has_begun(deps: Deps, job: Job, run_id: str) -> bool:
-    """Whether `run_id` has a history entry: some executor began it (or the tick closed it)."""
-    return deps.history.get(job.id, job.last_run_at or 0, run_id) is not None
 
 
 def run_handler(name: str, data: dict[str, Any], context: RunContext, timeout_seconds: float) -> tuple[Outcome, Any]:

@@ -20,7 +20,7 @@ from serverless_jobs.domain.notify import mark_owed
 from serverless_jobs.domain.outcome import error_log_fields
 from serverless_jobs.domain.timefmt import from_millis, to_millis
 from serverless_jobs.metrics import Metric, count
-from serverless_jobs.usecases.close_run import close_run, end_entry, follow_entry, history_entry
+from serverless_jobs.usecases.close_run import close_run, end_entry, follow_entry, has_begun, history_entry
 from serverless_jobs.usecases.deps import Deps
 
 logger = Logger(child=True)
@@ -73,7 +73,7 @@ def close_detached_run(deps: Deps, job: Job, now: datetime) -> bool:
     loses a race (an edit, a resume taking the run back) leaves the job due, and the next pass looks again.
     True if this closed it.
     """
-    begun = job.run_id is not None and deps.history.get(job.id, job.last_run_at or 0, job.run_id) is not None
+    begun = job.run_id is not None and has_begun(deps, job, job.run_id)
     closed = begun and fail_unreported_run(deps, job, "timed_out", LEASE_EXPIRED, now)
     current = deps.jobs.get(job.id)
     if current is not None and current.run_id == job.run_id and lifecycle.holds_detached_run(current):
