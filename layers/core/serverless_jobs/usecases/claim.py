@@ -120,17 +120,22 @@ def claimed_at_create(deps: Deps, job: Job, now: datetime) -> tuple[Job, RunRequ
     """
     if job.concurrency_key is not None or job.rate_limit is not None or not due_by(job, now):
         return None
-    if flow.missed(job, from_millis(job.next_run_at or to_millis(now)), now):
+    if flow.missed(job, due_start(job, now), now):
         return None  # already past its catch-up window (a window of 0 s): skipped as the tick would
     occurrence, following = scheduled_run(job, now)
     return claimed_run(deps, job, now, "schedule", 1, occurrence, following)
+
+
+def due_start(job: Job, now: datetime) -> datetime:
+    """When a due `job`'s current occurrence was to start (its jittered start; `now` for a job off the index)."""
+    return from_millis(job.next_run_at or to_millis(now))
 
 
 def scheduled_run(job: Job, now: datetime) -> tuple[datetime, datetime | None]:
     """The occurrence a due claim of `job` at `now` runs (history's scheduledAt) and the one after it.
 
     Occurrences missed while the tick was late are coalesced into this run; the jitter is no lateness."""
-    due = from_millis(job.next_run_at or to_millis(now))
+    due = due_start(job, now)
     # The nominal occurrence; `due` is its jittered start (domain/flow.py).
     occurrence = from_millis(job.next_occurrence_at or to_millis(due))
     late = max(now - due, timedelta(0))
@@ -201,7 +206,7 @@ def claim_due(deps: Deps, job: Job, now: datetime, after_waiters: bool = False) 
             next_occurrence=from_millis_or_none(job.next_occurrence_at),
             after_waiters=after_waiters,
         )
-    due = from_millis(job.next_run_at or to_millis(now))
+    due = due_start(job, now)
     # The nominal occurrence (history's scheduledAt); `due` is its jittered start (domain/flow.py).
     occurrence = from_millis(job.next_occurrence_at or to_millis(due))
     if flow.missed(job, due, now):  # past its catch-up window: recorded skipped, not run
